@@ -1,0 +1,166 @@
+"""`python -m lstm_core ...`: train, sample, look at gates and evaluate from a terminal or a script."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .corpora import CorpusError, load_corpus
+from .persistence import ModelFileError, load_model_folder
+from .sampling import generate
+from .spec import CELLS, ModelSpec, SpecError
+from .trainer import TrainConfig, Trainer, TrainError
+from .vocab import CharVocab
+
+USER_ERRORS = (CorpusError, ModelFileError, SpecError, TrainError, ValueError, OSError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m lstm_core", description="LSTM Lab's engine from the command line.")
+    sub = p.add_subparsers(required=True, metavar="command")
+    model_help = "a model folder, or 'default' for the pretrained Shakespeare model"
+
+    t = sub.add_parser("train", help="train a character model and save it as a model folder")
+    t.add_argument("--corpus", default="shakespeare3", help="shakespeare3, shakespeare-all, gutenberg:FILEID or a path")
+    t.add_argument("--lowercase", action="store_true", help="lowercase the corpus first")
+    t.add_argument("--arch", choices=CELLS, default="lstm")
+    t.add_argument("--layers", type=int, default=1)
+    t.add_argument("--units", type=int, default=256)
+    t.add_argument("--embed", type=int, default=32)
+    t.add_argument("--dropout", type=float, default=0.0)
+    t.add_argument("--seq-len", type=int, default=TrainConfig.seq_len)
+    t.add_argument("--batch", type=int, default=TrainConfig.batch_size)
+    t.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
+    t.add_argument("--seed", type=int, default=0)
+    budget = t.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--seconds", type=float)
+    budget.add_argument("--steps", type=int)
+    t.add_argument("--out", required=True, help="folder to write the model to")
+    t.add_argument("--no-optimizer", action="store_true", help="leave the optimizer state out (a smaller folder)")
+    t.add_argument("--report-every", type=float, default=5.0, help="seconds between progress lines")
+    t.set_defaults(func=_train)
+
+    s = sub.add_parser("sample", help="generate text")
+    s.add_argument("model", help=model_help)
+    s.add_argument("--prime", default="")
+    s.add_argument("--length", type=int, default=300)
+    s.add_argument("--temperature", type=float, default=0.8)
+    s.add_argument("--top-k", type=int)
+    s.add_argument("--top-p", type=float)
+    s.add_argument("--seed", type=int)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_sample)
+
+    g = sub.add_parser("gates", help="every gate and state for every character of a text")
+    g.add_argument("model", help=model_help)
+    g.add_argument("--text", required=True)
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(func=_gates)
+
+    e = sub.add_parser("evaluate", help="mean next-character loss over a text file")
+    e.add_argument("model", help=model_help)
+    e.add_argument("--text-file", required=True)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=_evaluate)
+    return p
+
+
+def _train(args) -> int:
+    corpus = load_corpus(args.corpus)
+    text = corpus.text.lower() if args.lowercase else corpus.text
+    vocab = CharVocab.from_text(text)
+    spec = ModelSpec(vocab_size=vocab.size, cell=args.arch, layers=args.layers, units=args.units,
+                     embed_dim=args.embed, dropout=args.dropout)
+    config = TrainConfig(seq_len=args.seq_len, batch_size=args.batch, learning_rate=args.lr, seed=args.seed)
+    trainer = Trainer(spec, vocab, vocab.ids(text), config, corpus_name=corpus.label)
+
+    def line(p):
+        val = "" if p.val_loss is None else f" val {p.val_loss:.3f} nats ({p.val_bits:.2f} bits)"
+        print(f"step {p.step:>6}  epoch {p.epoch:6.2f}  train {p.train_loss:.3f}{val}  "
+              f"{p.chars_per_s:,.0f} chars/s  {p.elapsed_s:5.0f}s", flush=True)
+
+    result = trainer.run(seconds=args.seconds, steps=args.steps, on_progress=line,
+                         progress_every_s=args.report_every)
+    folder = trainer.save(Path(args.out), corpus={"name": corpus.name, "label": corpus.label,
+                                                  "chars": len(text), "lowercase": args.lowercase},
+                          include_optimizer=not args.no_optimizer)
+    p = result.progress
+    print(json.dumps({"status": result.status, "message": result.message, "out": str(folder),
+                      "steps": trainer.steps, "val_loss_nats": trainer.last_val_loss,
+                      "val_bits": None if trainer.last_val_loss is None else trainer.last_val_loss / math.log(2),
+                      "chars_per_s": p.chars_per_s if p else 0.0, "seconds": trainer.train_seconds}))
+    return 0 if result.status != "diverged" else 1
+
+
+def _sample(args) -> int:
+    model = load_model_folder(args.model)
+    gen = generate(model.net, model.vocab, args.prime, args.length, temperature=args.temperature,
+                   top_k=args.top_k, top_p=args.top_p, seed=args.seed)
+    if args.json:
+        print(json.dumps({"prime": gen.prime, "text": gen.text,
+                          "unknown_prime_chars": list(gen.unknown_prime_chars)}, ensure_ascii=False))
+    else:
+        if gen.unknown_prime_chars:
+            print(f"note: not in the model's vocabulary: {''.join(sorted(set(gen.unknown_prime_chars)))!r}",
+                  file=sys.stderr)
+        print(gen.prime + gen.text)
+    return 0
+
+
+def _gates(args) -> int:
+    from .engine import trace
+
+    model = load_model_folder(args.model)
+    encoded = model.vocab.encode(args.text)
+    tr = trace(model.net, encoded.ids)
+    chars = list(args.text)
+    out = {"chars": chars, "unknown_positions": list(encoded.unknown_positions),
+           "vocab": [model.vocab.char_of(i) for i in range(model.vocab.size)],
+           "layers": [{"cell": layer.cell, **{k: np.asarray(v).tolist() for k, v in layer.arrays().items()}}
+                      for layer in tr.layers],
+           "probs": np.asarray(tr.probs).tolist()}
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    for i, layer in enumerate(tr.layers, 1):
+        stats = ", ".join(f"{k} mean {np.mean(v):+.3f}" for k, v in layer.arrays().items())
+        print(f"layer {i} ({layer.cell}): {stats}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from .engine import trace
+
+    model = load_model_folder(args.model)
+    raw = Path(args.text_file).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CorpusError(f"{args.text_file} is not UTF-8 text.") from None
+    encoded = model.vocab.encode(text)
+    if encoded.ids.size < 2:
+        raise CorpusError("The text needs at least two characters to predict one.")
+    probs = trace(model.net, encoded.ids[:-1]).probs
+    targets = encoded.ids[1:]
+    loss = float(-np.mean(np.log(np.maximum(probs[np.arange(targets.size), targets], 1e-12))))
+    result = {"loss_nats": loss, "loss_bits": loss / math.log(2), "perplexity": math.exp(loss),
+              "chars": int(encoded.ids.size), "unknown_chars": len(encoded.unknown_positions)}
+    print(json.dumps(result) if args.json else
+          f"{loss:.4f} nats/char ({loss / math.log(2):.4f} bits/char, perplexity {math.exp(loss):.2f}) "
+          f"over {encoded.ids.size:,} characters, {len(encoded.unknown_positions)} not in the vocabulary")
+    return 0

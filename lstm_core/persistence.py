@@ -1,0 +1,213 @@
+"""Model folders on disk and their zip form for download and upload.
+
+A model folder holds three files: the Keras model (`model.keras`), the vocabulary
+(`vocab.json`) and what a person wants to know about it (`meta.json`: corpus,
+hyperparameters, metrics, date). Looking at a model reads the weights straight into
+NumPy, without TensorFlow; only resuming training loads Keras, in safe mode.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+from .netweights import WeightsError, from_keras_file
+from .spec import ModelSpec, SpecError
+from .vocab import CharVocab, VocabError
+
+MODEL_FILE, VOCAB_FILE, META_FILE = "model.keras", "vocab.json", "meta.json"
+FOLDER_FILES = (MODEL_FILE, VOCAB_FILE, META_FILE)
+FORMAT = "lstm-lab-model"
+FORMAT_VERSION = 1
+MAX_ZIP_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_JSON_BYTES = 16 * 1024 * 1024
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
+DEFAULT_MODEL = ASSETS / "shakespeare3-lstm"
+
+
+class ModelFileError(ValueError):
+    """A model folder or zip that cannot be used, explained for a person."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    folder: Path
+    net: object  # netweights.Network
+    vocab: CharVocab
+    spec: ModelSpec
+    meta: dict
+
+    @property
+    def label(self) -> str:
+        return self.meta.get("label") or self.folder.name
+
+
+def resolve(name: str | Path) -> Path:
+    """`default` is the pretrained Shakespeare model; anything else is a folder path."""
+    return DEFAULT_MODEL if str(name) == "default" else Path(name)
+
+
+def save_model_folder(folder: str | Path, model, vocab: CharVocab, spec: ModelSpec, meta: dict,
+                      include_optimizer: bool = True) -> Path:
+    """Write the three files; without the optimizer the folder is a third of the size (for assets)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not include_optimizer:
+        from .tf_runtime import keras
+
+        bare = keras().models.clone_model(model)
+        bare.set_weights(model.get_weights())
+        model = bare
+    model.save(folder / MODEL_FILE)
+    (folder / VOCAB_FILE).write_text(vocab.to_json(), encoding="utf-8")
+    full_meta = {"format": FORMAT, "version": FORMAT_VERSION, "kind": "char-lm",
+                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 **meta, "spec": spec.to_dict()}
+    (folder / META_FILE).write_text(json.dumps(full_meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def load_model_folder(folder: str | Path) -> LoadedModel:
+    folder = resolve(folder)
+    if not folder.is_dir():
+        raise ModelFileError(f"No model folder at {folder}.")
+    missing = [f for f in FOLDER_FILES if not (folder / f).is_file()]
+    if missing:
+        raise ModelFileError(f"This is not an LSTM Lab model: {', '.join(missing)} missing.")
+    meta = _read_json(folder / META_FILE, "metadata")
+    if meta.get("format") != FORMAT or meta.get("kind") != "char-lm":
+        raise ModelFileError("This is not an LSTM Lab character model (its meta.json says otherwise).")
+    if meta.get("version") != FORMAT_VERSION:
+        raise ModelFileError(f"This model was saved in format version {meta.get('version')!r}; "
+                             f"this LSTM Lab reads version {FORMAT_VERSION}.")
+    try:
+        vocab = CharVocab.from_json((folder / VOCAB_FILE).read_text(encoding="utf-8"))
+        spec = ModelSpec.from_dict(meta.get("spec") or {})
+    except (VocabError, SpecError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"The model's description is damaged: {exc}") from None
+    try:
+        net = from_keras_file(folder / MODEL_FILE)
+    except WeightsError as exc:
+        raise ModelFileError(str(exc)) from None
+    _check_consistent(net, vocab, spec)
+    return LoadedModel(folder, net, vocab, spec, meta)
+
+
+def _check_consistent(net, vocab: CharVocab, spec: ModelSpec) -> None:
+    problems = []
+    if spec.vocab_size != vocab.size:
+        problems.append(f"meta.json says {spec.vocab_size} characters, vocab.json has {vocab.size}")
+    if net.embedding.shape[0] != vocab.size:
+        problems.append(f"the weights know {net.embedding.shape[0]} characters, vocab.json has {vocab.size}")
+    if net.head_kernel.shape[1] != vocab.size:
+        problems.append(f"the output layer predicts {net.head_kernel.shape[1]} characters, vocab.json has {vocab.size}")
+    layers = net.layers
+    if len(layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units for l in layers):
+        problems.append("the layers in model.keras differ from the ones meta.json describes")
+    if problems:
+        raise ModelFileError("The model's files do not belong together: " + "; ".join(problems) + ".")
+
+
+def load_keras_model(folder: str | Path):
+    """The Keras model itself, for resuming training. Safe mode refuses code hidden in the file."""
+    from .tf_runtime import keras
+
+    path = resolve(folder) / MODEL_FILE
+    try:
+        return keras().saving.load_model(path, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for a bad file; the person needs one message
+        raise ModelFileError(f"Keras could not load {path.name}: {exc}") from None
+
+
+def _read_json(path: Path, what: str) -> dict:
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise ModelFileError(f"The model's {what} file is implausibly large.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"The model's {what} file is damaged ({exc}).") from None
+    if not isinstance(data, dict):
+        raise ModelFileError(f"The model's {what} file is damaged (not a JSON object).")
+    return data
+
+
+# -- zip form ---------------------------------------------------------------------------------
+def export_zip(folder: str | Path) -> bytes:
+    folder = resolve(folder)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in FOLDER_FILES:
+            zf.write(folder / name, arcname=f"{folder.name}/{name}")
+    return buf.getvalue()
+
+
+def import_zip(data: bytes, dest_root: str | Path) -> LoadedModel:
+    """Unpack an uploaded model zip into a new folder under dest_root and load it.
+
+    Only the project's own layout is accepted (the three files, optionally inside one folder),
+    sizes are checked before anything is unpacked, and entry names never choose where a file goes.
+    """
+    if len(data) > MAX_ZIP_BYTES:
+        raise ModelFileError(f"The file is {len(data) / 2**20:.0f} MB; a model zip may be at most "
+                             f"{MAX_ZIP_BYTES // 2**20} MB.")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ModelFileError("This file is not a zip archive. Upload a model zip downloaded from LSTM Lab.") from None
+    with zf:
+        members = _expected_members(zf)
+        root = Path(dest_root)
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".incoming-"))
+        try:
+            for name, info in members.items():
+                with zf.open(info) as src, open(tmp / name, "wb") as out:
+                    _copy_bounded(src, out, info.file_size)
+            model = load_model_folder(tmp)
+        except ModelFileError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise ModelFileError(f"The zip archive is damaged ({exc}).") from None
+        dest = root / f"upload-{uuid.uuid4().hex[:12]}"
+        tmp.rename(dest)
+    return replace(model, folder=dest)
+
+
+def _expected_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
+            raise ModelFileError(f"The zip contains an unsafe entry name ({info.filename!r}); refusing it.")
+        if path.name not in FOLDER_FILES or path.name in members:
+            raise ModelFileError(f"The zip contains {info.filename!r}, which is not part of an LSTM Lab model "
+                                 f"(expected exactly {', '.join(FOLDER_FILES)}).")
+        members[path.name] = info
+    missing = [f for f in FOLDER_FILES if f not in members]
+    if missing:
+        raise ModelFileError(f"The zip is missing {', '.join(missing)}; it is not an LSTM Lab model.")
+    if sum(i.file_size for i in members.values()) > MAX_UNPACKED_BYTES:
+        raise ModelFileError("The zip unpacks to more than "
+                             f"{MAX_UNPACKED_BYTES // 2**20} MB; refusing it (a zip bomb?).")
+    return members
+
+
+def _copy_bounded(src, out, declared: int) -> None:
+    # The declared size can lie; count what is actually inflated.
+    written = 0
+    while chunk := src.read(1 << 20):
+        written += len(chunk)
+        if written > declared or written > MAX_UNPACKED_BYTES:
+            raise ModelFileError("The zip unpacks to more than it declares; refusing it.")
+        out.write(chunk)

@@ -1,0 +1,52 @@
+"""The shape of a character language model: what the user picks on the Train page."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+CELLS = ("lstm", "gru", "rnn")
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
+MAX_LAYERS = 3
+MAX_UNITS = 1024
+MAX_EMBED = 512
+
+
+class SpecError(ValueError):
+    """Hyperparameters that do not describe a model we can build."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    vocab_size: int
+    cell: str = "lstm"
+    layers: int = 1
+    units: int = 256
+    embed_dim: int = 32
+    dropout: float = 0.0
+
+    def __post_init__(self):
+        if self.cell not in CELLS:
+            raise SpecError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        for name, value, high in (("layers", self.layers, MAX_LAYERS), ("units", self.units, MAX_UNITS),
+                                  ("embed_dim", self.embed_dim, MAX_EMBED)):
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= high:
+                raise SpecError(f"{name} must be a whole number from 1 to {high}, not {value!r}")
+        if not isinstance(self.vocab_size, int) or self.vocab_size < 2:
+            raise SpecError("the vocabulary needs at least one character besides the unknown slot")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise SpecError(f"dropout must be at least 0 and below 1, not {self.dropout!r}")
+
+    @property
+    def cell_name(self) -> str:
+        return CELL_NAMES[self.cell]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelSpec:
+        known = {k: data[k] for k in ("vocab_size", "cell", "layers", "units", "embed_dim", "dropout") if k in data}
+        try:
+            return cls(**known)
+        except TypeError as exc:
+            raise SpecError(f"incomplete model description: {exc}") from None

@@ -1,0 +1,270 @@
+"""Training the character language model one step at a time, so a UI thread can drive it.
+
+Each step trains on a batch of random windows of the corpus and predicts every next character
+in every window (many-to-many). A stop request is checked between steps, so it is honoured
+within one step; calling run() again resumes with the same weights and optimizer state.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from .corpora import split_train_val
+from .spec import ModelSpec
+from .vocab import CharVocab
+
+NATS_TO_BITS = 1 / math.log(2)
+MAX_LEARNING_RATE = 10.0
+# Building a model seeds Keras' global random state; two sessions building at once must not interleave.
+_BUILD_LOCK = threading.Lock()
+
+
+class TrainError(ValueError):
+    """Settings or data that training cannot start from, explained for a person."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seq_len: int = 64
+    batch_size: int = 64
+    learning_rate: float = 0.005
+    clipnorm: float = 1.0
+    seed: int = 0
+    # Validation reads at most this many held-out characters, so its cost does not grow with the corpus.
+    val_chars: int = 100_000
+    # Held-out text is read in passages of this length whatever seq_len is, so validation losses of
+    # runs with different settings can be compared.
+    val_window: int = 256
+    validate_every_s: float = 10.0
+
+    def __post_init__(self):
+        checks = (
+            ("sequence length", self.seq_len, 2, 2000),
+            ("batch size", self.batch_size, 1, 1024),
+        )
+        for name, value, low, high in checks:
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise TrainError(f"The {name} must be a whole number from {low} to {high}, not {value!r}.")
+        lr = self.learning_rate
+        if not isinstance(lr, (int, float)) or not math.isfinite(lr) or not 0 < lr <= MAX_LEARNING_RATE:
+            raise TrainError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, not {lr!r}.")
+        if not math.isfinite(self.clipnorm) or self.clipnorm <= 0:
+            raise TrainError("Gradient clipping needs a positive norm.")
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int
+    epoch: float
+    train_loss: float
+    val_loss: float | None
+    chars_per_s: float
+    elapsed_s: float
+    eta_s: float | None
+    learning_rate: float
+
+    @property
+    def train_bits(self) -> float:
+        return self.train_loss * NATS_TO_BITS
+
+    @property
+    def val_bits(self) -> float | None:
+        return None if self.val_loss is None else self.val_loss * NATS_TO_BITS
+
+    @property
+    def val_perplexity(self) -> float | None:
+        return None if self.val_loss is None else math.exp(self.val_loss)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    status: str  # "finished", "stopped" or "diverged"
+    progress: Progress | None
+    message: str = ""
+
+
+@dataclass
+class HistoryPoint:
+    step: int
+    train_loss: float
+    val_loss: float | None = None
+
+
+def min_corpus_chars(seq_len: int, val_fraction: float = 0.1) -> int:
+    """Characters needed for one training window after the validation tail is set aside."""
+    return math.ceil((seq_len + 2) / (1 - val_fraction))
+
+
+class Trainer:
+    def __init__(self, spec: ModelSpec, vocab: CharVocab, ids: np.ndarray, config: TrainConfig = TrainConfig(),
+                 corpus_name: str = ""):
+        if spec.vocab_size != vocab.size:
+            raise TrainError("The model's vocabulary size does not match the corpus vocabulary.")
+        ids = np.asarray(ids)
+        needed = min_corpus_chars(config.seq_len)
+        if ids.size < needed:
+            raise TrainError(f"The text has {ids.size:,} characters; a sequence length of {config.seq_len} "
+                             f"needs at least {needed:,} (one training window plus the 10% held out). "
+                             "Use a longer text or a shorter sequence length.")
+        self.spec, self.vocab, self.config, self.corpus_name = spec, vocab, config, corpus_name
+        # The smallest integer type that holds every id keeps a 20 MB corpus at 20-40 MB.
+        dtype = np.uint8 if vocab.size <= 256 else np.uint16 if vocab.size <= 65536 else np.int32
+        train, val = split_train_val(ids.astype(dtype, copy=False))
+        self.train_ids, self.val_ids = train, val[: config.val_chars + 1]
+        self._rng = np.random.default_rng(config.seed)
+        self._offsets = np.arange(config.seq_len + 1)
+        self._stop = threading.Event()
+        self.steps = 0
+        self.history: list[HistoryPoint] = []
+        self.last_val_loss: float | None = None
+        self.train_seconds = 0.0
+        self._last_good: tuple[int, list, list] | None = None
+        with _BUILD_LOCK:
+            self.model = self._build()
+
+    def _build(self):
+        from .keras_model import build_char_model
+        from .tf_runtime import keras
+
+        k = keras()
+        model = build_char_model(self.spec, seed=self.config.seed)
+        model.compile(optimizer=k.optimizers.Adam(self.config.learning_rate, clipnorm=self.config.clipnorm),
+                      loss="sparse_categorical_crossentropy")
+        return model
+
+    # -- one step -------------------------------------------------------------------------
+    def _batch(self) -> tuple[np.ndarray, np.ndarray]:
+        starts = self._rng.integers(0, self.train_ids.size - self.config.seq_len - 1, self.config.batch_size)
+        windows = self.train_ids[starts[:, None] + self._offsets].astype(np.int32)
+        return windows[:, :-1], windows[:, 1:]
+
+    def train_step(self) -> float:
+        """One optimizer step; returns its loss in nats per character (may be NaN: see run())."""
+        x, y = self._batch()
+        loss = float(self.model.train_on_batch(x, y))
+        self.steps += 1
+        return loss
+
+    def validate(self) -> float:
+        """Mean next-character loss (nats) over non-overlapping held-out passages."""
+        t = min(self.config.val_window, self.val_ids.size - 1)
+        n = (self.val_ids.size - 1) // t
+        starts = np.arange(n) * t
+        windows = self.val_ids[starts[:, None] + np.arange(t + 1)].astype(np.int32)
+        total = 0.0
+        for i in range(0, n, 64):
+            chunk = windows[i:i + 64]
+            total += float(self.model.test_on_batch(chunk[:, :-1], chunk[:, 1:])) * len(chunk)
+        self.last_val_loss = total / n
+        return self.last_val_loss
+
+    # -- the loop a UI drives -------------------------------------------------------------
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def set_learning_rate(self, lr: float) -> None:
+        self.config = replace(self.config, learning_rate=float(lr))  # replace() re-validates
+        self.model.optimizer.learning_rate.assign(float(lr))
+
+    @property
+    def epoch(self) -> float:
+        return self.steps * self.config.batch_size * self.config.seq_len / self.train_ids.size
+
+    def run(self, *, steps: int | None = None, seconds: float | None = None,
+            on_progress: Callable[[Progress], None] | None = None, progress_every_s: float = 1.0) -> RunResult:
+        """Train until `steps` more steps or `seconds` of wall time, a stop request, or divergence."""
+        if steps is None and seconds is None:
+            raise TrainError("Say how long to train: a number of steps or of seconds.")
+        self._stop.clear()
+        start, start_steps = time.perf_counter(), self.steps
+        last_report = last_val = start
+        train_losses: list[float] = []
+        status, message = "finished", ""
+        while not self._stop.is_set():
+            done = self.steps - start_steps
+            now = time.perf_counter()
+            if (steps is not None and done >= steps) or (seconds is not None and now - start >= seconds):
+                break
+            # Weights before a step are known good once that step's loss, computed on them, is finite.
+            snapshot = self._snapshot()
+            loss = self.train_step()
+            if not math.isfinite(loss):
+                status, message = "diverged", self._restore(self._last_good or snapshot)
+                break
+            self._last_good = snapshot
+            train_losses.append(loss)
+            now = time.perf_counter()
+            val = None
+            if now - last_val >= self.config.validate_every_s:
+                val, last_val = self.validate(), now
+            self.history.append(HistoryPoint(self.steps, loss, val))
+            if on_progress is not None and now - last_report >= progress_every_s:
+                on_progress(self._progress(start, start_steps, train_losses, steps, seconds))
+                last_report = now
+        else:
+            status = "stopped"
+        self.train_seconds += time.perf_counter() - start
+        if status != "diverged" and self.steps > start_steps:
+            self.validate()
+            if self.history:
+                self.history[-1].val_loss = self.last_val_loss
+        progress = self._progress(start, start_steps, train_losses, steps, seconds) if train_losses else None
+        if on_progress is not None and progress is not None:
+            on_progress(progress)
+        return RunResult(status, progress, message)
+
+    def _progress(self, start: float, start_steps: int, losses: list[float], steps, seconds) -> Progress:
+        elapsed = time.perf_counter() - start
+        done = self.steps - start_steps
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = None
+        if steps is not None and rate > 0:
+            eta = max(0.0, (steps - done) / rate)
+        if seconds is not None:
+            eta = max(0.0, seconds - elapsed) if eta is None else min(eta, max(0.0, seconds - elapsed))
+        recent = losses[-20:]
+        return Progress(step=self.steps, epoch=self.epoch, train_loss=float(np.mean(recent)),
+                        val_loss=self.last_val_loss,
+                        chars_per_s=rate * self.config.batch_size * self.config.seq_len,
+                        elapsed_s=elapsed, eta_s=eta, learning_rate=self.config.learning_rate)
+
+    # -- divergence -----------------------------------------------------------------------
+    def _snapshot(self) -> tuple[int, list, list]:
+        return self.steps, self.model.get_weights(), [v.numpy() for v in self.model.optimizer.variables]
+
+    def _restore(self, snapshot: tuple[int, list, list]) -> str:
+        bad_step = self.steps
+        step, weights, opt_vars = snapshot
+        self.model.set_weights(weights)
+        for var, value in zip(self.model.optimizer.variables, opt_vars):
+            var.assign(value)
+        self.steps = step
+        while self.history and self.history[-1].step > step:
+            self.history.pop()
+        return (f"The loss became NaN or infinite at step {bad_step}, so training stopped and the weights from "
+                f"step {step} were restored. Lower the learning rate (now {self.config.learning_rate:g}) and resume.")
+
+    # -- results --------------------------------------------------------------------------
+    def network(self):
+        """The current weights as a NumPy network for the gate engine and the sampler."""
+        from .netweights import from_keras_model
+
+        return from_keras_model(self.model)
+
+    def save(self, folder, corpus: dict, include_optimizer: bool = True, label: str | None = None):
+        """Write a model folder with the corpus, settings and metrics a person needs to trust it."""
+        from .persistence import save_model_folder
+
+        val = self.last_val_loss
+        metrics = {"steps": self.steps, "epochs": round(self.epoch, 3), "train_seconds": round(self.train_seconds, 1),
+                   "val_loss_nats": val, "val_bits": None if val is None else val * NATS_TO_BITS,
+                   "val_perplexity": None if val is None else math.exp(val)}
+        label = label or f"{self.spec.cell_name} {self.spec.layers}×{self.spec.units} · {corpus.get('label', '')}"
+        meta = {"label": label, "corpus": corpus, "train": asdict(self.config), "metrics": metrics}
+        return save_model_folder(folder, self.model, self.vocab, self.spec, meta, include_optimizer)

@@ -1,0 +1,36 @@
+"""Shared fixtures: tiny models trained for a few steps, so tests stay fast on two CPU cores."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import pytest
+
+TINY_TEXT = ("To be, or not to be, that is the question:\n"
+             "Whether 'tis nobler in the mind to suffer\n"
+             "The slings and arrows of outrageous fortune,\n") * 20
+
+
+@pytest.fixture(scope="session")
+def tiny_text() -> str:
+    return TINY_TEXT
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """A two-layer LSTM trained for a few steps and saved as a model folder."""
+    from lstm_core.persistence import save_model_folder
+    from lstm_core.spec import ModelSpec
+    from lstm_core.trainer import TrainConfig, Trainer
+    from lstm_core.vocab import CharVocab
+
+    vocab = CharVocab.from_text(TINY_TEXT)
+    spec = ModelSpec(vocab_size=vocab.size, cell="lstm", layers=2, units=12, embed_dim=8)
+    trainer = Trainer(spec, vocab, vocab.ids(TINY_TEXT), TrainConfig(seq_len=16, batch_size=8, seed=1))
+    result = trainer.run(steps=3)
+    folder = tmp_path_factory.mktemp("models") / "tiny"
+    save_model_folder(folder, trainer.model, vocab, spec,
+                      {"label": "tiny test model", "corpus": {"name": "tiny"},
+                       "metrics": {"val_loss_nats": result.progress.val_loss, "steps": trainer.steps}})
+    return folder
