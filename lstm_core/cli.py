@@ -12,7 +12,6 @@ import numpy as np
 
 from .corpora import CorpusError, load_corpus
 from .persistence import ModelFileError, load_model_folder
-from .sampling import generate
 from .spec import CELLS, ModelSpec, SpecError
 from .trainer import TrainConfig, Trainer, TrainError
 from .vocab import CharVocab
@@ -46,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seq-len", type=int, default=TrainConfig.seq_len)
     t.add_argument("--batch", type=int, default=TrainConfig.batch_size)
     t.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
+    t.add_argument("--lr-final", type=float,
+                   help="decay the learning rate exponentially to this value over the run")
     t.add_argument("--seed", type=int, default=0)
     budget = t.add_mutually_exclusive_group(required=True)
     budget.add_argument("--seconds", type=float)
@@ -89,12 +90,19 @@ def _train(args) -> int:
     config = TrainConfig(seq_len=args.seq_len, batch_size=args.batch, learning_rate=args.lr, seed=args.seed)
     trainer = Trainer(spec, vocab, vocab.ids(text), config, corpus_name=corpus.label)
 
+    def on_progress(p):
+        if args.lr_final is not None:
+            done = p.elapsed_s / args.seconds if args.seconds else (p.step - start_step) / args.steps
+            trainer.set_learning_rate(args.lr * (args.lr_final / args.lr) ** min(1.0, done))
+        line(p)
+
     def line(p):
         val = "" if p.val_loss is None else f" val {p.val_loss:.3f} nats ({p.val_bits:.2f} bits)"
         print(f"step {p.step:>6}  epoch {p.epoch:6.2f}  train {p.train_loss:.3f}{val}  "
-              f"{p.chars_per_s:,.0f} chars/s  {p.elapsed_s:5.0f}s", flush=True)
+              f"{p.chars_per_s:,.0f} chars/s  lr {p.learning_rate:.2g}  {p.elapsed_s:5.0f}s", flush=True)
 
-    result = trainer.run(seconds=args.seconds, steps=args.steps, on_progress=line,
+    start_step = trainer.steps
+    result = trainer.run(seconds=args.seconds, steps=args.steps, on_progress=on_progress,
                          progress_every_s=args.report_every)
     folder = trainer.save(Path(args.out), corpus={"name": corpus.name, "label": corpus.label,
                                                   "chars": len(text), "lowercase": args.lowercase},
@@ -108,6 +116,8 @@ def _train(args) -> int:
 
 
 def _sample(args) -> int:
+    from .sampling import generate
+
     model = load_model_folder(args.model)
     gen = generate(model.net, model.vocab, args.prime, args.length, temperature=args.temperature,
                    top_k=args.top_k, top_p=args.top_p, seed=args.seed)
@@ -131,14 +141,14 @@ def _gates(args) -> int:
     chars = list(args.text)
     out = {"chars": chars, "unknown_positions": list(encoded.unknown_positions),
            "vocab": [model.vocab.char_of(i) for i in range(model.vocab.size)],
-           "layers": [{"cell": layer.cell, **{k: np.asarray(v).tolist() for k, v in layer.arrays().items()}}
+           "layers": [{"cell": layer.cell, **{k: np.asarray(v).tolist() for k, v in layer.forward.items()}}
                       for layer in tr.layers],
            "probs": np.asarray(tr.probs).tolist()}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     for i, layer in enumerate(tr.layers, 1):
-        stats = ", ".join(f"{k} mean {np.mean(v):+.3f}" for k, v in layer.arrays().items())
+        stats = ", ".join(f"{k} mean {np.mean(v):+.3f}" for k, v in layer.forward.items())
         print(f"layer {i} ({layer.cell}): {stats}")
     return 0
 

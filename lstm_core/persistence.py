@@ -107,8 +107,8 @@ def _check_consistent(net, vocab: CharVocab, spec: ModelSpec) -> None:
         problems.append(f"meta.json says {spec.vocab_size} characters, vocab.json has {vocab.size}")
     if net.embedding.shape[0] != vocab.size:
         problems.append(f"the weights know {net.embedding.shape[0]} characters, vocab.json has {vocab.size}")
-    if net.head_kernel.shape[1] != vocab.size:
-        problems.append(f"the output layer predicts {net.head_kernel.shape[1]} characters, vocab.json has {vocab.size}")
+    if net.head.kernel.shape[1] != vocab.size:
+        problems.append(f"the output layer predicts {net.head.kernel.shape[1]} characters, vocab.json has {vocab.size}")
     layers = net.layers
     if len(layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units for l in layers):
         problems.append("the layers in model.keras differ from the ones meta.json describes")

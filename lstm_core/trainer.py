@@ -33,7 +33,7 @@ class TrainError(ValueError):
 class TrainConfig:
     seq_len: int = 64
     batch_size: int = 64
-    learning_rate: float = 0.005
+    learning_rate: float = 0.01
     clipnorm: float = 1.0
     seed: int = 0
     # Validation reads at most this many held-out characters, so its cost does not grow with the corpus.

@@ -1,0 +1,18 @@
+"""LSTM Lab: entry point, navigation and the shared sidebar."""
+
+import streamlit as st
+
+from ui import sidebar
+
+st.set_page_config(page_title="LSTM Lab", page_icon=":material/memory:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/gates.py", title="Gates", icon=":material/grid_on:"),
+    st.Page("pages/sample.py", title="Sample", icon=":material/edit_note:"),
+]
+
+page = st.navigation(PAGES)
+sidebar.render()
+page.run()

@@ -1,0 +1,31 @@
+"""Home: what LSTM Lab is, a picture of the cell, and where to start."""
+
+import streamlit as st
+
+from ui.cell_diagram import lstm_cell_svg
+
+st.title("LSTM Lab")
+st.markdown(
+    "A **long short-term memory** network (LSTM) reads text one character at a time and keeps a "
+    "memory, the *cell state*, that it updates at every step. Three **gates**, each a number between "
+    "0 and 1 for every unit, decide what to forget, what to write and what to show. LSTM Lab lets you "
+    "watch all of it happen on real text."
+)
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.html(lstm_cell_svg())
+    st.caption(
+        "One LSTM step. From the new character x and the previous output h, the cell computes the "
+        "forget gate f, input gate i, candidate g and output gate o. The memory becomes "
+        "c = f·c_prev + i·g, and the output h = o·tanh(c)."
+    )
+with right:
+    st.subheader("Where to start")
+    st.page_link("pages/gates.py", label="**Gates**: see every gate of every character of a text", icon=":material/grid_on:")
+    st.page_link("pages/sample.py", label="**Sample**: let the model write, and see how it chose each letter", icon=":material/edit_note:")
+    st.page_link("pages/train.py", label="**Train**: train your own model live and watch it learn", icon=":material/model_training:")
+    st.markdown(
+        "The pretrained model in the sidebar learnt from three of Shakespeare's plays "
+        "(*Julius Caesar*, *Hamlet*, *Macbeth*). Everything runs on this computer; nothing is sent anywhere."
+    )

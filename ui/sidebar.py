@@ -1,0 +1,41 @@
+"""The sidebar every page shares: which model is active, what it is, and uploading one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_core.persistence import ModelFileError
+
+from . import models
+
+
+def _choose() -> None:
+    st.session_state.active_model = st.session_state.active_model_choice
+
+
+def render() -> None:
+    with st.sidebar:
+        registry = models.models()
+        current = models.active()
+        if current is None:
+            st.warning("No model is loaded yet. The pretrained model is missing (`make assets` rebuilds it); "
+                       "train one on the **Train** page or upload one below.")
+        else:
+            # The widget has its own key so pages may switch the active model after it is drawn.
+            st.session_state.active_model_choice = current.key
+            st.selectbox("Active model", list(registry), format_func=lambda k: registry[k].label,
+                         key="active_model_choice", on_change=_choose,
+                         help="Every page looks at this model. Models you train or upload are added here.")
+            facts = models.describe(current.model)
+            st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
+        with st.expander("Upload a model (.zip)"):
+            upload = st.file_uploader("A model zip downloaded from LSTM Lab", type=["zip"], key="model_upload")
+            if upload is not None and st.session_state.get("model_upload_done") != upload.file_id:
+                st.session_state.model_upload_done = upload.file_id
+                try:
+                    entry = models.upload(upload.getvalue())
+                except ModelFileError as exc:
+                    st.error(f"That model could not be used. {exc}")
+                else:
+                    st.success(f"Loaded “{entry.model.label}”; it is now the active model.")
+                    st.rerun()
