@@ -1,0 +1,303 @@
+"""Running a Network in NumPy: a whole-text trace for the pictures, single steps for typing and generation.
+
+trace() and step() share the per-step cell arithmetic, so stepping through a text reproduces the
+trace's first layer bit for bit; deeper layers agree to float32 rounding (the trace computes x·W for
+all positions in one matrix product, a step for one position).
+
+Weights come prepared by netweights (sigmoid columns halved, LSTM gates reordered to i,f,o,g), so
+one tanh call covers every gate of a step: sigmoid(z) = (1 + tanh(z/2)) / 2, which saturates
+cleanly for extreme pre-activations where 1 / (1 + exp(-z)) would overflow with a warning.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from .netweights import Network, PreparedCell
+
+# Per-layer quantities a trace records for each cell kind, each (T, units).
+# LSTM z_* are the pre-activations (x·W + h·U + b) of the input, forget, candidate and output gates.
+QUANTITIES = {
+    "lstm": ("z_i", "z_f", "z_g", "z_o", "i", "f", "g", "o", "c", "h"),
+    "gru": ("z", "r", "hh", "h"),
+    "rnn": ("h",),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class LayerTrace:
+    """Everything one recurrent layer computed over a text.
+
+    forward[q] is (T, units) for q in QUANTITIES[cell]. For a bidirectional layer, backward[q] is
+    aligned with the text too: row t is the backward half's state after it read position t (having
+    read t..T-1 from the end). `output` (T, units or 2·units) is what the next layer reads at each
+    position; `final` is the layer's output with return_sequences=False: h after the last position,
+    or for a bidirectional layer concat(forward h at the end, backward h after reading everything).
+    """
+
+    name: str
+    cell: str
+    units: int
+    forward: Mapping[str, np.ndarray]
+    backward: Mapping[str, np.ndarray] | None
+    output: np.ndarray
+    final: np.ndarray
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.backward is not None
+
+    def __getitem__(self, quantity: str) -> np.ndarray:
+        return self.forward[quantity]
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """A whole text run from the zero state.
+
+    logits/probs (T, K) are the head applied at every position: for a left-to-right model, exactly
+    what the model outputs if the text ended there (next-char distributions, or a classifier's
+    trajectory); after a bidirectional last layer they use each position's output, whose backward
+    half has already read the rest of the text. final_logits/final_probs (K,) are the model's output
+    for the whole text as Keras computes it; for an empty text, the head applied to the zero state.
+    """
+
+    ids: np.ndarray
+    layers: tuple[LayerTrace, ...]
+    logits: np.ndarray
+    probs: np.ndarray
+    final_logits: np.ndarray
+    final_probs: np.ndarray
+
+    @property
+    def length(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """Recurrent state between steps, per layer: h, and c for LSTM layers (None otherwise). Read-only."""
+
+    h: tuple[np.ndarray, ...]
+    c: tuple[np.ndarray | None, ...]
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+# ---------------------------------------------------------------- one step of each cell
+# `pre`/`xw` arrive as x·W + b (prepared layout); results are written into the out arrays.
+
+def _lstm_update(pre: np.ndarray, act: np.ndarray, c_prev: np.ndarray, c_out: np.ndarray,
+                 h_out: np.ndarray, n: int) -> None:
+    """pre = x·W + h·U + b in order i,f,o (halved), g; act receives the gates i,f,o,g."""
+    np.tanh(pre, out=act)
+    sig = act[:3 * n]
+    sig *= 0.5
+    sig += 0.5
+    np.multiply(act[n:2 * n], c_prev, out=c_out)  # f * c_{t-1}
+    c_out += act[:n] * act[3 * n:]  # + i * g
+    np.tanh(c_out, out=h_out)
+    h_out *= act[2 * n:3 * n]  # h = o * tanh(c)
+
+
+def _gru_update(xw: np.ndarray, rec: np.ndarray, act: np.ndarray, h_prev: np.ndarray,
+                h_out: np.ndarray, n: int) -> None:
+    """rec = h·U + recurrent bias; act receives z, r, hh (Keras reset_after=True). act may be rec."""
+    zr = act[:2 * n]
+    np.add(xw[:2 * n], rec[:2 * n], out=zr)
+    np.tanh(zr, out=zr)
+    zr *= 0.5
+    zr += 0.5
+    hh = act[2 * n:]
+    np.multiply(act[n:2 * n], rec[2 * n:], out=hh)  # r * (h·U_h + b_rec)
+    hh += xw[2 * n:]
+    np.tanh(hh, out=hh)
+    np.multiply(act[:n], h_prev, out=h_out)  # z * h_{t-1}
+    h_out += (1 - act[:n]) * hh  # + (1 - z) * hh
+
+
+# ---------------------------------------------------------------- whole-sequence trace
+
+def _ids(net: Network, ids) -> np.ndarray:
+    arr = np.asarray(ids)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise ValueError("ids must be a one-dimensional sequence of whole numbers")
+    if arr.min() < 0 or arr.max() >= net.vocab_size:
+        raise ValueError(f"ids must lie between 0 and {net.vocab_size - 1} (the embedding's size)")
+    return arr.astype(np.intp, copy=False)
+
+
+def _project(net: Network, p: PreparedCell, first: bool, inputs: np.ndarray) -> np.ndarray:
+    """x·W + b for every position in one product (a table lookup for the first layer)."""
+    if first:
+        if p.table is not None:
+            return p.table[inputs]
+        inputs = net.embedding[inputs]
+    out = inputs @ p.kernel
+    out += p.bias
+    return out
+
+
+def _run(p: PreparedCell, xw: np.ndarray, reverse: bool) -> dict[str, np.ndarray]:
+    """One direction over the whole text; xw (T, G·n) is overwritten with the pre-activations."""
+    steps, n = xw.shape[0], p.units
+    h_all = np.empty((steps, n), np.float32)
+    h = np.zeros(n, np.float32)
+    rec = np.empty(xw.shape[1], np.float32)
+
+    def rows(*arrays: np.ndarray):
+        # Row views in reading order; the backward half reads from the end but writes row t for position t.
+        return zip(*(a[::-1] for a in arrays)) if reverse else zip(*arrays)
+
+    if p.cell == "lstm":
+        act, c_all, c = np.empty_like(xw), np.empty((steps, n), np.float32), np.zeros(n, np.float32)
+        for pre, a, c_out, h_out in rows(xw, act, c_all, h_all):
+            np.matmul(h, p.recurrent_kernel, out=rec)
+            pre += rec
+            _lstm_update(pre, a, c, c_out, h_out, n)
+            h, c = h_out, c_out
+        sig_z = xw[:, :3 * n] * 2  # undo the halving of the sigmoid gates' pre-activations
+        return {"z_i": sig_z[:, :n], "z_f": sig_z[:, n:2 * n], "z_g": xw[:, 3 * n:], "z_o": sig_z[:, 2 * n:],
+                "i": act[:, :n], "f": act[:, n:2 * n], "g": act[:, 3 * n:], "o": act[:, 2 * n:3 * n],
+                "c": c_all, "h": h_all}
+    if p.cell == "gru":
+        act = np.empty_like(xw)
+        for x, a, h_out in rows(xw, act, h_all):
+            np.matmul(h, p.recurrent_kernel, out=rec)
+            rec += p.recurrent_bias
+            _gru_update(x, rec, a, h, h_out, n)
+            h = h_out
+        return {"z": act[:, :n], "r": act[:, n:2 * n], "hh": act[:, 2 * n:], "h": h_all}
+    for pre, h_out in rows(xw, h_all):
+        np.matmul(h, p.recurrent_kernel, out=rec)
+        pre += rec
+        np.tanh(pre, out=h_out)
+        h = h_out
+    return {"h": h_all}
+
+
+def _head(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    logits = x @ net.head.kernel
+    logits += net.head.bias
+    if net.head.activation == "softmax":
+        probs = logits - logits.max(axis=-1, keepdims=True)
+        np.exp(probs, out=probs)
+        probs /= probs.sum(axis=-1, keepdims=True)
+    else:
+        # exp(-|z|) never overflows: sigmoid(z) = 1/(1+e) for z >= 0 and e/(1+e) below.
+        e = np.exp(-np.abs(logits))
+        probs = np.where(logits >= 0, np.float32(1), e) / (1 + e)
+    return logits, probs
+
+
+def trace(net: Network, ids: Sequence[int] | np.ndarray) -> Trace:
+    """Run `ids` from the zero state, recording every gate and state of every layer at every position."""
+    arr = _ids(net, ids)
+    steps = len(arr)
+    inputs, layers = arr, []
+    for k, (layer, prepared) in enumerate(zip(net.layers, net.prepared)):
+        runs = [_run(p, _project(net, p, k == 0, inputs), reverse) for p, reverse in zip(prepared, (False, True))]
+        for run in runs:
+            for a in run.values():
+                _frozen(a)
+        forward, backward = runs[0], runs[1] if layer.bidirectional else None
+        if backward is None:
+            output = forward["h"]
+            final = output[-1] if steps else np.zeros(layer.units, np.float32)
+        else:
+            output = _frozen(np.concatenate([forward["h"], backward["h"]], axis=1))
+            final = (np.concatenate([forward["h"][-1], backward["h"][0]]) if steps
+                     else np.zeros(2 * layer.units, np.float32))
+        layers.append(LayerTrace(layer.name, layer.cell, layer.units, MappingProxyType(forward),
+                                 None if backward is None else MappingProxyType(backward), output, final))
+        inputs = output
+    logits, probs = _head(net, inputs)
+    final_logits, final_probs = _head(net, layers[-1].final)
+    return Trace(_frozen(arr.copy()), tuple(layers), _frozen(logits), _frozen(probs),
+                 _frozen(final_logits), _frozen(final_probs))
+
+
+# ---------------------------------------------------------------- incremental API
+
+def _require_left_to_right(net: Network) -> None:
+    for layer in net.layers:
+        if layer.bidirectional:
+            raise ValueError(f"Layer {layer.name!r} is bidirectional: its backward half must read the whole "
+                             "text first, so this model cannot be run one character at a time; use trace().")
+
+
+def initial_state(net: Network) -> State:
+    """The zero state every text starts from."""
+    _require_left_to_right(net)
+    zeros = [_frozen(np.zeros(layer.units, np.float32)) for layer in net.layers]
+    return State(tuple(zeros), tuple(z if layer.cell == "lstm" else None for z, layer in zip(zeros, net.layers)))
+
+
+def _advance(net: Network, token: int, hs: tuple, cs: tuple) -> tuple[tuple, tuple]:
+    new_h, new_c = [], []
+    x = None
+    for k, ((p,), h, c) in enumerate(zip(net.prepared, hs, cs)):
+        n = p.units
+        if k == 0:
+            xw = p.table[token] if p.table is not None else net.embedding[token] @ p.kernel + p.bias
+        else:
+            xw = x @ p.kernel
+            xw += p.bias
+        h_out = np.empty(n, np.float32)
+        if p.cell == "lstm":
+            pre = h @ p.recurrent_kernel
+            pre += xw
+            c_out = np.empty(n, np.float32)
+            _lstm_update(pre, pre, c, c_out, h_out, n)
+            c = _frozen(c_out)
+        elif p.cell == "gru":
+            rec = h @ p.recurrent_kernel
+            rec += p.recurrent_bias
+            _gru_update(xw, rec, rec, h, h_out, n)
+        else:
+            pre = h @ p.recurrent_kernel
+            pre += xw
+            np.tanh(pre, out=h_out)
+        h_out.flags.writeable = False
+        new_h.append(h_out)
+        new_c.append(c)
+        x = h_out
+    return tuple(new_h), tuple(new_c)
+
+
+def _check_state(net: Network, state: State) -> None:
+    if not isinstance(state, State) or len(state.h) != len(net.layers):
+        raise ValueError("state must come from initial_state(), step() or feed() of this network")
+
+
+def step(net: Network, token_id: int, state: State) -> tuple[np.ndarray, np.ndarray, State]:
+    """Read one token: (logits, probs) for what comes next, and the new state (the old one is untouched)."""
+    _require_left_to_right(net)
+    _check_state(net, state)
+    token = operator.index(token_id)
+    if not 0 <= token < net.vocab_size:
+        raise ValueError(f"token id {token} is outside 0..{net.vocab_size - 1}")
+    hs, cs = _advance(net, token, state.h, state.c)
+    logits, probs = _head(net, hs[-1])
+    return logits, probs, State(hs, cs)
+
+
+def feed(net: Network, ids: Sequence[int] | np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray, State]:
+    """Read a whole prime; returns the output after its last token (the head of `state` if ids is empty)."""
+    _require_left_to_right(net)
+    _check_state(net, state)
+    hs, cs = state.h, state.c
+    for token in _ids(net, ids).tolist():
+        hs, cs = _advance(net, token, hs, cs)
+    logits, probs = _head(net, hs[-1])
+    return logits, probs, State(hs, cs)

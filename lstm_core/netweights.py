@@ -1,0 +1,581 @@
+"""A recurrent network's weights as plain NumPy arrays, read from a live Keras model or a `.keras` file.
+
+The file reader opens the zip (config.json + model.weights.h5) itself, so looking at a model never
+imports TensorFlow. It is also the gate for models from strangers: only a short list of layer types
+with their default behaviour is accepted, so nothing in a file can make us run code (a Keras Lambda
+layer would) or silently compute something other than what Keras computes.
+
+Accepted architecture: [InputLayer] -> Embedding -> 1+ LSTM / GRU / SimpleRNN layers, optionally
+inside Bidirectional(merge_mode="concat"), with Dropout anywhere in between -> Dense (softmax or
+sigmoid). Weights are kept in Keras' layout (gate order i,f,g,o for LSTM; z,r,h for GRU) for display;
+`Network.prepared` holds a rearranged copy that makes the engine's steps fast.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO
+
+import h5py
+import numpy as np
+
+from .params import GATES
+
+CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
+HEAD_ACTIVATIONS = ("softmax", "sigmoid")
+SUPPORTED_LAYERS = "Embedding, LSTM, GRU, SimpleRNN, Bidirectional, Dropout and Dense"
+
+# Bounds on what a file may make us read: the largest model the Train page builds (3 x LSTM(1024))
+# has ~25 M parameters, so these leave room while refusing absurd files before allocating anything.
+MAX_CONFIG_BYTES = 4 << 20
+MAX_WEIGHTS_BYTES = 512 << 20
+MAX_PARAMETERS = 64_000_000
+# A (vocab, gates*units) lookup table replaces one matrix product per step; above this size (big
+# word vocabularies) it would cost more memory than it saves time.
+MAX_TABLE_ELEMENTS = 4_000_000
+
+_DAMAGED = "This .keras file is damaged: "
+
+
+class WeightsError(ValueError):
+    """A model (object or file) that LSTM Lab cannot or will not run; the message names the reason."""
+
+
+def _float32(array, shape: tuple[int, ...], what: str) -> np.ndarray:
+    try:
+        out = np.ascontiguousarray(array, dtype=np.float32)
+    except (TypeError, ValueError, OSError) as exc:  # OSError: an HDF5 dataset that cannot be decoded
+        raise WeightsError(f"{what} is not an array of numbers ({exc})") from None
+    if out.shape != shape:
+        raise WeightsError(f"{what} has shape {out.shape}, expected {shape}")
+    if not np.isfinite(out).all():
+        raise WeightsError(f"{what} contains NaN or infinite values")
+    out.flags.writeable = False
+    return out
+
+
+def _freeze(array: np.ndarray) -> np.ndarray:
+    out = np.ascontiguousarray(array, dtype=np.float32)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class CellWeights:
+    """One direction of a recurrent layer, in Keras' layout.
+
+    kernel (m, G·n), recurrent_kernel (n, G·n), bias (G·n,) — except GRU (reset_after=True), whose
+    bias is (2, 3n): row 0 is added to x·W, row 1 to h·U (inside the reset gate's product).
+    G is 4 for LSTM (i, f, g, o), 3 for GRU (z, r, h), 1 for SimpleRNN.
+    """
+
+    kernel: np.ndarray
+    recurrent_kernel: np.ndarray
+    bias: np.ndarray
+
+    def checked(self, cell: str, units: int, input_dim: int, what: str) -> CellWeights:
+        width = GATES[cell] * units
+        bias_shape = (2, width) if cell == "gru" else (width,)
+        return CellWeights(_float32(self.kernel, (input_dim, width), f"{what} kernel"),
+                           _float32(self.recurrent_kernel, (units, width), f"{what} recurrent kernel"),
+                           _float32(self.bias, bias_shape, f"{what} bias"))
+
+
+@dataclass(frozen=True, eq=False)
+class RecurrentLayer:
+    cell: str
+    units: int
+    forward: CellWeights
+    backward: CellWeights | None = None
+    return_sequences: bool = True
+    name: str = ""
+
+    def __post_init__(self):
+        if self.cell not in GATES:
+            raise WeightsError(f"layer {self.name!r}: cell must be one of {', '.join(GATES)}, not {self.cell!r}")
+        if not isinstance(self.units, int) or isinstance(self.units, bool) or self.units < 1:
+            raise WeightsError(f"layer {self.name!r}: units must be a positive whole number")
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.backward is not None
+
+    @property
+    def kernel(self) -> np.ndarray:
+        return self.forward.kernel
+
+    @property
+    def recurrent_kernel(self) -> np.ndarray:
+        return self.forward.recurrent_kernel
+
+    @property
+    def bias(self) -> np.ndarray:
+        return self.forward.bias
+
+    @property
+    def input_dim(self) -> int:
+        return int(np.shape(self.forward.kernel)[0])
+
+    @property
+    def output_dim(self) -> int:
+        # Bidirectional(merge_mode="concat") puts the forward and backward outputs side by side.
+        return self.units * (2 if self.bidirectional else 1)
+
+    @property
+    def directions(self) -> tuple[CellWeights, ...]:
+        return (self.forward,) if self.backward is None else (self.forward, self.backward)
+
+
+@dataclass(frozen=True, eq=False)
+class DenseHead:
+    kernel: np.ndarray
+    bias: np.ndarray
+    activation: str = "softmax"
+
+    def __post_init__(self):
+        if self.activation not in HEAD_ACTIVATIONS:
+            raise WeightsError(f"the output layer's activation must be softmax or sigmoid, not {self.activation!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedCell:
+    """One direction's weights rearranged so a step needs a single tanh call over all gates.
+
+    Sigmoid gates come first and their columns are halved, because sigmoid(z) = (1 + tanh(z/2)) / 2
+    and halving by a power of two is exact. LSTM columns are reordered from Keras' i,f,g,o to
+    i,f,o,g so the three sigmoid gates are contiguous; GRU's z,r,h already are.
+    `table` = embedding · kernel + bias for a first layer (one row per token), or None.
+    """
+
+    cell: str
+    units: int
+    kernel: np.ndarray
+    recurrent_kernel: np.ndarray
+    bias: np.ndarray
+    recurrent_bias: np.ndarray | None  # GRU only: added to h·U before the reset gate multiplies it
+    table: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Embedding -> recurrent layers -> Dense head, all float32 and read-only."""
+
+    embedding: np.ndarray
+    layers: tuple[RecurrentLayer, ...]
+    head: DenseHead
+    name: str = ""
+    prepared: tuple[tuple[PreparedCell, ...], ...] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        layers = tuple(self.layers)
+        if not layers:
+            raise WeightsError("the model has no recurrent layer")
+        embedding = np.asarray(self.embedding)
+        if embedding.ndim != 2 or 0 in embedding.shape:
+            raise WeightsError(f"the embedding must be a (vocabulary, dimension) matrix, not {embedding.shape}")
+        embedding = _float32(embedding, embedding.shape, "the embedding")
+        checked, width = [], embedding.shape[1]
+        for k, layer in enumerate(layers):
+            what = f"layer {layer.name or k + 1!r}"
+            if k < len(layers) - 1 and not layer.return_sequences:
+                raise WeightsError(f"{what} returns only its last step, but another recurrent layer follows it")
+            dirs = [d.checked(layer.cell, layer.units, width, f"{what}{' ' + side if layer.bidirectional else ''}")
+                    for d, side in zip(layer.directions, ("forward", "backward"))]
+            checked.append(RecurrentLayer(layer.cell, layer.units, dirs[0], dirs[1] if len(dirs) > 1 else None,
+                                          layer.return_sequences, layer.name))
+            width = checked[-1].output_dim
+        kernel = np.asarray(self.head.kernel)
+        outputs = kernel.shape[1] if kernel.ndim == 2 else -1
+        head = DenseHead(_float32(kernel, (width, outputs), "the output layer's kernel"),
+                         _float32(self.head.bias, (outputs,), "the output layer's bias"), self.head.activation)
+        if outputs < 1 or (head.activation == "softmax" and outputs < 2):
+            raise WeightsError(f"the output layer has {outputs} unit(s), too few for {head.activation}")
+        object.__setattr__(self, "embedding", embedding)
+        object.__setattr__(self, "layers", tuple(checked))
+        object.__setattr__(self, "head", head)
+        object.__setattr__(self, "prepared", tuple(
+            tuple(_prepare(layer.cell, layer.units, d, embedding if k == 0 else None) for d in layer.directions)
+            for k, layer in enumerate(checked)))
+
+    @property
+    def vocab_size(self) -> int:
+        return self.embedding.shape[0]
+
+    @property
+    def embed_dim(self) -> int:
+        return self.embedding.shape[1]
+
+    @property
+    def output_size(self) -> int:
+        return self.head.bias.shape[0]
+
+    @property
+    def return_sequences(self) -> bool:
+        """True for many-to-many (an output per step), False for many-to-one (one output per text)."""
+        return self.layers[-1].return_sequences
+
+    @property
+    def bidirectional(self) -> bool:
+        return any(layer.bidirectional for layer in self.layers)
+
+
+def _prepare(cell: str, n: int, weights: CellWeights, embedding: np.ndarray | None) -> PreparedCell:
+    kernel, recurrent, bias = (np.array(a, dtype=np.float32) for a in
+                               (weights.kernel, weights.recurrent_kernel, weights.bias))
+    recurrent_bias = None
+    if cell == "lstm":
+        order = np.r_[0:2 * n, 3 * n:4 * n, 2 * n:3 * n]  # i,f,g,o -> i,f,o,g
+        kernel, recurrent, bias = kernel[:, order], recurrent[:, order], bias[order]
+        sigmoid_width = 3 * n
+    elif cell == "gru":
+        bias, recurrent_bias = bias[0], bias[1]
+        recurrent_bias[:2 * n] *= 0.5
+        sigmoid_width = 2 * n
+    else:
+        sigmoid_width = 0
+    for a in (kernel, recurrent):
+        a[:, :sigmoid_width] *= 0.5
+    bias[:sigmoid_width] *= 0.5
+    table = None
+    if embedding is not None and embedding.shape[0] * kernel.shape[1] <= MAX_TABLE_ELEMENTS:
+        table = _freeze(embedding @ kernel + bias)
+    return PreparedCell(cell, n, _freeze(kernel), _freeze(recurrent), _freeze(bias),
+                        None if recurrent_bias is None else _freeze(recurrent_bias), table)
+
+
+# ---------------------------------------------------------------- reading Keras configurations
+
+# fetch(layer position in the config, part) -> that layer's weights in Keras order (arrays or h5py
+# datasets); part is None, "forward_layer" or "backward_layer" (the halves of a Bidirectional layer).
+Fetch = Callable[[int, str | None], list]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One weight-carrying layer as the configuration describes it, before its weights are read."""
+
+    position: int
+    name: str
+    kind: str  # "embedding", "recurrent" or "dense"
+    shapes: tuple[tuple[int, ...], ...]
+    cell: str = ""
+    units: int = 0
+    bidirectional: bool = False
+    return_sequences: bool = True
+    activation: str = ""
+
+
+def _unsupported(name: str, reason: str) -> WeightsError:
+    return WeightsError(f"LSTM Lab cannot run this model: layer {name!r} {reason}.")
+
+
+def _dict(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise WeightsError(f"{_DAMAGED}{what} is not a JSON object")
+    return value
+
+
+def _size(cfg: dict, key: str, name: str) -> int:
+    value = cfg.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise WeightsError(f"{_DAMAGED}layer {name!r} has an invalid {key} ({value!r})")
+    return value
+
+
+def _require(cfg: dict, key: str, wanted, name: str, default=None) -> None:
+    value = cfg.get(key, default)
+    if value != wanted:
+        raise _unsupported(name, f"uses {key}={value!r}; only {key}={wanted!r} is supported")
+
+
+def _builtin(entry: dict, name: str) -> str:
+    cls = entry.get("class_name")
+    # Built-in layers serialise as module "keras.layers" with no registered name; anything else is
+    # custom code that we neither have nor want to run.
+    if entry.get("module") != "keras.layers" or entry.get("registered_name") not in (None, cls):
+        raise _unsupported(name, f"is a custom layer ({cls!r} from {entry.get('module')!r})")
+    if not isinstance(cls, str):
+        raise WeightsError(f"{_DAMAGED}layer {name!r} has no class name")
+    return cls
+
+
+def _recurrent_config(entry: dict, name: str, backwards: bool) -> tuple[str, int, bool]:
+    cls = _builtin(entry, name)
+    if cls not in CELL_OF_CLASS:
+        raise _unsupported(name, f"wraps a {cls} layer; Bidirectional must wrap an LSTM, GRU or SimpleRNN")
+    cfg = _dict(entry.get("config"), f"the configuration of layer {name!r}")
+    cell = CELL_OF_CLASS[cls]
+    _require(cfg, "activation", "tanh", name)
+    if cell != "rnn":
+        _require(cfg, "recurrent_activation", "sigmoid", name)
+    if cell == "gru":
+        _require(cfg, "reset_after", True, name)
+    _require(cfg, "use_bias", True, name)
+    _require(cfg, "go_backwards", backwards, name, default=False)
+    _require(cfg, "stateful", False, name, default=False)
+    _require(cfg, "return_state", False, name, default=False)
+    return cell, _size(cfg, "units", name), bool(cfg.get("return_sequences", False))
+
+
+def _recurrent_plan(position: int, cls: str, entry: dict, cfg: dict, name: str, width: int) -> _Planned:
+    if cls == "Bidirectional":
+        _require(cfg, "merge_mode", "concat", name)
+        inner = _dict(cfg.get("layer"), f"the wrapped layer of {name!r}")
+        cell, units, sequences = _recurrent_config(inner, name, backwards=False)
+        if "backward_layer" in cfg:
+            # Keras writes the backward copy explicitly; it must be the mirror image of the forward one.
+            back = _dict(cfg["backward_layer"], f"the backward layer of {name!r}")
+            b_cell, b_units, _ = _recurrent_config(back, name, backwards=True)
+            if (b_cell, b_units) != (cell, units):
+                raise _unsupported(name, "has different forward and backward layers")
+    else:
+        cell, units, sequences = _recurrent_config(entry, name, backwards=False)
+    g = GATES[cell] * units
+    one = ((width, g), (units, g), (2, g) if cell == "gru" else (g,))
+    return _Planned(position, name, "recurrent", one, cell, units, cls == "Bidirectional", sequences)
+
+
+def _sources(node) -> list:
+    """Names of the layers whose outputs a serialised call node consumes."""
+    if isinstance(node, dict):
+        if node.get("class_name") == "__keras_tensor__":
+            history = _dict(node.get("config"), "a layer input").get("keras_history")
+            return [history[0] if isinstance(history, (list, tuple)) and history else None]
+        return [s for v in node.values() for s in _sources(v)]
+    if isinstance(node, (list, tuple)):
+        return [s for v in node for s in _sources(v)]
+    return []
+
+
+def _check_chain(entries: list[dict], names: list[str], config: dict) -> None:
+    """A functional model must be a plain chain, or reading its layers in order would be wrong."""
+    for k in range(1, len(entries)):
+        nodes = entries[k].get("inbound_nodes")
+        if not isinstance(nodes, list) or len(nodes) != 1 or _sources(nodes) != [names[k - 1]]:
+            raise _unsupported(names[k], f"is not fed by exactly the layer before it ({names[k - 1]!r}); "
+                                         "only a straight chain of layers is supported")
+    if set(_flatten_names(config.get("input_layers"))) != {names[0]} or \
+            set(_flatten_names(config.get("output_layers"))) != {names[-1]}:
+        raise WeightsError("LSTM Lab cannot run this model: it must have one input and one output, "
+                           "at the two ends of its chain of layers.")
+
+
+def _flatten_names(spec) -> list:
+    # input_layers/output_layers are [name, 0, 0] or a list of those (tuples in a live model's config).
+    if isinstance(spec, (list, tuple)) and spec and isinstance(spec[0], str):
+        return [spec[0]]
+    return [n for item in spec for n in _flatten_names(item)] if isinstance(spec, (list, tuple)) else [spec]
+
+
+def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
+    if model_class not in ("Functional", "Sequential"):
+        raise WeightsError(f"LSTM Lab cannot run this model: it is a {model_class!r}, "
+                           "not a Sequential or functional Keras model.")
+    config = _dict(config, "the model configuration")
+    entries = config.get("layers")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries) or not entries:
+        raise WeightsError(f"{_DAMAGED}the model configuration lists no layers")
+    names = [str(_dict(e.get("config"), "a layer configuration").get("name", f"#{k}"))
+             for k, e in enumerate(entries)]
+    for entry, name in zip(entries, names):
+        # Checked first because mask_zero makes Keras insert mask operations into the graph, and an
+        # error naming those would not tell the user what to change.
+        if entry.get("class_name") == "Embedding":
+            _require(entry["config"], "mask_zero", False, name, default=False)
+    if model_class == "Functional":
+        _check_chain(entries, names, config)
+
+    plan: list[_Planned] = []
+    width = 0
+    for position, (entry, name) in enumerate(zip(entries, names)):
+        cls = _builtin(entry, name)
+        cfg = entry["config"]
+        if cls in ("InputLayer", "Dropout"):
+            # InputLayer holds no weights; Dropout is the identity at inference time.
+            if cls == "InputLayer" and position != 0:
+                raise _unsupported(name, "is an input in the middle of the model")
+            continue
+        if plan and plan[-1].kind == "dense":
+            raise _unsupported(name, "comes after the output layer")
+        if cls == "Embedding":
+            if plan:
+                raise _unsupported(name, "is an embedding that is not the first layer")
+            _require(cfg, "quantization_config", None, name)
+            vocab, width = _size(cfg, "input_dim", name), _size(cfg, "output_dim", name)
+            plan.append(_Planned(position, name, "embedding", ((vocab, width),)))
+        elif not plan:
+            raise _unsupported(name, f"is a {cls}; the model must start with an Embedding layer")
+        elif cls in CELL_OF_CLASS or cls == "Bidirectional":
+            if plan[-1].kind == "recurrent" and not plan[-1].return_sequences:
+                raise _unsupported(name, "follows a recurrent layer that returns only its last step")
+            plan.append(_recurrent_plan(position, cls, entry, cfg, name, width))
+            width = plan[-1].units * (2 if plan[-1].bidirectional else 1)
+        elif cls == "Dense":
+            if plan[-1].kind != "recurrent":
+                raise _unsupported(name, "is an output layer with no recurrent layer before it")
+            _require(cfg, "use_bias", True, name)
+            _require(cfg, "quantization_config", None, name)
+            if cfg.get("lora_rank"):
+                raise _unsupported(name, "uses LoRA weights")
+            activation = cfg.get("activation")
+            if activation not in HEAD_ACTIVATIONS:
+                raise _unsupported(name, f"uses activation={activation!r}; the output layer must use "
+                                         "softmax or sigmoid")
+            units = _size(cfg, "units", name)
+            plan.append(_Planned(position, name, "dense", ((width, units), (units,)), activation=activation))
+        else:
+            raise _unsupported(name, f"is a {cls}; LSTM Lab reads only {SUPPORTED_LAYERS} layers")
+    if not plan or plan[-1].kind != "dense":
+        raise WeightsError("LSTM Lab cannot run this model: it must end with a Dense output layer.")
+    parameters = sum(int(np.prod(s)) * (2 if p.bidirectional else 1) for p in plan for s in p.shapes)
+    if parameters > MAX_PARAMETERS:
+        raise WeightsError(f"LSTM Lab cannot run this model: it has {parameters:,} parameters, more than "
+                           f"the {MAX_PARAMETERS:,} it accepts.")
+    return str(config.get("name", "")), plan
+
+
+def _build(model_class: str, config: dict, fetch: Fetch) -> Network:
+    name, plan = _plan(model_class, config)
+
+    def arrays(p: _Planned, part: str | None) -> list[np.ndarray]:
+        got = fetch(p.position, part)
+        what = f"layer {p.name!r}{' ' + part.split('_')[0] if part else ''}"
+        if len(got) != len(p.shapes):
+            raise WeightsError(f"{_DAMAGED}{what} has {len(got)} weight arrays, expected {len(p.shapes)}")
+        for i, (a, s) in enumerate(zip(got, p.shapes)):
+            if tuple(np.shape(a)) != s:
+                raise WeightsError(f"{_DAMAGED}{what} weight {i} has shape {tuple(np.shape(a))}, but the model's "
+                                   f"configuration needs {s}")
+        return [_float32(a, s, f"{what} weight {i}") for i, (a, s) in enumerate(zip(got, p.shapes))]
+
+    (embedding,) = arrays(plan[0], None)
+    layers = []
+    for p in plan[1:-1]:
+        parts = ("forward_layer", "backward_layer") if p.bidirectional else (None,)
+        dirs = [CellWeights(*arrays(p, part)) for part in parts]
+        layers.append(RecurrentLayer(p.cell, p.units, dirs[0], dirs[1] if p.bidirectional else None,
+                                     p.return_sequences, p.name))
+    kernel, bias = arrays(plan[-1], None)
+    return Network(embedding, tuple(layers), DenseHead(kernel, bias, plan[-1].activation), name)
+
+
+# ---------------------------------------------------------------- the two entry points
+
+def from_keras_model(model) -> Network:
+    """Copy a live Keras Sequential/functional model's weights (the only place a Keras object is touched)."""
+    try:
+        config = model.get_config()
+    except NotImplementedError:
+        raise WeightsError("LSTM Lab cannot run this model: it is a subclassed Keras model whose "
+                           "layers cannot be listed.") from None
+
+    def fetch(position: int, part: str | None) -> list[np.ndarray]:
+        layer = model.get_layer(config["layers"][position]["config"]["name"])
+        return (getattr(layer, part) if part else layer).get_weights()
+
+    return _build(type(model).__name__, config, fetch)
+
+
+def _snake(class_name: str) -> str:
+    # Keras' own naming.to_snake_case: weight groups in model.weights.h5 are named after classes.
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _read_entry(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise WeightsError(f"{_DAMAGED}it has no {name}.") from None
+    if info.file_size > limit:
+        raise WeightsError(f"LSTM Lab will not read this .keras file: its {name} is {info.file_size >> 20} MB, "
+                           f"more than the {limit >> 20} MB limit.")
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(limit + 1)
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
+        raise WeightsError(f"{_DAMAGED}its {name} cannot be unpacked ({exc}).") from None
+    if len(data) > limit:
+        raise WeightsError(f"LSTM Lab will not read this .keras file: its {name} is larger than the "
+                           f"{limit >> 20} MB limit.")
+    return data
+
+
+def _h5_node(h5: h5py.File, path: str):
+    """Follow `path` through hard links only: an external link could make us read another file on disk."""
+    node = h5
+    for part in path.split("/"):
+        link = node.get(part, getlink=True) if isinstance(node, h5py.Group) else None
+        if link is None:
+            raise WeightsError(f"{_DAMAGED}model.weights.h5 has no {path}.")
+        if not isinstance(link, h5py.HardLink):
+            raise WeightsError(f"{_DAMAGED}{path} in model.weights.h5 is a link, which LSTM Lab does not follow.")
+        node = node[part]
+    return node
+
+
+def _h5_datasets(h5: h5py.File, path: str) -> list[h5py.Dataset]:
+    # Datasets, not arrays: their shapes are checked before anything is read (a compressed dataset
+    # could otherwise unpack to far more than the file's size).
+    group = _h5_node(h5, path)
+    keys = sorted(group.keys(), key=lambda k: (len(k), k)) if isinstance(group, h5py.Group) else []
+    if keys != [str(i) for i in range(len(keys))]:
+        raise WeightsError(f"{_DAMAGED}model.weights.h5 has unexpected entries under {path}.")
+    out = []
+    for key in keys:
+        ds = _h5_node(h5, f"{path}/{key}")
+        if not isinstance(ds, h5py.Dataset) or ds.external or ds.is_virtual or ds.dtype.kind != "f":
+            raise WeightsError(f"{_DAMAGED}{path}/{key} in model.weights.h5 is not a plain array of numbers.")
+        out.append(ds)
+    return out
+
+
+def from_keras_file(source: str | os.PathLike | IO[bytes]) -> Network:
+    """Read a Keras 3 `.keras` file (a path or a binary file object such as an upload) without Keras."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise WeightsError(f"{_DAMAGED}it is not a complete zip archive, which every .keras file is "
+                           f"({exc}).") from None
+    with archive:
+        raw_config = _read_entry(archive, "config.json", MAX_CONFIG_BYTES)
+        raw_weights = _read_entry(archive, "model.weights.h5", MAX_WEIGHTS_BYTES)
+    try:
+        top = json.loads(raw_config)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise WeightsError(f"{_DAMAGED}its config.json is not valid JSON ({exc}).") from None
+    top = _dict(top, "config.json")
+    model_class, config = top.get("class_name"), top.get("config")
+    entries = _dict(config, "the model configuration").get("layers")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise WeightsError(f"{_DAMAGED}the model configuration lists no layers")
+
+    # Keras names each layer's weight group after its class in snake case, numbering repeats in
+    # layer order (lstm, lstm_1, ...), whatever the layer's own name.
+    paths, seen = [], {}
+    for entry in entries:
+        base = _snake(str(entry.get("class_name")))
+        paths.append(base if base not in seen else f"{base}_{seen[base]}")
+        seen[base] = seen.get(base, 0) + 1
+
+    try:
+        h5 = h5py.File(io.BytesIO(raw_weights), "r")
+    except OSError as exc:
+        raise WeightsError(f"{_DAMAGED}its model.weights.h5 is not a readable HDF5 file ({exc}).") from None
+
+    def fetch(position: int, part: str | None) -> list[h5py.Dataset]:
+        # Recurrent weights live one level down, in the layer's cell.
+        cell = part is not None or entries[position].get("class_name") in CELL_OF_CLASS
+        return _h5_datasets(h5, "/".join(p for p in ("layers", paths[position], part, "cell" if cell else None,
+                                                      "vars") if p))
+
+    with h5:
+        return _build(str(model_class), config, fetch)

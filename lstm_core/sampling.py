@@ -1,0 +1,163 @@
+"""Turning next-character distributions into text: temperature, top-k and nucleus (top-p) sampling.
+
+Id 0 is the vocabulary's unknown slot ("a character the model never saw"); it is never sampled
+unless nothing else is possible, since printing it would only show a placeholder glyph.
+Distributions are adjusted in float64 so extreme temperatures still give probabilities summing to 1.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import engine
+from .netweights import Network
+from .vocab import UNKNOWN_ID, CharVocab
+
+# One generation at most this long: at ~70 µs a character it stays well under two seconds.
+MAX_LENGTH = 20_000
+# Temperatures below this are treated as 0, i.e. greedy: dividing by them would only overflow.
+GREEDY_BELOW = 1e-6
+
+
+@dataclass(frozen=True, eq=False)
+class SampledStep:
+    position: int  # 0-based position in the generated continuation
+    index: int  # vocabulary id of the chosen character = its index in the probability arrays
+    char: str
+    probs_model: np.ndarray  # the model's distribution, before temperature / top-k / top-p
+    probs_used: np.ndarray  # the distribution actually sampled from
+    entropy_model: float  # nats
+    entropy_used: float
+
+
+@dataclass(frozen=True, eq=False)
+class Generation:
+    prime: str
+    text: str  # the continuation only, without the prime
+    steps: tuple[SampledStep, ...]
+    unknown_prime_chars: tuple[str, ...]  # prime characters outside the vocabulary (read as the unknown slot)
+
+
+def _validate(temperature: float, top_k: int | None, top_p: float | None) -> None:
+    if not isinstance(temperature, numbers.Real) or not math.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be 0 (always the likeliest character) or positive, not {temperature!r}")
+    if top_k is not None and (not isinstance(top_k, numbers.Integral) or isinstance(top_k, bool) or top_k < 0):
+        raise ValueError(f"top_k must be a whole number of at least 0 (0 or None = no cut), not {top_k!r}")
+    if top_p is not None and (not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1):
+        raise ValueError(f"top_p must be above 0 and at most 1 (1 or None = no cut), not {top_p!r}")
+
+
+def adjust(logits: Sequence[float] | np.ndarray, temperature: float, top_k: int | None = None,
+           top_p: float | None = None) -> np.ndarray:
+    """The distribution to sample from: softmax(logits / temperature), cut by top-k then top-p.
+
+    temperature 0 (or below GREEDY_BELOW) gives a one-hot vector on the likeliest id. top_k keeps
+    the k likeliest ids; top_p keeps the smallest set of likeliest ids whose mass reaches p (at least
+    one). Ties are broken towards the lower id, so top_k=1 and a tiny top_p both equal greedy.
+    """
+    _validate(temperature, top_k, top_p)
+    z = np.array(logits, dtype=np.float64)
+    if z.ndim != 1 or z.size == 0:
+        raise ValueError("logits must be a non-empty one-dimensional array")
+    if np.isnan(z).any() or np.isposinf(z).any():
+        raise ValueError("logits must be numbers or -inf (impossible), not NaN or +inf")
+    possible = z > -np.inf
+    if possible[UNKNOWN_ID + 1:].any():
+        z[UNKNOWN_ID] = -np.inf
+    elif not possible.any():
+        raise ValueError("every logit is -inf: no token is possible")
+    if temperature < GREEDY_BELOW:
+        p = np.zeros_like(z)
+        p[int(np.argmax(z))] = 1.0
+        return p
+    z -= z.max()  # the largest becomes exp(0) = 1: no overflow whatever the temperature
+    z /= temperature
+    p = np.exp(z)
+    p /= p.sum()
+    if top_k and top_k < p.size:
+        p[np.argsort(-p, kind="stable")[top_k:]] = 0.0
+    if top_p is not None and top_p < 1:
+        order = np.argsort(-p, kind="stable")
+        mass = np.cumsum(p[order]) / p.sum()
+        p[order[int(np.searchsorted(mass, top_p)) + 1:]] = 0.0
+    p /= p.sum()
+    return p
+
+
+def entropy(probs: np.ndarray) -> float:
+    """Shannon entropy in nats (0·log 0 counts as 0)."""
+    p = np.asarray(probs, dtype=np.float64)
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def entropy_curve(logits: Sequence[float] | np.ndarray, temperatures: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Entropy (nats) of adjust(logits, T) for each temperature T: 0 when greedy, log(V-1) when very hot."""
+    return np.array([entropy(adjust(logits, float(t))) for t in np.asarray(temperatures, dtype=np.float64).ravel()])
+
+
+def _draw(p: np.ndarray, rng: np.random.Generator) -> int:
+    cum = np.cumsum(p)
+    i = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+    if i >= p.size or p[i] == 0:  # only rounding at the very top of the range lands here
+        i = int(np.flatnonzero(p)[-1])
+    return i
+
+
+def _start(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float, top_k: int | None,
+           top_p: float | None) -> tuple[np.ndarray, np.ndarray, engine.State, tuple[str, ...]]:
+    """Validate everything up front and read the prime: (logits, probs, state, unknown prime chars)."""
+    if net.head.activation != "softmax" or net.vocab_size != vocab.size or net.output_size != vocab.size:
+        raise ValueError(f"this model reads {net.vocab_size} and predicts {net.output_size} ids with "
+                         f"{net.head.activation}, but the vocabulary has {vocab.size} ids: they do not belong together")
+    length = operator.index(length)
+    if not 0 <= length <= MAX_LENGTH:
+        raise ValueError(f"length must be between 0 and {MAX_LENGTH:,} characters, not {length:,}")
+    _validate(temperature, top_k, top_p)
+    encoded = vocab.encode(prime)
+    ids = encoded.ids
+    if not prime:
+        # Nothing to condition on: start as if after a line break (texts and lines begin there), or
+        # after the vocabulary's first character when it has no "\n".
+        ids = np.array([vocab.id_of("\n") if "\n" in vocab else 1])
+    logits, probs, state = engine.feed(net, ids, engine.initial_state(net))
+    return logits, probs, state, encoded.unknown_chars
+
+
+def _steps(net: Network, vocab: CharVocab, logits: np.ndarray, probs: np.ndarray, state: engine.State,
+           length: int, temperature: float, top_k: int | None, top_p: float | None,
+           rng: np.random.Generator) -> Iterator[SampledStep]:
+    for position in range(length):
+        if position:
+            # Read the previous choice only when another character is wanted: the last one needs no step.
+            logits, probs, state = engine.step(net, index, state)
+        used = adjust(logits, temperature, top_k, top_p)
+        index = _draw(used, rng)
+        yield SampledStep(position, index, vocab.char_of(index), probs, used, entropy(probs), entropy(used))
+
+
+def stream(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float = 1.0,
+           top_k: int | None = None, top_p: float | None = None, seed=None) -> Iterator[SampledStep]:
+    """Yield the generated characters one SampledStep at a time (arguments are checked before the first)."""
+    logits, probs, state, _ = _start(net, vocab, prime, length, temperature, top_k, top_p)
+    return _steps(net, vocab, logits, probs, state, length, temperature, top_k, top_p, np.random.default_rng(seed))
+
+
+def generate(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float = 1.0,
+             top_k: int | None = None, top_p: float | None = None, seed=None) -> Generation:
+    """Continue `prime` by `length` characters. The same seed gives the same text.
+
+    Characters of the prime outside the vocabulary are read as the unknown slot and reported in
+    `unknown_prime_chars`. An empty prime starts from the zero state after reading a line break
+    (or the vocabulary's first character when it has none); that character is not part of `text`.
+    """
+    logits, probs, state, unknown = _start(net, vocab, prime, length, temperature, top_k, top_p)
+    steps = tuple(_steps(net, vocab, logits, probs, state, length, temperature, top_k, top_p,
+                         np.random.default_rng(seed)))
+    return Generation(prime, "".join(s.char for s in steps), steps, unknown)
