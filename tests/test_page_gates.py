@@ -1,0 +1,254 @@
+"""The Gates page under Streamlit's AppTest: views render, widgets work, hostile text stays text."""
+
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lstm_core.persistence import LoadedModel
+from lstm_core.spec import ModelSpec
+from lstm_core.vocab import CharVocab
+from helpers_models import random_network
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> café"
+SMALL_TEXT = "HAMLET\nTo be, or not [to be]: that is the question.\n"
+
+
+def _open(models: dict | None = None, active: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if models is not None:
+        at.session_state["models"] = models
+        at.session_state["active_model"] = active or next(iter(models))
+    at.run()
+    at.switch_page("pages/gates.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _html(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html")]
+
+
+def _coloured(at: AppTest) -> list[str]:
+    return [b for b in _html(at) if 'class="gates-text"' in b]
+
+
+def _visible(markup: str) -> str:
+    """The text a person sees in the coloured view (the ⏎ glyph dropped, the line break kept)."""
+    markup = markup.replace('<span style="opacity:0.55;font-size:0.8em">⏎</span>', "")
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def _entry(key: str, cell: str = "lstm", layers: int = 1, units: int = 6, snapshots: int = 0):
+    from ui.models import ModelEntry, Snapshot
+
+    vocab = CharVocab.from_text(SMALL_TEXT)
+    spec = ModelSpec(vocab_size=vocab.size, cell=cell, layers=layers, units=units, embed_dim=4)
+
+    def net(seed):
+        return random_network(cell, layers=layers, units=units, vocab=vocab.size, embed=4, seed=seed)
+
+    model = LoadedModel(Path(f"/nonexistent/{key}"), net(0), vocab, spec, {"label": f"test {key}"})
+    snaps = [Snapshot(step, net(step)) for step in range(10, 10 * snapshots + 1, 10)]
+    return ModelEntry(key, "Trained here", model, snaps)
+
+
+@pytest.fixture(scope="module")
+def default_page() -> AppTest:
+    return _open()
+
+
+# ---------------------------------------------------------------- the pretrained model
+
+
+def test_default_passage_renders_coloured_text_heatmap_and_saturation(default_page):
+    at = default_page
+    assert at.title[0].value == "Gates"
+    coloured = _coloured(at)
+    assert len(coloured) == 2  # one unit over the text, and the best unit for the pattern
+    shown = _visible(coloured[0])
+    assert "To be, or not to be" in shown and "HAMLET\n" in shown
+    assert 400 <= len(at.session_state["gates_text"]) <= 650
+    assert "next-character guesses" in coloured[0]
+    assert any("linear-gradient" in b for b in _html(at))  # the colour legend
+    kinds = [p.proto.spec for p in at.get("plotly_chart")]
+    assert any('"type":"heatmap"' in s for s in kinds)
+    assert any('"type":"scatter"' in s and "left-saturated" in s for s in kinds)
+    assert any('"type":"bar"' in s for s in kinds)
+    assert [t.label for t in at.tabs] == ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern"]
+    assert not at.info
+
+
+def test_quantity_unit_and_sort_changes(default_page):
+    at = default_page
+    at.segmented_control(key="gates_quantity").set_value("f").run()
+    assert not at.exception
+    assert "forget gate" in at.caption[0].value.lower() or any("forget gate" in c.value for c in at.caption)
+    assert "unit " in _html(at)[0] and "forget gate f" in _html(at)[0]
+    at.number_input(key="gates_unit").set_value(5).run()
+    assert not at.exception
+    assert "unit 5, forget gate f" in _html(at)[0]
+    for by in ("index", "saturation", "correlation", "variance"):
+        at.selectbox(key="gates_sort").set_value(by).run()
+        assert not at.exception, by
+    at.selectbox(key="gates_sort").set_value("index").run()
+    heat = next(p.proto.spec for p in at.get("plotly_chart") if '"type":"heatmap"' in p.proto.spec)
+    assert '"unit 0","unit 1","unit 2"' in heat
+    at.select_slider(key="gates_units_shown").set_value(8).run()
+    heat = next(p.proto.spec for p in at.get("plotly_chart") if '"type":"heatmap"' in p.proto.spec)
+    assert '"unit 7"' in heat and '"unit 8"' not in heat
+    at.slider(key="gates_window").set_range(10, 30).run()
+    assert not at.exception
+
+
+def test_predicates_rank_units(default_page):
+    at = default_page
+    at.radio(key="gates_pattern_kind").set_value("A built-in pattern").run()
+    at.selectbox(key="gates_predicate").set_value("uppercase").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 10
+    assert list(table.columns[:3]) == ["unit", "score", "inside"]
+    assert table["score"].is_monotonic_decreasing
+    assert at.selectbox(key="gates_best_unit").value == int(table["unit"].iloc[0])
+    underlined = _coloured(at)[1]
+    assert "box-shadow" in underlined
+    best = int(table["unit"].iloc[0])
+    at.button(key="gates_adopt").click().run()
+    assert at.number_input(key="gates_unit").value == best
+    assert f"unit {best}, " in _html(at)[0]
+    for name in ("inside brackets", "after a newline", "inside a word", "vowel", "speaker's name"):
+        at.selectbox(key="gates_predicate").set_value(name).run()
+        assert not at.exception, name
+        assert len(at.dataframe[0].value) == 10, name
+    # The default passage has no double quotes: a clear message instead of a ranking.
+    at.selectbox(key="gates_predicate").set_value("inside quotes").run()
+    assert not at.exception
+    assert any("matches no character" in w.value for w in at.warning)
+
+
+def test_span_and_substring_patterns(default_page):
+    at = default_page
+    at.radio(key="gates_pattern_kind").set_value("A span I mark").run()
+    at.slider(key="gates_span").set_range(20, 60).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 10
+    at.radio(key="gates_pattern_kind").set_value("A word or phrase").run()
+    at.text_input(key="gates_substring").input("to be").run()
+    assert not at.exception and len(at.dataframe[0].value) == 10
+    at.text_input(key="gates_substring").input("zebra").run()
+    assert not at.exception
+    assert any("matches no character" in w.value for w in at.warning)
+
+
+def test_unknown_characters_are_marked():
+    at = _open()
+    at.text_area(key="gates_text").input("To be, or not to be — that is the qüestion").run()
+    assert not at.exception
+    note = next(b for b in _html(at) if "never saw" in b)
+    assert "—" in note and "ü" in note
+    coloured = _coloured(at)[0]
+    assert coloured.count("dashed") == 2
+
+
+def test_hostile_text_is_escaped():
+    at = _open()
+    at.text_area(key="gates_text").input(HOSTILE).run()
+    assert not at.exception
+    for body in _html(at):
+        assert "<script" not in body and "<img" not in body
+    assert _visible(_coloured(at)[0]) == HOSTILE
+    # Tooltips (attributes) are escaped too.
+    for title in re.findall(r'title="([^"]*)"', _coloured(at)[0]):
+        assert "<" not in title and ">" not in title
+
+
+def test_empty_text_shows_a_friendly_message():
+    at = _open()
+    at.text_area(key="gates_text").input("").run()
+    assert not at.exception
+    assert any("Type or paste some text" in i.value for i in at.info)
+    assert not _coloured(at)
+    at.button(key="gates_reset").click().run()
+    assert not at.exception and "To be, or not to be" in _visible(_coloured(at)[0])
+
+
+def test_long_text_is_truncated_with_a_message():
+    at = _open()
+    at.text_area(key="gates_text").input("To be, or not to be.\n" * 150).run()
+    assert not at.exception
+    assert any("only the first 2,000" in w.value for w in at.warning)
+    assert len(_visible(_coloured(at)[0])) == 2000
+
+
+# ---------------------------------------------------------------- other models
+
+
+def test_training_step_slider_layers_and_snapshots():
+    entry = _entry("snap", layers=2, units=5, snapshots=3)
+    at = _open({"snap": entry})
+    slider = at.select_slider(key="gates_step")
+    assert slider.label == "Training step"
+    assert list(slider.options) == ["10", "20", "30"] and slider.value == 30
+    before = _coloured(at)[0]
+    slider.set_value(10).run()
+    assert not at.exception
+    assert _coloured(at)[0] != before  # other weights, other colours
+    # A new snapshot while training: whoever looks at an older step stays there ...
+    entry.snapshots.append(type(entry.snapshots[0])(40, entry.snapshots[0].net))
+    at.run()
+    assert at.select_slider(key="gates_step").value == 10
+    # ... whoever looks at the latest step follows the training.
+    at.select_slider(key="gates_step").set_value(40).run()
+    entry.snapshots.append(type(entry.snapshots[0])(50, entry.snapshots[0].net))
+    at.run()
+    assert at.select_slider(key="gates_step").value == 50
+    layer = at.selectbox(key="gates_layer")
+    assert layer.options == ["Layer 1 (LSTM, 5 units)", "Layer 2 (LSTM, 5 units)"]
+    layer.set_value(1).run()
+    assert not at.exception
+    assert at.number_input(key="gates_unit").max == 4
+
+
+def test_gru_and_simple_rnn_models():
+    at = _open({"gru": _entry("gru", cell="gru"), "rnn": _entry("rnn", cell="rnn")}, active="gru")
+    options = at.segmented_control(key="gates_quantity").options
+    assert options == ["update z", "reset r", "candidate h̃", "hidden h"]
+    at.segmented_control(key="gates_quantity").set_value("z").run()
+    assert not at.exception
+    sat = next(p.proto.spec for p in at.get("plotly_chart") if "left-saturated" in p.proto.spec)
+    assert "update gate z" in sat and "reset gate r" in sat
+
+    at.session_state["active_model"] = "rnn"
+    at.run()
+    assert not at.exception
+    assert at.segmented_control(key="gates_quantity").options == ["hidden h"]
+    assert any("SimpleRNN has no gates" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- no TensorFlow
+
+
+def test_page_never_imports_tensorflow():
+    """In a fresh interpreter, running the Gates page (model loading included) leaves TensorFlow unimported."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({str(ROOT / 'pages' / 'gates.py')!r}, default_timeout=60)
+at.run()
+assert not at.exception, [e.value for e in at.exception]
+assert any('gates-text' in h.proto.body for h in at.get('html')), 'the page did not render'
+at.segmented_control(key='gates_quantity').set_value('f').run()
+bad = sorted(m for m in sys.modules if m == 'tensorflow' or m.startswith('tensorflow.') or m == 'keras')
+print('IMPORTED:' + ','.join(bad))
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "IMPORTED:\n" in out.stdout or out.stdout.strip().endswith("IMPORTED:"), out.stdout
