@@ -1,0 +1,367 @@
+"""Sample: let the model write one character at a time, and see how it chose each one.
+
+Everything runs in NumPy through lstm_core.sampling; this page never imports TensorFlow.
+Session state keys all start with ``sample_``; the last generation is kept in
+``sample_result`` so it survives switching pages.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lstm_core import sampling
+from lstm_core.vocab import CharVocab
+from ui import figures_sampling as figs
+from ui import models
+
+PRIME_LIMIT = 2_000  # the model reads at most this many characters of the prime (the last ones)
+LENGTH_MIN, LENGTH_MAX, LENGTH_DEFAULT = 50, 2_000, 400
+# A log-spaced scale: as many stops between 0.1 and 1 as between 1 and 3 would have been too few.
+TEMPERATURES = (0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0)
+TEMPERATURE_DEFAULT = 0.8
+COMPARE_TEMPERATURES = (0.2, 0.5, 1.0)
+COMPARE_NOTES = {0.2: "cautious", 0.5: "in between", 1.0: "the model’s own odds"}
+COMPARE_MAX = 500  # characters per column
+SEED_DEFAULT, SEED_MAX = 1, 2**32 - 1
+ANIMATION_S = 1.2  # how long the typewriter effect lasts, whatever the length
+PRIME_SHOWN = 300  # characters of a long prime shown before the generated text
+
+MONO = "'Source Code Pro', ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
+BOX = ("font-family:{mono};font-size:{size};line-height:1.55;white-space:pre-wrap;overflow-wrap:anywhere;"
+       "background:#f7f8fb;color:#1d2330;border:1px solid #d9dee8;border-radius:0.5rem;padding:0.75rem 1rem;"
+       "margin:0;max-height:{height};overflow-y:auto;")
+PRIME_STYLE = "color:#5b6473;background:#e3e8f3;border-radius:3px;"
+CURSOR = f"<span style='color:{figs.DRAWN_USED_COLOUR}'>▌</span>"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a generation depends on; comparing two tells whether the text is out of date."""
+
+    model_key: str
+    step: int | None  # training step of the snapshot used; None for the model itself
+    prime: str  # as typed
+    length: int
+    temperature: float  # 0 = greedy
+    top_k: int  # 0 = off
+    top_p: float  # 1.0 = off
+    seed: int
+
+
+@dataclass
+class Result:
+    settings: Settings
+    model_label: str
+    vocab: CharVocab
+    prime: str  # what the model read: the prime after truncation
+    generation: sampling.Generation
+    comparison: dict[float, str]
+    compare_length: int
+
+
+# ---------------------------------------------------------------- small helpers
+
+def _default(key: str, value) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _visible(text: str) -> str:
+    """A text on one line: line breaks as ⏎ (muted), other invisible characters named."""
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("<span style='color:#9aa3b2'>⏎</span>")
+        elif ch == " " or ch.isprintable():
+            out.append(_esc(ch))
+        else:
+            out.append(_esc(figs.display_char(ch)))
+    return "".join(out)
+
+
+def _box(prime: str, text: str, size: str = "1.05rem", height: str = "30rem", cursor: bool = False,
+         css_class: str = "sample-output") -> str:
+    shown = prime[-PRIME_SHOWN:]
+    lead = "…" if len(prime) > PRIME_SHOWN else ""
+    prime_html = f"<span style='{PRIME_STYLE}'>{_esc(lead + shown)}</span>" if prime else ""
+    return (f"<pre class=\"{css_class}\" style=\"{BOX.format(mono=MONO, size=size, height=height)}\">"
+            f"{prime_html}{_esc(text)}{CURSOR if cursor else ''}</pre>")
+
+
+def _bits(nats: float) -> str:
+    return f"{max(0.0, nats / figs.LN2):.2f}"  # never "-0.00"
+
+
+def _unique(chars) -> list[str]:
+    return list(dict.fromkeys(chars))
+
+
+def _describe(s: Settings) -> str:
+    parts = ["greedy (temperature 0)" if s.temperature == 0 else f"temperature {s.temperature:g}"]
+    if s.top_k:
+        parts.append(f"top-k {s.top_k}")
+    if s.top_p < 1:
+        parts.append(f"top-p {s.top_p:.2f}")
+    return ", ".join(parts)
+
+
+def _read_prime(raw: str) -> tuple[str, int | None]:
+    """(what the model reads, the original length when it was cut)."""
+    if len(raw) > PRIME_LIMIT:
+        return raw[-PRIME_LIMIT:], len(raw)
+    return raw, None
+
+
+def _default_prime(vocab: CharVocab) -> str:
+    for prime in ("HAMLET\n", "hamlet\n"):
+        if all(c in vocab for c in prime):
+            return prime
+    return "\n" if "\n" in vocab else ""
+
+
+# ---------------------------------------------------------------- page
+
+st.title("Sample")
+st.markdown(
+    "The model writes **one character at a time**: it gives every character a probability, one is drawn "
+    "with those odds and fed back in, and the next step begins. The settings change the odds before each draw."
+)
+
+entry = models.active()
+if entry is None:
+    st.warning("There is no model to write with yet. Train one on the **Train** page, or upload one in the sidebar.")
+    st.stop()
+
+model = entry.model
+vocab = model.vocab
+net = model.net
+
+# ------------------------------------------------ controls (left) and the text (right)
+_default("sample_prime", _default_prime(vocab))
+_default("sample_length", LENGTH_DEFAULT)
+_default("sample_temperature", TEMPERATURE_DEFAULT)
+_default("sample_greedy", False)
+_default("sample_top_k", 0)
+_default("sample_top_p", 1.0)
+_default("sample_seed", SEED_DEFAULT)
+k_max = max(1, vocab.size - 1)
+if st.session_state["sample_top_k"] > k_max:  # a model with fewer characters than the last one
+    st.session_state["sample_top_k"] = k_max
+if st.session_state["sample_temperature"] not in TEMPERATURES:
+    st.session_state["sample_temperature"] = TEMPERATURE_DEFAULT
+
+controls, written = st.columns([2, 3], gap="large")
+with controls:
+    step: int | None = None
+    if entry.snapshots:
+        steps = [snap.step for snap in entry.snapshots]
+        latest = steps[-1]
+        chosen_step = st.session_state.get("sample_snapshot_step")
+        if chosen_step not in steps or (chosen_step == st.session_state.get("sample_snapshot_latest")
+                                        and chosen_step != latest):
+            st.session_state["sample_snapshot_step"] = latest  # new snapshots: follow the latest one
+        st.session_state["sample_snapshot_latest"] = latest
+        step = st.select_slider(
+            "Training step", options=steps, format_func=lambda s: f"{s:,}", key="sample_snapshot_step",
+            persist_state="session")
+        st.caption("Write with the model as it was after this many training steps: early ones write "
+                   "noise, later ones words.")
+        net = next(snap.net for snap in entry.snapshots if snap.step == step)
+
+    raw_prime = st.text_area("Prime: the model reads this first, then carries on", key="sample_prime",
+                             height=80, persist_state="session")
+    prime, cut_from = _read_prime(raw_prime)
+    if raw_prime:
+        tail = raw_prime[-24:]
+        st.html(f"<div style='font-size:0.9rem;color:#5b6473;margin-top:-0.4rem'>It reads "
+                f"{min(len(raw_prime), PRIME_LIMIT):,} character{'s' if len(raw_prime) != 1 else ''}: "
+                f"<code style=\"font-family:{MONO};color:#1d2330;background:#eef1f7;padding:0.1rem 0.35rem;"
+                f"border-radius:4px\">{'…' if len(raw_prime) > 24 else ''}{_visible(tail)}</code>"
+                f"{' (⏎ = line break)' if chr(10) in tail else ''}</div>")
+    else:
+        st.info("The prime is empty, so the model starts from its start state, as at the beginning of a "
+                "line, with nothing to go on.", icon=":material/info:")
+    if cut_from is not None:
+        st.warning(f"Your prime is {cut_from:,} characters long; the model reads only its last {PRIME_LIMIT:,}. "
+                   "(What it read much earlier hardly changes what it writes next.)", icon=":material/content_cut:")
+    unknown = _unique(vocab.encode(prime).unknown_chars)
+    if unknown:
+        listed = ", ".join(f"“{figs.display_char(c)}”" for c in unknown[:20])
+        listed += " …" if len(unknown) > 20 else ""
+        st.warning(f"{'This character' if len(unknown) == 1 else f'These {len(unknown)} characters'} never "
+                   f"appeared in the model’s training text: {listed}. It reads "
+                   f"{'it' if len(unknown) == 1 else 'each'} as “unknown”, so the text right after may be "
+                   "shakier. Generation still works.", icon=":material/help:")
+
+    greedy = st.session_state["sample_greedy"]
+    t_value = st.select_slider("Temperature", options=TEMPERATURES, key="sample_temperature",
+                               format_func=lambda t: f"{t:g}", disabled=greedy, persist_state="session")
+    st.toggle("Greedy (temperature 0)", key="sample_greedy", persist_state="session")
+    st.caption("Low: it sticks to its favourite characters (safe, repetitive). High: it takes chances "
+               "(inventive, then nonsense). At 1 it uses the model’s own odds.")
+    top_k = st.slider("Top-k", 0, k_max, key="sample_top_k", persist_state="session")
+    st.caption("Draw only from the k likeliest characters; never the rest. **0 = off.**")
+    top_p = st.slider("Top-p", 0.01, 1.0, step=0.01, format="%.2f", key="sample_top_p", persist_state="session")
+    st.caption("Draw only from the likeliest characters that together reach probability p; the unlikely "
+               "tail is cut off. **1.00 = off.**")
+    c_len, c_seed = st.columns(2)
+    length = c_len.number_input("Length", min_value=LENGTH_MIN, max_value=LENGTH_MAX, step=50,
+                                key="sample_length", persist_state="session",
+                                help=f"How many characters to write ({LENGTH_MIN}–{LENGTH_MAX:,}).")
+    seed = c_seed.number_input("Seed", min_value=0, max_value=SEED_MAX, step=1, key="sample_seed",
+                               persist_state="session")
+    st.caption("The seed fixes the dice: the same seed and settings write the same text.")
+
+    temperature = 0.0 if greedy else float(t_value)
+    settings = Settings(entry.key, step, raw_prime, int(length), temperature, int(top_k), float(top_p), int(seed))
+    if temperature == 0 or top_k == 1:
+        st.info("Only the single likeliest character can be drawn at each step (greedy): every seed writes "
+                "the same text, and it often gets stuck repeating itself.", icon=":material/info:")
+    elif top_p < 0.05:
+        st.info(f"Top-p {top_p:.2f} keeps only the likeliest character at almost every step: nearly greedy.",
+                icon=":material/info:")
+
+
+# ------------------------------------------------ generating
+def _run(settings: Settings, prime: str, placeholder) -> Result:
+    """Stream the main text into `placeholder`, then the three temperatures; raises ValueError
+    for a model that cannot write one character at a time."""
+    steps_iter = sampling.stream(net, vocab, prime, settings.length, settings.temperature,
+                                 settings.top_k or None, settings.top_p if settings.top_p < 1 else None,
+                                 settings.seed)
+    every = max(4, settings.length // 60)
+    # Tests may set sample_animation_s to 0 to skip the typewriter pauses.
+    pause = float(st.session_state.get("sample_animation_s", ANIMATION_S)) / max(1, settings.length // every)
+    steps: list[sampling.SampledStep] = []
+    chars: list[str] = []
+    for s in steps_iter:
+        steps.append(s)
+        chars.append(s.char)
+        if len(steps) % every == 0 and len(steps) < settings.length:
+            placeholder.html(_box(prime, "".join(chars), cursor=True))
+            time.sleep(pause)
+    text = "".join(chars)
+    placeholder.html(_box(prime, text))
+    generation = sampling.Generation(prime, text, tuple(steps), tuple(vocab.encode(prime).unknown_chars))
+    compare_length = min(settings.length, COMPARE_MAX)
+    comparison = {t: sampling.generate(net, vocab, prime, compare_length, t, seed=settings.seed).text
+                  for t in COMPARE_TEMPERATURES}
+    return Result(settings, model.label, vocab, prime, generation, comparison, compare_length)
+
+
+with written:
+    generate = st.button("Generate", type="primary", icon=":material/edit:", width="stretch",
+                         key="sample_generate")
+    result: Result | None = st.session_state.get("sample_result")
+    header = st.empty()
+    output = st.empty()
+    if generate or result is None:
+        try:
+            header.caption("Writing…")
+            result = _run(settings, prime, output)
+        except ValueError as exc:
+            output.empty()
+            header.error(f"This model cannot write text here: {exc}", icon=":material/error:")
+            st.stop()
+        st.session_state["sample_result"] = result
+        st.session_state["sample_inspect_step"] = 1
+    else:
+        output.html(_box(result.prime, result.generation.text))
+
+    with st.container(border=True):
+        st.markdown(
+            "**Try this**\n"
+            "- Temperature **0.2**, then **1.5**: from safe and repetitive to bold and strange.\n"
+            "- **Greedy** or top-k **1**: the same text for every seed.\n"
+            "- Change only the **seed**: same odds, different dice.\n"
+            "- Move **Character to inspect** below to see the odds behind any letter.")
+
+    used = result.settings
+    with header.container():
+        where = f" at training step {used.step:,}" if used.step is not None else ""
+        st.caption(f"**{len(result.generation.text):,} characters** by {result.model_label}{where}; "
+                   f"{_describe(used)}, seed {used.seed}. The grey start is the prime.")
+        if used != settings:
+            st.caption(":orange[:material/sync_problem: The settings have changed since: press **Generate** "
+                       "to write again.]")
+
+# ------------------------------------------------ three temperatures
+st.subheader("Same prime, same seed, three temperatures")
+st.markdown(
+    "Only the temperature differs (no top-k or top-p). **What to notice:** at 0.2 the model plays safe "
+    "and keeps repeating common words; at 1.0 it takes risks and invents words that only look English; "
+    "0.5 sits in between.")
+columns = st.columns(len(COMPARE_TEMPERATURES), gap="small")
+for column, t in zip(columns, COMPARE_TEMPERATURES):
+    with column:
+        st.markdown(f"**T = {t:g}** · {COMPARE_NOTES[t]}")
+        st.html(_box(result.prime, result.comparison[t], size="0.9rem", height="20rem",
+                     css_class="sample-compare"))
+if result.compare_length < used.length:
+    st.caption(f"The first {result.compare_length:,} characters of each.")
+
+# ------------------------------------------------ one step up close
+st.subheader("How was each character chosen?")
+generation = result.generation
+n = len(generation.steps)
+if n == 0:
+    st.info("Nothing was generated, so there is no step to look at.")
+    st.stop()
+if not 1 <= st.session_state.get("sample_inspect_step", 1) <= n:
+    st.session_state["sample_inspect_step"] = 1
+k = st.slider("Character to inspect (its number in the generated text)", 1, n, key="sample_inspect_step",
+              persist_state="session") - 1
+chosen = generation.steps[k]
+
+full = result.prime + generation.text
+at = len(result.prime) + k
+before_start = max(0, at - 48)
+before = full[before_start:at]
+prime_part = max(0, len(result.prime) - before_start)
+after = full[at + 1:at + 25]
+st.html(
+    f"<div style=\"font-family:{MONO};font-size:1.2rem;white-space:pre;overflow-x:auto;padding:0.5rem 0.8rem;"
+    f"background:#f7f8fb;border:1px solid #d9dee8;border-radius:0.5rem;color:#1d2330\">"
+    f"{'…' if before_start else ''}<span style='{PRIME_STYLE}'>{_visible(before[:prime_part])}</span>"
+    f"{_visible(before[prime_part:])}"
+    f"<span style='background:{figs.DRAWN_USED_COLOUR};color:white;border-radius:3px;padding:0 0.15rem;"
+    f"font-weight:600'>{_esc(figs.display_char(chosen.char))}</span>"
+    f"<span style='color:#a8afbd'>{_visible(after)}</span>{'…' if at + 25 < len(full) else ''}</div>")
+st.caption("Having read everything up to the orange character, the model gave the odds below; "
+           "the orange one was drawn. (Grey: the prime; pale: what came after.)")
+
+p_model = float(chosen.probs_model[chosen.index])
+p_used = float(chosen.probs_used[chosen.index])
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Drawn", figs.char_name(chosen.char))
+m2.metric("Model’s probability", f"{p_model:.1%}")
+m3.metric("After your settings", f"{p_used:.1%}")
+m4.metric("Uncertainty (entropy)", f"{_bits(chosen.entropy_used)} bits",
+          delta=f"model alone: {_bits(chosen.entropy_model)} bits", delta_color="off", delta_arrow="off")
+
+chars = [result.vocab.char_of(i) for i in range(result.vocab.size)]
+shown = min(20, len(chars))
+bars, curve = st.columns([3, 2], gap="medium")
+with bars:
+    st.markdown(f"**The {shown} likeliest next characters**")
+    st.plotly_chart(figs.distribution_figure(chosen.probs_model, chosen.probs_used, chars, chosen.index,
+                                             top=shown, used_label="After your settings"),
+                    config={"displayModeBar": False}, key="sample_bars", theme=None)
+    st.caption("Pale bars: what the model predicts. Blue bars: what the character was actually drawn from "
+               "after temperature, top-k and top-p. ⏎ is a line break, ␣ a space.")
+with curve:
+    st.markdown("**How unsure, at each temperature**")
+    st.plotly_chart(figs.entropy_figure(figs.logits_from_probs(chosen.probs_model), used.temperature,
+                                        used.top_k or None, used.top_p if used.top_p < 1 else None),
+                    config={"displayModeBar": False}, key="sample_entropy", theme=None)
+    st.caption("Entropy in bits: 0 means one certain choice, 1 bit is a coin toss, *H* bits is like "
+               "choosing among 2^*H* equally likely characters. Heating the odds flattens them and "
+               "the entropy rises.")

@@ -1,0 +1,192 @@
+"""Pictures for the Sample page: the next-character distribution before and after temperature,
+top-k and top-p, and entropy against temperature. Pure Plotly and NumPy (no Streamlit), so tests
+can check the data they draw.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lstm_core import sampling
+from lstm_core.vocab import UNKNOWN_GLYPH, UNKNOWN_ID
+
+LN2 = math.log(2.0)
+
+# One palette for the page: grey-blue for what the model says, blue for what was sampled from,
+# orange for the character actually drawn.
+MODEL_COLOUR = "#b7c3d6"
+USED_COLOUR = "#2f5fb3"
+DRAWN_MODEL_COLOUR = "#f6c49b"
+DRAWN_USED_COLOUR = "#e8590c"
+CURVE_COLOUR = "#2f5fb3"
+MUTED = "#6b7280"
+FONT = dict(family="Arial, Helvetica, Liberation Sans, sans-serif", size=15, color="#262730")
+CHAR_FONT = dict(family="DejaVu Sans Mono, Menlo, Consolas, monospace", size=19, color="#1d2330")
+
+_NAMED = {"\n": "⏎", " ": "␣", "\t": "⇥", "\r": "␍", UNKNOWN_GLYPH: "�"}
+
+
+def display_char(char: str) -> str:
+    """A character as a reader can see it: ⏎ for a line break, ␣ for a space, U+XXXX for other
+    invisible characters."""
+    if char in _NAMED:
+        return _NAMED[char]
+    if not char.isprintable():
+        return f"U+{ord(char):04X}"
+    return char
+
+
+def char_name(char: str) -> str:
+    """A short name in words, for captions and hover text."""
+    names = {"\n": "line break", " ": "space", "\t": "tab", UNKNOWN_GLYPH: "unknown character"}
+    return names.get(char, f"“{char}”")
+
+
+def logits_from_probs(probs: Sequence[float] | np.ndarray) -> np.ndarray:
+    """log p: softmax(log p) = p, so a step's stored distribution gives back logits that
+    temperature can act on (probability 0 becomes -inf, i.e. impossible)."""
+    p = np.asarray(probs, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.log(p)
+
+
+def top_indices(probs_model: np.ndarray, probs_used: np.ndarray, drawn: int, top: int = 20) -> np.ndarray:
+    """The `top` ids likeliest under either distribution, likeliest first; the drawn id is always
+    among them (it replaces the last one when it would not be)."""
+    score = np.maximum(np.asarray(probs_model, dtype=np.float64), np.asarray(probs_used, dtype=np.float64))
+    top = max(1, min(int(top), score.size))
+    order = np.argsort(-score, kind="stable")[:top]
+    if drawn not in order:
+        order = np.append(order[:top - 1], drawn)
+    return order
+
+
+def _pct(p: float) -> str:
+    if p == 0:
+        return "0%"
+    if p < 0.001:
+        return "<0.1%"
+    return f"{p:.1%}"
+
+
+def distribution_figure(probs_model: Sequence[float] | np.ndarray, probs_used: Sequence[float] | np.ndarray,
+                        chars: Sequence[str], drawn: int, top: int = 20,
+                        used_label: str = "After your settings", height: int = 380) -> go.Figure:
+    """Grouped bars for the `top` likeliest next characters: the model's distribution and the one
+    actually sampled from; the drawn character's bars are orange and its label bold.
+
+    `chars[i]` is the character of id i (the vocabulary's unknown slot included at 0).
+    """
+    pm = np.asarray(probs_model, dtype=np.float64)
+    pu = np.asarray(probs_used, dtype=np.float64)
+    if pm.shape != pu.shape or pm.ndim != 1:
+        raise ValueError("the two distributions must be one-dimensional and of the same size")
+    if len(chars) != pm.size:
+        raise ValueError(f"{len(chars)} characters for {pm.size} probabilities")
+    ids = top_indices(pm, pu, drawn, top)
+    x = list(range(len(ids)))
+    is_drawn = [int(i) == int(drawn) for i in ids]
+    labels = [display_char(chars[i]) for i in ids]
+    ticks = [f"<b><span style='color:{DRAWN_USED_COLOUR}'>{lab}</span></b>" if d else lab
+             for lab, d in zip(labels, is_drawn)]
+    names = [char_name(chars[i]) for i in ids]
+    custom = np.array([[n, _pct(pm[i]), _pct(pu[i])] for n, i in zip(names, ids)], dtype=object)
+    hover = "%{customdata[0]}<br>model: %{customdata[1]}<br>sampled from: %{customdata[2]}<extra></extra>"
+
+    fig = go.Figure()
+    fig.add_bar(x=x, y=pm[ids], name="Model (before)", showlegend=False,
+                marker_color=[DRAWN_MODEL_COLOUR if d else MODEL_COLOUR for d in is_drawn],
+                customdata=custom, hovertemplate=hover)
+    fig.add_bar(x=x, y=pu[ids], name=used_label, showlegend=False,
+                marker_color=[DRAWN_USED_COLOUR if d else USED_COLOUR for d in is_drawn],
+                customdata=custom, hovertemplate=hover)
+    # The legend gets its own swatches: a bar trace would show the colour of its first bar, which
+    # is orange whenever the likeliest character was the one drawn.
+    for name, colour in (("Model (before)", MODEL_COLOUR), (used_label, USED_COLOUR), ("drawn", DRAWN_USED_COLOUR)):
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+                        marker=dict(symbol="square", size=13, color=colour))
+    k = is_drawn.index(True)
+    peak = float(max(pm[ids].max(), pu[ids].max(), 1e-9))
+    fig.add_annotation(x=k, y=max(pm[drawn], pu[drawn]), text="drawn", showarrow=True, arrowhead=2,
+                       arrowcolor=DRAWN_USED_COLOUR, ax=0, ay=-28, font=dict(color=DRAWN_USED_COLOUR, size=15))
+    fig.update_layout(
+        barmode="group", bargap=0.25, bargroupgap=0.05, height=height, font=FONT,
+        margin=dict(l=64, r=16, t=48, b=44), plot_bgcolor="white", paper_bgcolor="white",
+        legend=dict(orientation="h", x=0, y=1.02, xanchor="left", yanchor="bottom", font=dict(size=14)),
+        hoverlabel=dict(font_size=15),
+    )
+    fig.update_xaxes(automargin=True, tickmode="array", tickvals=x, ticktext=ticks, tickfont=CHAR_FONT, showgrid=False,
+                     title=None, fixedrange=True)
+    fig.update_yaxes(automargin=True, tickformat=".0%", range=[0, min(1.0, peak * 1.18) if peak < 0.85 else 1.12],
+                     gridcolor="#e6e9ef", title="probability", fixedrange=True, zeroline=True,
+                     zerolinecolor="#c9ced8")
+    return fig
+
+
+def possible_count(logits: Sequence[float] | np.ndarray) -> int:
+    """How many characters can be drawn at all (finite logit, unknown slot excluded)."""
+    z = np.asarray(logits, dtype=np.float64)
+    finite = np.isfinite(z)
+    if finite[UNKNOWN_ID + 1:].any():
+        finite[UNKNOWN_ID] = False
+    return int(finite.sum())
+
+
+def entropy_figure(logits: Sequence[float] | np.ndarray, temperature: float, top_k: int | None = None,
+                   top_p: float | None = None, t_min: float = 0.05, t_max: float = 5.0, points: int = 121,
+                   height: int = 380) -> go.Figure:
+    """Entropy in bits of softmax(logits / T) for T from t_min to t_max on a log axis, with the
+    chosen temperature marked (temperature 0, greedy, sits at the left edge with 0 bits) and, when
+    top-k or top-p cut the distribution, the entropy after the cut too."""
+    z = np.asarray(logits, dtype=np.float64)
+    temps = np.geomspace(t_min, t_max, points)
+    bits = sampling.entropy_curve(z, temps) / LN2
+    n_possible = possible_count(z)
+    ceiling = math.log2(n_possible) if n_possible > 1 else 0.0
+    greedy = temperature < sampling.GREEDY_BELOW
+    chosen_bits = max(0.0, sampling.entropy(sampling.adjust(z, temperature)) / LN2)
+    x_mark = t_min if greedy else float(temperature)
+    cut = bool(top_k) or (top_p is not None and top_p < 1)
+
+    fig = go.Figure()
+    fig.add_scatter(x=temps, y=bits, mode="lines", name="entropy at each temperature",
+                    line=dict(color=CURVE_COLOUR, width=3),
+                    hovertemplate="T = %{x:.2f}<br>%{y:.2f} bits<extra></extra>")
+    fig.add_hline(y=ceiling, line=dict(color=MUTED, dash="dot", width=1.5),
+                  annotation_text=f"all {n_possible} equally likely: {ceiling:.1f} bits",
+                  annotation_position="top left", annotation_font=dict(color=MUTED, size=13))
+    label = "greedy (T = 0): 0 bits" if greedy else f"T = {temperature:g}: {chosen_bits:.2f} bits"
+    fig.add_scatter(x=[x_mark], y=[chosen_bits], mode="markers+text",
+                    name="greedy (T = 0)" if greedy else "your temperature",
+                    marker=dict(color=DRAWN_USED_COLOUR, size=14, line=dict(color="white", width=2)),
+                    text=[label],
+                    textposition="top right" if greedy else "bottom right" if x_mark <= 0.5 else "top left",
+                    textfont=dict(color=DRAWN_USED_COLOUR, size=15), cliponaxis=False,
+                    hovertemplate=label + "<extra></extra>")
+    if cut and not greedy:
+        used = sampling.adjust(z, temperature, top_k or None, top_p if top_p is not None and top_p < 1 else None)
+        used_bits = max(0.0, sampling.entropy(used) / LN2)
+        cut_label = f"after top-k / top-p: {used_bits:.2f} bits"
+        fig.add_scatter(x=[x_mark], y=[used_bits], mode="markers+text", name="after top-k / top-p",
+                        marker=dict(color=DRAWN_USED_COLOUR, symbol="diamond-open", size=14, line=dict(width=3)),
+                        text=[cut_label], textposition="bottom right" if x_mark <= 0.5 else "bottom left",
+                        textfont=dict(color=DRAWN_USED_COLOUR, size=14), cliponaxis=False,
+                        hovertemplate=cut_label + "<extra></extra>")
+    if not greedy:
+        fig.add_vline(x=x_mark, line=dict(color=DRAWN_USED_COLOUR, dash="dash", width=1.5))
+    fig.update_layout(
+        height=height, font=FONT, margin=dict(l=64, r=16, t=48, b=64), plot_bgcolor="white",
+        paper_bgcolor="white", showlegend=False, hoverlabel=dict(font_size=15),
+    )
+    ticks = [0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+    fig.update_xaxes(automargin=True, type="log", range=[math.log10(t_min), math.log10(t_max)],
+                     title="temperature T (log scale)", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
+                     gridcolor="#e6e9ef", fixedrange=True)
+    top = max(ceiling, 1.0)
+    fig.update_yaxes(automargin=True, title="entropy (bits)", range=[-0.05 * top, top * 1.08], gridcolor="#e6e9ef",
+                     zeroline=True, zerolinecolor="#c9ced8", fixedrange=True)
+    return fig
