@@ -32,8 +32,17 @@ class SampledStep:
     char: str
     probs_model: np.ndarray  # the model's distribution, before temperature / top-k / top-p
     probs_used: np.ndarray  # the distribution actually sampled from
-    entropy_model: float  # nats
-    entropy_used: float
+
+    # Computed on demand: most steps are never inspected, and generation is a per-character hot path.
+    @property
+    def entropy_model(self) -> float:
+        """Entropy (nats) of the model's own distribution."""
+        return entropy(self.probs_model)
+
+    @property
+    def entropy_used(self) -> float:
+        """Entropy (nats) of the distribution actually sampled from."""
+        return entropy(self.probs_used)
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,17 +77,24 @@ def adjust(logits: Sequence[float] | np.ndarray, temperature: float, top_k: int 
     if np.isnan(z).any() or np.isposinf(z).any():
         raise ValueError("logits must be numbers or -inf (impossible), not NaN or +inf")
     possible = z > -np.inf
-    if possible[UNKNOWN_ID + 1:].any():
-        z[UNKNOWN_ID] = -np.inf
-    elif not possible.any():
+    if not possible.any():
         raise ValueError("every logit is -inf: no token is possible")
+    return _adjust_checked(z, temperature, top_k, top_p, mask_unknown=bool(possible[UNKNOWN_ID + 1:].any()))
+
+
+def _adjust_checked(z: np.ndarray, temperature: float, top_k: int | None, top_p: float | None,
+                    mask_unknown: bool = True) -> np.ndarray:
+    """adjust() on a float64 copy of logits already known to be valid; it is the per-character hot path,
+    so it does no checking and works in place."""
+    if mask_unknown:
+        z[UNKNOWN_ID] = -np.inf
     if temperature < GREEDY_BELOW:
         p = np.zeros_like(z)
         p[int(np.argmax(z))] = 1.0
         return p
     z -= z.max()  # the largest becomes exp(0) = 1: no overflow whatever the temperature
-    z /= temperature
-    p = np.exp(z)
+    z *= 1.0 / temperature
+    p = np.exp(z, out=z)
     p /= p.sum()
     if top_k and top_k < p.size:
         p[np.argsort(-p, kind="stable")[top_k:]] = 0.0
@@ -86,7 +102,8 @@ def adjust(logits: Sequence[float] | np.ndarray, temperature: float, top_k: int 
         order = np.argsort(-p, kind="stable")
         mass = np.cumsum(p[order]) / p.sum()
         p[order[int(np.searchsorted(mass, top_p)) + 1:]] = 0.0
-    p /= p.sum()
+    if top_k or (top_p is not None and top_p < 1):
+        p /= p.sum()
     return p
 
 
@@ -137,9 +154,9 @@ def _steps(net: Network, vocab: CharVocab, logits: np.ndarray, probs: np.ndarray
         if position:
             # Read the previous choice only when another character is wanted: the last one needs no step.
             logits, probs, state = engine.step(net, index, state)
-        used = adjust(logits, temperature, top_k, top_p)
+        used = _adjust_checked(logits.astype(np.float64), temperature, top_k, top_p)
         index = _draw(used, rng)
-        yield SampledStep(position, index, vocab.char_of(index), probs, used, entropy(probs), entropy(used))
+        yield SampledStep(position, index, vocab.char_of(index), probs, used)
 
 
 def stream(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float = 1.0,
