@@ -61,9 +61,10 @@ def save_model_folder(folder: str | Path, model, vocab: CharVocab, spec: ModelSp
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if not include_optimizer:
-        from .tf_runtime import keras
+        # A fresh, never-compiled twin carries no optimizer state (keras' clone_model keeps it).
+        from .keras_model import build_char_model
 
-        bare = keras().models.clone_model(model)
+        bare = build_char_model(spec)
         bare.set_weights(model.get_weights())
         model = bare
     model.save(folder / MODEL_FILE)

@@ -77,3 +77,21 @@ def test_missing_folder_and_default_name():
     with pytest.raises(ModelFileError, match="No model folder"):
         load_model_folder("/nonexistent/model")
     assert DEFAULT_MODEL.name == "shakespeare3-lstm"
+
+
+def test_without_optimizer_the_file_holds_only_the_weights(tiny_model_dir, tmp_path):
+    import h5py
+
+    from lstm_core.persistence import save_model_folder
+
+    loaded = load_model_folder(tiny_model_dir)
+    keras_model = load_keras_model(tiny_model_dir)
+    folder = save_model_folder(tmp_path / "bare", keras_model, loaded.vocab, loaded.spec, {"label": "bare"},
+                               include_optimizer=False)
+    with zipfile.ZipFile(folder / "model.keras") as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as h5:
+        assert "optimizer" not in h5 or len(h5["optimizer"]) == 0
+    again = load_model_folder(folder)
+    ids = loaded.vocab.ids("To be")
+    from lstm_core.engine import trace
+
+    assert np.array_equal(trace(again.net, ids).probs, trace(loaded.net, ids).probs)
