@@ -7,10 +7,10 @@ from ui import sidebar
 st.set_page_config(page_title="LSTM Lab", page_icon=":material/memory:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/gates.py", title="Gates", icon=":material/grid_on:"),
-    st.Page("pages/sample.py", title="Sample", icon=":material/edit_note:"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/gates.py", title="Gates", icon=":material/grid_on:"),
+    st.Page("app_pages/sample.py", title="Sample", icon=":material/edit_note:"),
 ]
 
 page = st.navigation(PAGES)

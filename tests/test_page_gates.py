@@ -25,7 +25,7 @@ def _open(models: dict | None = None, active: str | None = None) -> AppTest:
         at.session_state["models"] = models
         at.session_state["active_model"] = active or next(iter(models))
     at.run()
-    at.switch_page("pages/gates.py")
+    at.switch_page("app_pages/gates.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -241,7 +241,7 @@ def test_page_never_imports_tensorflow():
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({str(ROOT / 'pages' / 'gates.py')!r}, default_timeout=60)
+at = AppTest.from_file({str(ROOT / 'app_pages' / 'gates.py')!r}, default_timeout=60)
 at.run()
 assert not at.exception, [e.value for e in at.exception]
 assert any('gates-text' in h.proto.body for h in at.get('html')), 'the page did not render'

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_core.persistence import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "pages/sample.py"
+PAGE = "app_pages/sample.py"
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_MODEL / "model.keras").is_file(),
                                 reason="the pretrained model is missing (make assets)")
@@ -209,7 +209,7 @@ def test_changed_settings_are_pointed_out(at):
 def test_the_last_text_survives_a_visit_to_another_page(at):
     generate(at, length=150, seed=11, prime="MACBETH\n")
     before = text(at)
-    at.switch_page("pages/home.py")
+    at.switch_page("app_pages/home.py")
     at.run()
     at.switch_page(PAGE)
     at.run()

@@ -32,8 +32,14 @@ class ModelEntry:
     snapshots: list[Snapshot] = field(default_factory=list)
 
     @property
+    def origin(self) -> str:
+        """Where the model came from. Unlike `source` it never changes, so neither does the model's
+        name in the sidebar's list (a selectbox whose labels change under it loses its choice)."""
+        return self.source.lower()
+
+    @property
     def label(self) -> str:
-        return f"{self.model.label} ({self.source.lower()})"
+        return f"{self.model.label} ({self.origin})"
 
 
 @st.cache_resource(show_spinner=False)

@@ -26,6 +26,8 @@ def render() -> None:
             st.selectbox("Active model", list(registry), format_func=lambda k: registry[k].label,
                          key="active_model_choice", on_change=_choose,
                          help="Every page looks at this model. Models you train or upload are added here.")
+            if current.source == "Training now":
+                st.caption("Training now: every page shows its latest weights.")
             facts = models.describe(current.model)
             st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
         with st.expander("Upload a model (.zip)"):

@@ -22,9 +22,9 @@ with left:
     )
 with right:
     st.subheader("Where to start")
-    st.page_link("pages/gates.py", label="**Gates**: see every gate of every character of a text", icon=":material/grid_on:")
-    st.page_link("pages/sample.py", label="**Sample**: let the model write, and see how it chose each letter", icon=":material/edit_note:")
-    st.page_link("pages/train.py", label="**Train**: train your own model live and watch it learn", icon=":material/model_training:")
+    st.page_link("app_pages/gates.py", label="**Gates**: see every gate of every character of a text", icon=":material/grid_on:")
+    st.page_link("app_pages/sample.py", label="**Sample**: let the model write, and see how it chose each letter", icon=":material/edit_note:")
+    st.page_link("app_pages/train.py", label="**Train**: train your own model live and watch it learn", icon=":material/model_training:")
     st.markdown(
         "The pretrained model in the sidebar learnt from three of Shakespeare's plays "
         "(*Julius Caesar*, *Hamlet*, *Macbeth*). Everything runs on this computer; nothing is sent anywhere."

@@ -1,0 +1,83 @@
+"""The Train page in a real browser: a small model trains live, the chart grows, samples appear,
+and the finished model becomes the active one with a download button."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from helpers import assert_no_exception, button, click_button, open_page, screenshot, set_slider
+
+pytestmark = pytest.mark.e2e
+
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+# Plotly keeps the traces it drew on its graph div (_fullData, arrays decoded); trace 0 is the raw
+# training loss, one point per step.
+POINTS_JS = f"""() => {{
+    const gd = document.querySelector('{CHART}');
+    const traces = gd && gd._fullData;
+    return traces && traces.length && traces[0].x ? traces[0].x.length : 0;
+}}"""
+
+
+def chart_points(page) -> int:
+    return int(page.evaluate(POINTS_JS) or 0)
+
+
+def wait_until(predicate, timeout_s: float, what: str, page=None):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    if page is not None:
+        assert_no_exception(page)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def test_train_a_small_model_live(page, app_url):
+    # The home page first: until some session has run app.py (st.navigation), a server that was
+    # opened straight at /train treats pages/ as an old-style pages folder, without the app's sidebar.
+    open_page(page, app_url, "/")
+    open_page(page, app_url, "/train")
+    assert_no_exception(page)
+    expect(page.get_by_role("heading", name="Train a model", level=1)).to_be_visible()
+    expect(page.get_by_text("Parameters", exact=True).first).to_be_visible()
+    screenshot(page, "train-start")
+
+    # A small model: 64 units (index 3 of the choices), 15 s of training (index 0).
+    set_slider(page, "Units per layer", 3)
+    set_slider(page, "Training time", 0)
+    expect(page.get_by_text("4·(m + n + 1)·n = 4·(32 + 64 + 1)·64")).to_be_visible()
+    assert_no_exception(page)
+
+    click_button(page, "Start")
+    expect(button(page, "Stop")).to_be_enabled(timeout=10_000)
+    expect(button(page, "Start")).to_be_disabled()
+
+    # The chart appears once TensorFlow has traced the first step, then keeps growing.
+    first = wait_until(lambda: chart_points(page), 120, "the first points of the loss chart", page)
+    wait_until(lambda: chart_points(page) > first, 30, "the loss chart to grow", page)
+    # Samples of the text the network writes, at both temperatures, labelled with their step.
+    expect(page.get_by_text("What the network writes now", exact=False)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Temperature 0.5 · step", exact=False)).to_be_visible()
+    expect(page.get_by_text("Temperature 1 · step", exact=False)).to_be_visible()
+    expect(page.locator('[data-testid="stProgress"]')).to_be_visible()
+    assert_no_exception(page)
+    page.wait_for_timeout(3000)  # a few more seconds of curve for the picture
+    screenshot(page, "train-running")
+
+    # 15 s later it has finished: saved, active in the sidebar, downloadable.
+    expect(page.get_by_text("Finished:", exact=False)).to_be_visible(timeout=90_000)
+    expect(button(page, "Download model (.zip)")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("is now the", exact=False)).to_be_visible()
+    # The sidebar's model card now describes the model just trained (the pretrained one had 150 steps).
+    steps = page.locator('[data-testid="stMetric"]').filter(has_text="Step").locator(
+        '[data-testid="stMetricValue"]').inner_text().strip()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text(f"Training steps: {steps}", exact=False)).to_be_visible(timeout=30_000)
+    expect(button(page, "Resume")).to_be_enabled()
+    assert chart_points(page) > first
+    assert_no_exception(page)
+    screenshot(page, "train-done")

@@ -1,0 +1,104 @@
+"""The training chart: a pure function of the loss history, so it is testable without a browser."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+NATS_TO_BITS = 1 / math.log(2)
+# The raw curve is drawn from at most this many points: a 10-minute run has ~10,000 steps.
+MAX_RAW_POINTS = 1500
+RAW_COLOR = "rgba(31, 119, 180, 0.25)"
+SMOOTH_COLOR = "#1f77b4"
+VAL_COLOR = "#d62728"
+GUESS_COLOR = "#7f7f7f"
+
+
+def smooth(values: Sequence[float], span: float | None = None) -> np.ndarray:
+    """Exponential moving average with bias correction (it starts at the first value, not at 0).
+
+    The default span grows with the run (1/20 of its length, between 5 and 200 steps), so the
+    trend stays readable at the start and smooth at the end.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    if y.size == 0:
+        return y
+    if span is None:
+        span = min(200.0, max(5.0, y.size / 20))
+    beta = 1 - 2 / (span + 1)
+    out = np.empty_like(y)
+    acc = 0.0
+    weight = 0.0
+    for i, v in enumerate(y):  # ~10k points at most: a plain loop is fast enough and NaN-safe below
+        if not math.isfinite(v):
+            out[i] = out[i - 1] if i else v
+            continue
+        acc = beta * acc + (1 - beta) * v
+        weight = beta * weight + (1 - beta)
+        out[i] = acc / weight
+    return out
+
+
+def _decimate(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    if x.size <= limit:
+        return x, y
+    idx = np.unique(np.linspace(0, x.size - 1, limit).round().astype(int))
+    return x[idx], y[idx]
+
+
+def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, height: int = 380) -> go.Figure:
+    """Training loss (raw, faint; smoothed, bold) and validation loss against the step.
+
+    `history` has `steps`, `train`, `val_steps`, `val` (losses in nats per character, as the
+    trainer reports them); `unit` is "nats" or "bits". With `vocab_size`, a dotted line shows the
+    loss of guessing uniformly among the characters, the score of an untrained model.
+    """
+    if unit not in ("nats", "bits"):
+        raise ValueError(f"unit must be 'nats' or 'bits', not {unit!r}")
+    scale = NATS_TO_BITS if unit == "bits" else 1.0
+    steps = np.asarray(history.steps, dtype=np.int64)
+    train = np.asarray(history.train, dtype=np.float64) * scale
+    val_steps = np.asarray(history.val_steps, dtype=np.int64)
+    val = np.asarray(history.val, dtype=np.float64) * scale
+
+    fig = go.Figure()
+    if steps.size:
+        raw_x, raw_y = _decimate(steps, train, MAX_RAW_POINTS)
+        fig.add_trace(go.Scatter(x=raw_x, y=raw_y, mode="lines", name="training loss (each step)",
+                                 line=dict(color=RAW_COLOR, width=1), hoverinfo="skip"))
+        sm_x, sm_y = _decimate(steps, smooth(train), MAX_RAW_POINTS)
+        fig.add_trace(go.Scatter(x=sm_x, y=sm_y, mode="lines", name="training loss (smoothed)",
+                                 line=dict(color=SMOOTH_COLOR, width=3),
+                                 hovertemplate="step %{x:,}<br>training %{y:.3f} " + unit + "<extra></extra>"))
+    if val_steps.size:
+        fig.add_trace(go.Scatter(x=val_steps, y=val, mode="lines+markers", name="validation loss (held-out text)",
+                                 line=dict(color=VAL_COLOR, width=2.5), marker=dict(size=9),
+                                 hovertemplate="step %{x:,}<br>validation %{y:.3f} " + unit + "<extra></extra>"))
+    if vocab_size and vocab_size > 1:
+        guess = math.log(vocab_size - 1) * scale  # the unknown slot is never the answer
+        fig.add_hline(y=guess, line=dict(color=GUESS_COLOR, width=1.5, dash="dot"),
+                      annotation_text=f"random guessing ({guess:.2f})", annotation_position="top right",
+                      annotation_font=dict(color=GUESS_COLOR, size=13))
+    finite = np.concatenate([train[np.isfinite(train)], val[np.isfinite(val)]])
+    y_range = None
+    if finite.size:
+        top = float(np.percentile(finite, 99.5)) if finite.size > 20 else float(finite.max())
+        if vocab_size and vocab_size > 1:
+            top = max(top, math.log(vocab_size - 1) * scale)
+        y_range = [max(0.0, float(finite.min()) * 0.9), top * 1.06]
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), template="plotly_white",
+        font=dict(size=14), hovermode="x unified" if steps.size else "closest",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=13)),
+        xaxis=dict(title="training step", rangemode="tozero"),
+        yaxis=dict(title=f"loss ({unit} per character)", range=y_range),
+    )
+    if not steps.size:
+        fig.add_annotation(text="The curve appears after the first training steps.", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=15, color=GUESS_COLOR))
+        fig.update_xaxes(range=[0, 100])
+        fig.update_yaxes(range=[0, 5 * scale])
+    return fig
