@@ -92,8 +92,10 @@ def _box(prime: str, text: str, size: str = "1.05rem", height: str = "30rem", cu
     shown = prime[-PRIME_SHOWN:]
     lead = "…" if len(prime) > PRIME_SHOWN else ""
     prime_html = f"<span style='{PRIME_STYLE}'>{_esc(lead + shown)}</span>" if prime else ""
+    # HTML drops a line break directly after <pre> (and the sanitiser parses twice), so the text,
+    # which may well start with one, goes inside a span.
     return (f"<pre class=\"{css_class}\" style=\"{BOX.format(mono=MONO, size=size, height=height)}\">"
-            f"{prime_html}{_esc(text)}{CURSOR if cursor else ''}</pre>")
+            f"{prime_html}<span>{_esc(text)}</span>{CURSOR if cursor else ''}</pre>")
 
 
 def _bits(nats: float) -> str:
