@@ -4,6 +4,12 @@ import streamlit as st
 
 from ui.cell_diagram import lstm_cell_svg
 
+STARTS = [
+    ("app_pages/gates.py", "Gates", ":material/grid_on:", "See every gate of every character of a text."),
+    ("app_pages/sample.py", "Sample", ":material/edit_note:", "Let the model write, and see how it chose each letter."),
+    ("app_pages/train.py", "Train", ":material/model_training:", "Train your own model live and watch it learn."),
+]
+
 st.title("LSTM Lab")
 st.markdown(
     "A **long short-term memory** network (LSTM) reads text one character at a time and keeps a "
@@ -22,9 +28,10 @@ with left:
     )
 with right:
     st.subheader("Where to start")
-    st.page_link("app_pages/gates.py", label="**Gates**: see every gate of every character of a text", icon=":material/grid_on:")
-    st.page_link("app_pages/sample.py", label="**Sample**: let the model write, and see how it chose each letter", icon=":material/edit_note:")
-    st.page_link("app_pages/train.py", label="**Train**: train your own model live and watch it learn", icon=":material/model_training:")
+    # Link labels stay short (Streamlit cuts long ones); the explanation goes underneath.
+    for path, label, icon, what in STARTS:
+        st.page_link(path, label=f"**{label}**", icon=icon)
+        st.caption(what)
     st.markdown(
         "The pretrained model in the sidebar learnt from three of Shakespeare's plays "
         "(*Julius Caesar*, *Hamlet*, *Macbeth*). Everything runs on this computer; nothing is sent anywhere."

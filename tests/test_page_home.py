@@ -1,0 +1,22 @@
+from streamlit.testing.v1 import AppTest
+
+
+def test_home_explains_and_links_every_page():
+    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "LSTM Lab"
+    assert any("<svg" in h.proto.body or "data:image/svg+xml" in h.proto.body for h in at.get("html"))
+    links = [link.proto.label for link in at.get("page_link")]
+    assert [l.strip("*") for l in links] == ["Gates", "Sample", "Train"]
+
+
+def test_sidebar_shows_the_pretrained_model_card():
+    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    assert at.sidebar.selectbox[0].label == "Active model"
+    card = " ".join(m.value for m in at.sidebar.markdown)
+    for fact in ("Corpus", "Architecture", "Parameters", "Validation loss", "Training steps"):
+        assert fact in card
+    from lstm_core.params import total_params
+    from lstm_core.persistence import load_model_folder
+
+    assert f"{total_params(load_model_folder('default').spec):,}" in card
