@@ -78,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--text-file", required=True)
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_evaluate)
+
+    sn = sub.add_parser("sentiment", help="classify reviews as positive or negative, word by word")
+    sn.add_argument("model", help="a sentiment model folder, or 'default' for the pretrained classifier")
+    source = sn.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", help="one review")
+    source.add_argument("--file", help="a UTF-8 text file with one review per line (prints one JSON object per line)")
+    sn.add_argument("--json", action="store_true", help="print JSON (always the case with --file)")
+    sn.add_argument("--vader", action="store_true", help="add VADER's compound score, the lexicon baseline")
+    sn.set_defaults(func=_sentiment)
     return p
 
 
@@ -173,4 +182,46 @@ def _evaluate(args) -> int:
     print(json.dumps(result) if args.json else
           f"{loss:.4f} nats/char ({loss / math.log(2):.4f} bits/char, perplexity {math.exp(loss):.2f}) "
           f"over {encoded.ids.size:,} characters, {len(encoded.unknown_positions)} not in the vocabulary")
+    return 0
+
+
+def _sentiment(args) -> int:
+    from .sentiment.scoring import score
+    from .sentiment.store import load_folder
+
+    model = load_folder(args.model)
+
+    def result(text: str) -> dict:
+        shown = text if len(text) <= 200 else text[:200] + "…"
+        out = {"text": shown, **score(model.net, model.vocab, text).to_dict()}
+        if args.vader:
+            from .sentiment.baseline import vader_compound
+
+            out["vader_compound"] = vader_compound(text)
+        return out
+
+    if args.file is not None:
+        raw = Path(args.file).read_bytes()
+        try:
+            lines = raw.decode("utf-8-sig").splitlines()
+        except UnicodeDecodeError:
+            raise ValueError(f"{args.file} is not UTF-8 text.") from None
+        for line in lines:
+            print(json.dumps(result(line), ensure_ascii=False), flush=True)
+        return 0
+    out = result(args.text)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    for note in out["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+    if out["label"] is None:
+        print("nothing to classify: the text is empty")
+        return 0
+    print(f"{out['label']} (probability of positive {out['probability_positive']:.3f})")
+    for step in out["trajectory"]:
+        bar = "#" * round(step["p_positive"] * 40)
+        print(f"  {step['word'][:20]:<20} {step['p_positive']:.3f} {bar}")
+    if "vader_compound" in out:
+        print(f"VADER compound: {out['vader_compound']:+.3f}")
     return 0

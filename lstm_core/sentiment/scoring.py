@@ -1,0 +1,175 @@
+"""Scoring a review in NumPy: the verdict, the word-by-word trajectory, and word importance.
+
+`score()` tokenizes the text, runs the engine's trace (every gate of every layer at every word,
+for the Gates views) and returns the probability that the review is positive, as Keras would
+compute it, with the trajectory: the probability after each word, i.e. what the model would say
+if the review ended there. For a left-to-right model that is the head applied to the hidden state
+at each word, which is exactly how it reads; for a bidirectional model (whose backward half reads
+from the end) it is the model run again on each beginning of the review.
+
+`occlusion()` is the word importance: how much the probability drops when each word is left out
+(positive: the word pushed towards "positive"); all the shortened reviews run in one batch.
+
+Bad input never raises: an empty text, only punctuation or emoji, words the model never saw,
+another language, or a 100,000-character paste each give a result with a status and notes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine import Trace, trace
+from . import batch
+from .tokens import Token, WordVocab, tokenize
+
+MAX_CHARS = 3_000  # a longer paste is cut before tokenizing (200 words rarely take 1,500)
+MAX_WORDS = 200  # the classifier reads at most this many words (the training reviews have at most 146)
+THRESHOLD = 0.5
+
+OK, EMPTY, UNKNOWN_ONLY = "ok", "empty", "unknown-only"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the classifier reads of a text."""
+
+    text: str  # the text as read (cut to MAX_CHARS)
+    tokens: tuple[Token, ...]
+    ids: np.ndarray
+    unknown: tuple[int, ...]  # positions of words the model never saw
+    notes: tuple[str, ...]
+    original_chars: int
+    cut_words: int  # words left unread beyond MAX_WORDS (0 when none)
+
+    @property
+    def words(self) -> list[str]:
+        return [t.text for t in self.tokens]
+
+    @property
+    def truncated(self) -> bool:
+        return self.cut_words > 0 or self.original_chars > len(self.text)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reading: Reading
+    status: str  # OK, EMPTY (nothing to read) or UNKNOWN_ONLY (no word the model knows)
+    prob: float | None  # probability of positive (None when EMPTY)
+    trajectory: np.ndarray  # (words,) probability of positive after each word
+    trajectory_kind: str  # "reading" (left to right) or "prefix" (bidirectional: each beginning run again)
+    trace: Trace | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str | None:
+        if self.prob is None:
+            return None
+        return "positive" if self.prob >= THRESHOLD else "negative"
+
+    @property
+    def confidence(self) -> float | None:
+        """The probability of the label given (0.5 .. 1)."""
+        return None if self.prob is None else max(self.prob, 1 - self.prob)
+
+    def to_dict(self) -> dict:
+        r = self.reading
+        return {"status": self.status, "probability_positive": self.prob, "label": self.label,
+                "trajectory": [{"word": w, "p_positive": round(float(p), 6)} for w, p in zip(r.words, self.trajectory)],
+                "trajectory_kind": self.trajectory_kind,
+                "unknown_words": [r.tokens[i].text for i in r.unknown], "notes": list(r.notes),
+                "truncated": r.truncated}
+
+
+def _letters(text: str) -> tuple[int, int]:
+    """(letters, letters outside the Latin script) in text."""
+    total = other = 0
+    for ch in text:
+        if ch.isalpha():
+            total += 1
+            if ch.isascii():
+                continue
+            try:
+                if not unicodedata.name(ch).startswith("LATIN"):
+                    other += 1
+            except ValueError:
+                other += 1
+    return total, other
+
+
+def read(text: str | None, vocab: WordVocab) -> Reading:
+    """Tokenize and encode `text`, with notes a person should see (never raises for any string)."""
+    raw = "" if text is None else str(text)
+    original = len(raw)
+    cut = raw[:MAX_CHARS]
+    tokens = tokenize(cut)
+    cut_words = max(0, len(tokens) - MAX_WORDS)
+    notes = []
+    if tokens and original > MAX_CHARS:
+        notes.append(f"Your text is long ({original:,} characters): the classifier reads only its first "
+                     f"{MAX_CHARS:,} characters" + (f", and of those only the first {MAX_WORDS} words." if cut_words
+                                                    else "."))
+    elif cut_words:
+        notes.append(f"Your text has {len(tokens):,} words: the classifier reads only the first {MAX_WORDS}.")
+    tokens = tokens[:MAX_WORDS]
+    encoded = vocab.encode([t.key for t in tokens])
+    unknown = encoded.unknown_positions
+    if tokens:
+        has_words = any(any(ch.isalnum() for ch in t.text) for t in tokens)
+        letters, other = _letters(cut)
+        if not has_words:
+            notes.append("There are no words here, only punctuation or symbols (such as emoji): the verdict rests "
+                         "on those alone.")
+        elif letters and other / letters > 0.5:
+            notes.append("This does not look like English: the classifier learned from English reviews only, so "
+                         "its verdict means little here.")
+        elif len(tokens) >= 3 and len(unknown) / len(tokens) >= 0.5 and len(unknown) < len(tokens):
+            notes.append(f"The model never saw {len(unknown)} of these {len(tokens)} words (is it English?): "
+                         "it reads them all as the same “unknown” word.")
+        if len(unknown) == len(tokens):
+            notes.append("The model knows none of these words, so it has nothing to go on: its output is what "
+                         "it says about “unknown” words in general, not a verdict on this text.")
+    return Reading(cut, tuple(tokens), encoded.ids, unknown, tuple(notes), original, cut_words)
+
+
+def score(net, vocab: WordVocab, text: str | None) -> Verdict:
+    """Classify a review: the probability of positive and the word-by-word trajectory (see module doc)."""
+    reading = read(text, vocab)
+    if not reading.tokens:
+        return Verdict(reading, EMPTY, None, np.zeros(0, np.float32), "reading")
+    tr = trace(net, reading.ids)
+    prob = float(tr.final_probs[0])
+    if net.bidirectional:
+        # Each beginning of the review run again: what the model says if the review ended there.
+        ids = reading.ids
+        trajectory = np.array([batch.final_probs_same_length(net, ids[None, :t + 1])[0] for t in range(len(ids))],
+                              np.float32)
+        trajectory[-1] = prob
+        kind = "prefix"
+    else:
+        trajectory = np.asarray(tr.probs[:, 0], np.float32)
+        kind = "reading"
+    status = UNKNOWN_ONLY if len(reading.unknown) == len(reading.tokens) else OK
+    return Verdict(reading, status, prob, trajectory, kind, tr)
+
+
+def occlusion(net, ids: np.ndarray, full: float | None = None) -> np.ndarray:
+    """Word importance: probability with the whole review minus probability with word t left out."""
+    ids = np.asarray(ids)
+    if ids.size == 0:
+        return np.zeros(0, np.float32)
+    if full is None:
+        full = float(batch.final_probs_same_length(net, ids[None, :])[0])
+    without = batch.final_probs_same_length(net, batch.without_each(ids))
+    return (np.float32(full) - without).astype(np.float32)
+
+
+def turning_point(trajectory: np.ndarray) -> int | None:
+    """The word after which the verdict last changed side (crossed 0.5), or None if it never did."""
+    p = np.asarray(trajectory)
+    if p.size < 2:
+        return None
+    side = p >= THRESHOLD
+    flips = np.flatnonzero(side[1:] != side[:-1])
+    return int(flips[-1] + 1) if flips.size else None

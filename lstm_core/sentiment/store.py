@@ -1,0 +1,228 @@
+"""Sentiment model folders on disk, and their zip form for download and upload.
+
+Same layout and safety rules as the character models (persistence.py): a folder holds
+`model.keras`, `vocab.json` (the word vocabulary) and `meta.json` (format "lstm-lab-model",
+kind "sentiment": architecture, domains, the data split, training settings and history, and the
+test accuracy per domain next to VADER's). Looking at a model reads the weights straight into
+NumPy (netweights), never TensorFlow; `load_keras_model` loads the Keras model in safe mode.
+Zips are checked before anything is unpacked: sizes, entry names, exactly the three files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+from ..netweights import WeightsError, from_keras_file
+from ..persistence import ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES, MAX_UNPACKED_BYTES, MAX_ZIP_BYTES
+from .model import SentimentSpec, SpecError
+from .tokens import VocabError, WordVocab
+
+KIND = "sentiment"
+MODEL_FILE, VOCAB_FILE, META_FILE = "model.keras", "vocab.json", "meta.json"
+FOLDER_FILES = (MODEL_FILE, VOCAB_FILE, META_FILE)
+DEFAULT_MODEL = ASSETS / "sentiment-lstm"
+
+
+class SentimentModelError(ValueError):
+    """A sentiment model folder or zip that cannot be used, explained for a person."""
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    folder: Path
+    net: object  # netweights.Network
+    vocab: WordVocab
+    spec: SentimentSpec
+    meta: dict
+
+    @property
+    def label(self) -> str:
+        return self.meta.get("label") or self.folder.name
+
+
+def resolve(name: str | Path) -> Path:
+    """`default` is the pretrained sentiment model; anything else is a folder path."""
+    return DEFAULT_MODEL if str(name) == "default" else Path(name)
+
+
+def save_folder(folder: str | Path, model, vocab: WordVocab, spec: SentimentSpec, meta: dict,
+                include_optimizer: bool = False) -> Path:
+    """Write the three files (by default without the optimizer state: a third of the size)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not include_optimizer:
+        # A fresh, uncompiled copy: clone_model would carry a compiled model's optimizer along.
+        from .model import build_classifier
+
+        bare = build_classifier(spec)
+        bare.set_weights(model.get_weights())
+        model = bare
+    model.save(folder / MODEL_FILE)
+    (folder / VOCAB_FILE).write_text(vocab.to_json(), encoding="utf-8")
+    full = {"format": FORMAT, "version": FORMAT_VERSION, "kind": KIND,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), **meta, "spec": spec.to_dict()}
+    (folder / META_FILE).write_text(json.dumps(full, indent=2, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def load_folder(folder: str | Path) -> SentimentModel:
+    folder = resolve(folder)
+    if not folder.is_dir():
+        if str(folder) == str(DEFAULT_MODEL):
+            raise SentimentModelError("The pretrained sentiment model is missing; regenerate it with the command "
+                                      "in assets/models/sentiment-lstm/REGENERATE.md.")
+        raise SentimentModelError(f"No model folder at {folder}.")
+    missing = [f for f in FOLDER_FILES if not (folder / f).is_file()]
+    if missing:
+        raise SentimentModelError(f"This is not an LSTM Lab model: {', '.join(missing)} missing.")
+    meta = _read_json(folder / META_FILE)
+    if meta.get("format") != FORMAT:
+        raise SentimentModelError("This is not an LSTM Lab model (its meta.json says otherwise).")
+    if meta.get("kind") != KIND:
+        raise SentimentModelError(f"This is an LSTM Lab {meta.get('kind', 'unknown')!r} model, not a sentiment "
+                                  "classifier.")
+    if meta.get("version") != FORMAT_VERSION:
+        raise SentimentModelError(f"This model was saved in format version {meta.get('version')!r}; "
+                                  f"this LSTM Lab reads version {FORMAT_VERSION}.")
+    vocab_path = folder / VOCAB_FILE
+    if vocab_path.stat().st_size > MAX_JSON_BYTES:
+        raise SentimentModelError("The model's vocabulary file is implausibly large.")
+    try:
+        vocab = WordVocab.from_json(vocab_path.read_text(encoding="utf-8"))
+        spec = SentimentSpec.from_dict(meta.get("spec") or {})
+    except (VocabError, SpecError, UnicodeDecodeError) as exc:
+        raise SentimentModelError(f"The model's description is damaged: {exc}") from None
+    try:
+        net = from_keras_file(folder / MODEL_FILE)
+    except WeightsError as exc:
+        raise SentimentModelError(str(exc)) from None
+    _check_consistent(net, vocab, spec)
+    return SentimentModel(folder, net, vocab, spec, meta)
+
+
+def check_network(net, vocab: WordVocab, spec: SentimentSpec | None = None) -> None:
+    """Raise SentimentModelError unless `net` is a many-to-one sigmoid classifier over `vocab`."""
+    _check_consistent(net, vocab, spec)
+
+
+def _check_consistent(net, vocab: WordVocab, spec: SentimentSpec | None) -> None:
+    problems = []
+    if net.embedding.shape[0] != vocab.size:
+        problems.append(f"the weights know {net.embedding.shape[0]:,} words, vocab.json has {vocab.size:,}")
+    if net.head.activation != "sigmoid" or net.head.kernel.shape[1] != 1:
+        problems.append("the output layer is not a single sigmoid unit (a probability of positive)")
+    if net.layers[-1].return_sequences:
+        problems.append("the last recurrent layer returns every step: this is not a many-to-one classifier")
+    if spec is not None:
+        if spec.vocab_size != vocab.size:
+            problems.append(f"meta.json says {spec.vocab_size:,} words, vocab.json has {vocab.size:,}")
+        layers = net.layers
+        if (len(layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units for l in layers)
+                or any(l.bidirectional != spec.bidirectional for l in layers)):
+            problems.append("the layers in model.keras differ from the ones meta.json describes")
+    if problems:
+        raise SentimentModelError("The model's files do not belong together: " + "; ".join(problems) + ".")
+
+
+def load_keras_model(folder: str | Path):
+    """The Keras model itself (to compare with NumPy, or to train further). Safe mode refuses code in the file."""
+    from ..tf_runtime import keras
+
+    path = resolve(folder) / MODEL_FILE
+    try:
+        return keras().saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # Keras raises many types for a bad file; the person needs one message
+        raise SentimentModelError(f"Keras could not load {path.name}: {exc}") from None
+
+
+def _read_json(path: Path) -> dict:
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise SentimentModelError("The model's metadata file is implausibly large.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise SentimentModelError(f"The model's metadata file is damaged ({exc}).") from None
+    if not isinstance(data, dict):
+        raise SentimentModelError("The model's metadata file is damaged (not a JSON object).")
+    return data
+
+
+# -- zip form ---------------------------------------------------------------------------------
+def export_zip(folder: str | Path) -> bytes:
+    folder = resolve(folder)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in FOLDER_FILES:
+            zf.write(folder / name, arcname=f"{folder.name}/{name}")
+    return buf.getvalue()
+
+
+def import_zip(data: bytes, dest_root: str | Path) -> SentimentModel:
+    """Unpack an uploaded sentiment model zip into a new folder under dest_root and load it.
+
+    Only the three files, optionally inside one folder, are accepted; sizes are checked before
+    anything is unpacked (and counted while unpacking), and entry names never choose where a
+    file goes.
+    """
+    if len(data) > MAX_ZIP_BYTES:
+        raise SentimentModelError(f"The file is {len(data) / 2**20:.0f} MB; a model zip may be at most "
+                                  f"{MAX_ZIP_BYTES // 2**20} MB.")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SentimentModelError("This file is not a zip archive. Upload a sentiment model zip downloaded "
+                                  "from LSTM Lab.") from None
+    with zf:
+        members = _expected_members(zf)
+        root = Path(dest_root)
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".incoming-"))
+        try:
+            for name, info in members.items():
+                with zf.open(info) as src, open(tmp / name, "wb") as out:
+                    _copy_bounded(src, out, info.file_size)
+            model = load_folder(tmp)
+        except SentimentModelError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise SentimentModelError(f"The zip archive is damaged ({exc}).") from None
+        dest = root / f"upload-{uuid.uuid4().hex[:12]}"
+        tmp.rename(dest)
+    return replace(model, folder=dest)
+
+
+def _expected_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in (i for i in zf.infolist() if not i.is_dir()):
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
+            raise SentimentModelError(f"The zip contains an unsafe entry name ({info.filename!r}); refusing it.")
+        if path.name not in FOLDER_FILES or path.name in members:
+            raise SentimentModelError(f"The zip contains {info.filename!r}, which is not part of an LSTM Lab model "
+                                      f"(expected exactly {', '.join(FOLDER_FILES)}).")
+        members[path.name] = info
+    missing = [f for f in FOLDER_FILES if f not in members]
+    if missing:
+        raise SentimentModelError(f"The zip is missing {', '.join(missing)}; it is not an LSTM Lab model.")
+    if sum(i.file_size for i in members.values()) > MAX_UNPACKED_BYTES:
+        raise SentimentModelError(f"The zip unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; refusing it.")
+    return members
+
+
+def _copy_bounded(src, out, declared: int) -> None:
+    written = 0  # the declared size can lie; count what is actually inflated
+    while chunk := src.read(1 << 20):
+        written += len(chunk)
+        if written > declared or written > MAX_UNPACKED_BYTES:
+            raise SentimentModelError("The zip unpacks to more than it declares; refusing it.")
+        out.write(chunk)
