@@ -31,9 +31,10 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-# The pretrained models are produced by their own commands (see assets/models/*/REGENERATE.md).
+# The pretrained models are produced by their own commands, never by the tests.
 assets: $(STAMP)
 	sh assets/models/shakespeare3-lstm/regenerate.sh
+	$(PY) -m lstm_core.sentiment.pretrained --out assets/models/sentiment-lstm
 
 clean:
 	rm -rf $(VENV) tests/artifacts

@@ -11,6 +11,8 @@ PAGES = [
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("app_pages/gates.py", title="Gates", icon=":material/grid_on:"),
     st.Page("app_pages/sample.py", title="Sample", icon=":material/edit_note:"),
+    st.Page("app_pages/sentiment.py", title="Sentiment", icon=":material/sentiment_satisfied:"),
+    st.Page("app_pages/anatomy.py", title="Anatomy", icon=":material/biotech:"),
 ]
 
 page = st.navigation(PAGES)

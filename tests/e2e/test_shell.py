@@ -7,6 +7,8 @@ no shared sidebar, no page config, and a navigation listing the files (app, gate
 It switches to st.navigation only once someone has loaded the home page.
 """
 
+import re
+from pathlib import Path
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="browser tests skipped: the playwright package is not installed")
@@ -17,7 +19,8 @@ from helpers import assert_no_exception, open_page, screenshot  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
-NAV_PAGES = ["Home", "Train", "Gates", "Sample"]
+# The titles app.py gives its pages, in order: what the navigation must list.
+NAV_PAGES = re.findall(r'st\.Page\([^)]*title="([^"]+)"', (Path(__file__).resolve().parents[2] / "app.py").read_text())
 
 
 def nav_labels(page) -> list[str]:
