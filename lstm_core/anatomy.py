@@ -31,6 +31,7 @@ import numpy as np
 from .netweights import CellWeights, Network
 from .params import BIASES, GATES, recurrent_formula, recurrent_params
 from .spec import CELL_NAMES
+from .tf_runtime import retry_ast_race
 
 # The pre-activations of each cell kind, in Keras' column order, and the function applied to each.
 GATE_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "hh"), "rnn": ("h",)}
@@ -287,21 +288,6 @@ def keras_frozen():
     return k
 
 
-def _retry_threading_hiccup(fn, attempts: int = 4):
-    """CPython 3.11 before 3.11.8 can raise "AST constructor recursion depth mismatch" when two
-    threads compile Python at once (TensorFlow tracing, Streamlit reruns); nothing has happened
-    yet when it does, so trying again is safe."""
-    import time
-
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except SystemError as exc:
-            if "recursion depth mismatch" not in str(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-
-
 def _same_weights(net: Network, other: Network) -> bool:
     if net.embedding.shape != other.embedding.shape or len(net.layers) != len(other.layers):
         return False
@@ -355,7 +341,7 @@ def keras_check(net: Network, trace, layer: int, position: int, step: UnitStep,
     loaded = None
     if model_file is not None and Path(model_file).is_file():
         try:
-            candidate = _retry_threading_hiccup(lambda: k.saving.load_model(model_file, safe_mode=True))
+            candidate = retry_ast_race(lambda: k.saving.load_model(model_file, safe_mode=True))
             if _same_weights(net, from_keras_model(candidate)):
                 loaded = candidate
         except Exception:  # an unreadable file: fall back to the weights, which the page reads anyway
@@ -377,7 +363,7 @@ def keras_check(net: Network, trace, layer: int, position: int, step: UnitStep,
         weights = [lw.forward.kernel, lw.forward.recurrent_kernel, lw.forward.bias]
         return ("weights",) + _run_with_state(copy, weights, inputs)
 
-    source, h, c = _retry_threading_hiccup(run)
+    source, h, c = retry_ast_race(run)
     h_diff = float(np.max(np.abs(h - step.layer_out["h"])))
     c_diff = None if c is None or "c" not in step.layer_out else float(np.max(np.abs(c - step.layer_out["c"])))
     return KerasCheck(source, h, c, h_diff, c_diff)
@@ -453,7 +439,7 @@ def keras_counts(cell: str, *, input_size: int, units: int, layers: int = 1, voc
         model = k.Model(inputs, x)
         return [layer.count_params() for layer in model.layers if layer.weights]
 
-    return _retry_threading_hiccup(build)
+    return retry_ast_race(build)
 
 
 def total(rows: Sequence[CountRow]) -> int:

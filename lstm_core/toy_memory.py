@@ -34,6 +34,7 @@ import numpy as np
 
 from .gradients import geometric_mean, input_gradient_norms, last_state
 from .netweights import CellWeights
+from .tf_runtime import retry_ast_race
 
 CELLS = ("rnn", "gru", "lstm")
 COMPILE_BEFORE = 0.6  # start compiling the training step only within this share of the time budget
@@ -412,7 +413,7 @@ class ToyJob:
                     self._latest = dict(nets)
 
             try:
-                result = _retry_threading_hiccup(lambda: train(
+                result = retry_ast_race(lambda: train(
                     self.config, on_checkpoint=on_checkpoint, should_stop=self._stop.is_set,
                     on_phase=lambda text: self._set(phase=text), clock_start=started))
             except BaseException as exc:  # shown on the page, never lost (even SystemExit)
@@ -424,19 +425,6 @@ class ToyJob:
                 self._history = list(result.history)
                 self._latest = dict(result.trained)
                 self._status, self._phase = FINISHED, ""
-
-
-def _retry_threading_hiccup(fn: Callable, attempts: int = 4):
-    """Retry after CPython 3.11's harmless "AST constructor recursion depth mismatch" (two threads
-    compiling at once while TensorFlow traces); nothing has run when it is raised. A retry
-    starts the whole (short) run again."""
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except SystemError as exc:
-            if "recursion depth mismatch" not in str(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
 
 
 # ---------------------------------------------------------------- shared between sessions

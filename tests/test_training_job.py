@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from lstm_core.tf_runtime import retry_ast_race
 from lstm_core.spec import ModelSpec
 from lstm_core.trainer import TrainConfig, Trainer
 from lstm_core.vocab import CharVocab
@@ -279,14 +280,14 @@ def test_the_python_311_ast_race_is_retried_and_other_errors_are_not():
             raise SystemError("AST constructor recursion depth mismatch (before=819, after=36)")
         return "trained"
 
-    assert tj._retrying_ast_race(flaky, notes.append) == "trained"
+    assert retry_ast_race(flaky, on_retry=notes.append) == "trained"
     assert len(calls) == 3 and len(notes) == 2
 
     def broken():
         raise SystemError("something else")
 
     with pytest.raises(SystemError, match="something else"):
-        tj._retrying_ast_race(broken, notes.append)
+        retry_ast_race(broken, on_retry=notes.append)
 
 
 # -- the chart -----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import streamlit as st
 
 from lstm_core.params import total_params
 from lstm_core.persistence import LoadedModel, load_model_folder
+from lstm_core.tf_runtime import retry_ast_race
 from lstm_core.trainer import NATS_TO_BITS, Progress, Trainer
 
 from . import models
@@ -229,7 +230,7 @@ class TrainingJob:
                     self._building = True
                     self._message = "Starting TensorFlow and building the model…"
                 try:
-                    trainer = _retrying_ast_race(self._build, self._note)
+                    trainer = retry_ast_race(self._build, on_retry=self._note_hiccup)
                 finally:
                     with self._lock:
                         self._building = False
@@ -259,13 +260,14 @@ class TrainingJob:
                     left = max(0.0, budget - (time.perf_counter() - started))
                     return trainer.run(seconds=left, on_progress=self._on_progress, progress_every_s=0.0)
 
-                def forget_traced_functions():
+                def forget_traced_functions(exc: SystemError):
                     # A trace that failed half-way leaves its tf.function unusable ("creating
                     # variables on a non-first call"); a fresh one traces again from the start.
+                    self._note_hiccup(exc)
                     trainer.model.train_function = None
                     trainer.model.test_function = None
 
-                result = _retrying_ast_race(run, self._note, on_retry=forget_traced_functions)
+                result = retry_ast_race(run, on_retry=forget_traced_functions)
                 status, message = result.status, result.message
                 with self._lock:
                     if result.progress is not None:
@@ -395,6 +397,9 @@ class TrainingJob:
         # Never spend more than max_overhead of the time on looking: big models sample less often.
         self._next_observe = now + max(self.sample_every_s, cost / self.max_overhead)
 
+    def _note_hiccup(self, exc: SystemError) -> None:
+        self._note(f"Retried after a harmless Python threading hiccup ({exc}).")
+
     def _note(self, text: str) -> None:
         with self._lock:
             self._notes.append(text)
@@ -417,27 +422,6 @@ def _freeze_heap() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def _retrying_ast_race(fn: Callable, note: Callable[[str], None], attempts: int = 4,
-                       on_retry: Callable[[], None] | None = None):
-    """Call fn, again if it hits CPython 3.11's "AST constructor recursion depth mismatch".
-
-    Before 3.11.8 / 3.12.2 (gh-106905) that SystemError is raised when two threads parse or compile
-    Python at once: TensorFlow does while it traces the first training step, and so do Streamlit's
-    script runs and other sessions' trainings. It is raised while a step is being traced, before
-    any weight changes; `on_retry` discards what the failed trace left behind.
-    """
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except SystemError as exc:
-            if "recursion depth mismatch" not in str(exc) or attempt == attempts - 1:
-                raise
-            note(f"Retried after a harmless Python threading hiccup ({exc}).")
-            if on_retry is not None:
-                on_retry()
-            time.sleep(0.2 * (attempt + 1))
 
 
 def _stop_guarded(guard: dict) -> None:
