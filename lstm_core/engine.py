@@ -186,18 +186,31 @@ def _run(p: PreparedCell, xw: np.ndarray, reverse: bool) -> dict[str, np.ndarray
     return {"h": h_all}
 
 
-def _head(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _logits(net: Network, x: np.ndarray) -> np.ndarray:
     logits = x @ net.head.kernel
     logits += net.head.bias
+    return logits
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """A softmax head's probabilities for `logits`, exactly as step(), feed() and trace() compute them."""
+    probs = logits - logits.max(axis=-1, keepdims=True)
+    np.exp(probs, out=probs)
+    probs /= probs.sum(axis=-1, keepdims=True)
+    return probs
+
+
+def _probs(net: Network, logits: np.ndarray) -> np.ndarray:
     if net.head.activation == "softmax":
-        probs = logits - logits.max(axis=-1, keepdims=True)
-        np.exp(probs, out=probs)
-        probs /= probs.sum(axis=-1, keepdims=True)
-    else:
-        # exp(-|z|) never overflows: sigmoid(z) = 1/(1+e) for z >= 0 and e/(1+e) below.
-        e = np.exp(-np.abs(logits))
-        probs = np.where(logits >= 0, np.float32(1), e) / (1 + e)
-    return logits, probs
+        return softmax(logits)
+    # exp(-|z|) never overflows: sigmoid(z) = 1/(1+e) for z >= 0 and e/(1+e) below.
+    e = np.exp(-np.abs(logits))
+    return np.where(logits >= 0, np.float32(1), e) / (1 + e)
+
+
+def _head(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    logits = _logits(net, x)
+    return logits, _probs(net, logits)
 
 
 def trace(net: Network, ids: Sequence[int] | np.ndarray) -> Trace:
@@ -290,6 +303,13 @@ def step(net: Network, token_id: int, state: State) -> tuple[np.ndarray, np.ndar
     hs, cs = _advance(net, token, state.h, state.c)
     logits, probs = _head(net, hs[-1])
     return logits, probs, State(hs, cs)
+
+
+def step_logits(net: Network, token: int, state: State) -> tuple[np.ndarray, State]:
+    """step() for generation's hot loop: no checks (the caller made them once) and no probabilities
+    (softmax(logits) gives them, should anyone look)."""
+    hs, cs = _advance(net, token, state.h, state.c)
+    return _logits(net, hs[-1]), State(hs, cs)
 
 
 def feed(net: Network, ids: Sequence[int] | np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray, State]:

@@ -12,6 +12,7 @@ import numbers
 import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from . import engine
 from .netweights import Network
 from .vocab import UNKNOWN_ID, CharVocab
 
-# One generation at most this long: at ~70 µs a character it stays well under two seconds.
+# One generation at most this long: at ~50 µs a character it stays around a second.
 MAX_LENGTH = 20_000
 # Temperatures below this are treated as 0, i.e. greedy: dividing by them would only overflow.
 GREEDY_BELOW = 1e-6
@@ -30,10 +31,15 @@ class SampledStep:
     position: int  # 0-based position in the generated continuation
     index: int  # vocabulary id of the chosen character = its index in the probability arrays
     char: str
-    probs_model: np.ndarray  # the model's distribution, before temperature / top-k / top-p
+    logits: np.ndarray  # the model's scores for each id
     probs_used: np.ndarray  # the distribution actually sampled from
 
     # Computed on demand: most steps are never inspected, and generation is a per-character hot path.
+    @cached_property
+    def probs_model(self) -> np.ndarray:
+        """The model's distribution, before temperature / top-k / top-p."""
+        return engine.softmax(self.logits)
+
     @property
     def entropy_model(self) -> float:
         """Entropy (nats) of the model's own distribution."""
@@ -119,17 +125,18 @@ def entropy_curve(logits: Sequence[float] | np.ndarray, temperatures: Sequence[f
     return np.array([entropy(adjust(logits, float(t))) for t in np.asarray(temperatures, dtype=np.float64).ravel()])
 
 
-def _draw(p: np.ndarray, rng: np.random.Generator) -> int:
-    cum = np.cumsum(p)
-    i = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+def _draw(p: np.ndarray, u: float) -> int:
+    """The id whose slice of the cumulative distribution holds u (uniform in [0, 1))."""
+    cum = p.cumsum()
+    i = int(cum.searchsorted(u * cum[-1], side="right"))
     if i >= p.size or p[i] == 0:  # only rounding at the very top of the range lands here
         i = int(np.flatnonzero(p)[-1])
     return i
 
 
 def _start(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float, top_k: int | None,
-           top_p: float | None) -> tuple[np.ndarray, np.ndarray, engine.State, tuple[str, ...]]:
-    """Validate everything up front and read the prime: (logits, probs, state, unknown prime chars)."""
+           top_p: float | None) -> tuple[np.ndarray, engine.State, tuple[str, ...]]:
+    """Validate everything up front and read the prime: (logits, state, unknown prime chars)."""
     if net.head.activation != "softmax" or net.vocab_size != vocab.size or net.output_size != vocab.size:
         raise ValueError(f"this model reads {net.vocab_size} and predicts {net.output_size} ids with "
                          f"{net.head.activation}, but the vocabulary has {vocab.size} ids: they do not belong together")
@@ -143,27 +150,28 @@ def _start(net: Network, vocab: CharVocab, prime: str, length: int, temperature:
         # Nothing to condition on: start as if after a line break (texts and lines begin there), or
         # after the vocabulary's first character when it has no "\n".
         ids = np.array([vocab.id_of("\n") if "\n" in vocab else 1])
-    logits, probs, state = engine.feed(net, ids, engine.initial_state(net))
-    return logits, probs, state, encoded.unknown_chars
+    logits, _, state = engine.feed(net, ids, engine.initial_state(net))
+    return logits, state, encoded.unknown_chars
 
 
-def _steps(net: Network, vocab: CharVocab, logits: np.ndarray, probs: np.ndarray, state: engine.State,
-           length: int, temperature: float, top_k: int | None, top_p: float | None,
+def _steps(net: Network, vocab: CharVocab, logits: np.ndarray, state: engine.State, length: int,
+           temperature: float, top_k: int | None, top_p: float | None,
            rng: np.random.Generator) -> Iterator[SampledStep]:
-    for position in range(length):
+    uniforms = rng.random(length).tolist()  # one draw each, made up front: the loop is the hot path
+    for position, u in enumerate(uniforms):
         if position:
             # Read the previous choice only when another character is wanted: the last one needs no step.
-            logits, probs, state = engine.step(net, index, state)
+            logits, state = engine.step_logits(net, index, state)
         used = _adjust_checked(logits.astype(np.float64), temperature, top_k, top_p)
-        index = _draw(used, rng)
-        yield SampledStep(position, index, vocab.char_of(index), probs, used)
+        index = _draw(used, u)
+        yield SampledStep(position, index, vocab.char_of(index), logits, used)
 
 
 def stream(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float = 1.0,
            top_k: int | None = None, top_p: float | None = None, seed=None) -> Iterator[SampledStep]:
     """Yield the generated characters one SampledStep at a time (arguments are checked before the first)."""
-    logits, probs, state, _ = _start(net, vocab, prime, length, temperature, top_k, top_p)
-    return _steps(net, vocab, logits, probs, state, length, temperature, top_k, top_p, np.random.default_rng(seed))
+    logits, state, _ = _start(net, vocab, prime, length, temperature, top_k, top_p)
+    return _steps(net, vocab, logits, state, length, temperature, top_k, top_p, np.random.default_rng(seed))
 
 
 def generate(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float = 1.0,
@@ -174,7 +182,7 @@ def generate(net: Network, vocab: CharVocab, prime: str, length: int, temperatur
     `unknown_prime_chars`. An empty prime starts from the zero state after reading a line break
     (or the vocabulary's first character when it has none); that character is not part of `text`.
     """
-    logits, probs, state, unknown = _start(net, vocab, prime, length, temperature, top_k, top_p)
-    steps = tuple(_steps(net, vocab, logits, probs, state, length, temperature, top_k, top_p,
+    logits, state, unknown = _start(net, vocab, prime, length, temperature, top_k, top_p)
+    steps = tuple(_steps(net, vocab, logits, state, length, temperature, top_k, top_p,
                          np.random.default_rng(seed)))
     return Generation(prime, "".join(s.char for s in steps), steps, unknown)
