@@ -119,7 +119,7 @@ def main() -> None:
         best, median = timed(lambda: sampling.generate(net, vocab, vocab.chars[0] * WINDOW, args.generate,
                                                        temperature=0.8, seed=0), 5)
         print(f"generate {args.generate:,} chars:      {best * 1e3:7.1f} ms  (median {median * 1e3:.1f})   "
-              "step + temperature + sampling + entropies")
+              "prime of 40 + steps + temperature + sampling")
 
     if model is None:
         print("Keras comparison skipped (--no-keras)")
