@@ -59,8 +59,15 @@ class Generation:
     unknown_prime_chars: tuple[str, ...]  # prime characters outside the vocabulary (read as the unknown slot)
 
 
+def _finite(x: numbers.Real) -> bool:
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int too large for a float (10**400): no usable temperature either
+        return False
+
+
 def _validate(temperature: float, top_k: int | None, top_p: float | None) -> None:
-    if not isinstance(temperature, numbers.Real) or not math.isfinite(temperature) or temperature < 0:
+    if not isinstance(temperature, numbers.Real) or not _finite(temperature) or temperature < 0:
         raise ValueError(f"temperature must be 0 (always the likeliest character) or positive, not {temperature!r}")
     if top_k is not None and (not isinstance(top_k, numbers.Integral) or isinstance(top_k, bool) or top_k < 0):
         raise ValueError(f"top_k must be a whole number of at least 0 (0 or None = no cut), not {top_k!r}")
