@@ -469,7 +469,7 @@ def _settings(locked: bool) -> TrainSettings | None:
 
 
 def _start(examples, settings_list, kind: str) -> None:
-    from ui.training_job import session_alive_check
+    from ui.training_session import session_alive_check
 
     old = _job()
     if old is not None and old.is_alive:

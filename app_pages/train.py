@@ -1,6 +1,6 @@
 """Train: pick a text and a network, train it live, and watch the loss fall and the samples turn
-from noise into words. Training runs in a background thread (ui.training_job); this script only
-reads it, so switching pages neither stops nor loses it."""
+from noise into words. Training runs in a child process (ui.training_job); this script only reads
+it, so switching pages neither stops nor loses it."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ from lstm_core.corpora import BUILTIN, CorpusError, download_gutenberg, gutenber
 from lstm_core.params import layer_counts, total_params
 from lstm_core.persistence import export_zip
 from lstm_core.spec import CELL_NAMES, CELLS, ModelSpec, SpecError
-from lstm_core.trainer import TrainConfig, Trainer, TrainError, min_corpus_chars
+from lstm_core.train_worker import TrainRecipe
+from lstm_core.trainer import TrainConfig, TrainError, min_corpus_chars
 from lstm_core.vocab import CharVocab
 from ui import models
 from ui import training_job as tj
+from ui import training_session as ts
 from ui.figures_training import loss_figure
 
 # -- choices ------------------------------------------------------------------------------------
@@ -286,25 +288,18 @@ def _start(prepared: Prepared, spec: ModelSpec, config: TrainConfig) -> None:
     label = f"{spec.cell_name} {spec.layers}×{spec.units} · {prepared.label}"
     summary = (f"{label}, sequence length {config.seq_len}, batch {config.batch_size}, "
                f"learning rate {config.learning_rate:g}")
-    info = tj.JobInfo(corpus=prepared.corpus_meta, spec=spec, config=config, label=label,
+    info = ts.JobInfo(corpus=prepared.corpus_meta, spec=spec, config=config, label=label,
                       folder=models.session_dir() / run_id, summary=summary)
-    text, vocab = prepared.text, prepared.vocab
-    # Finish this thread's lazy imports for the chart now: two threads importing at once (this one
-    # and the training thread importing TensorFlow) can trip over each other's half-made modules.
-    loss_figure(tj.LossHistory((1,), (1.0,), (1,), (1.0,))).to_json()
-
-    def build() -> Trainer:  # runs in the training thread
-        return Trainer(spec, vocab, vocab.ids(text), config, corpus_name=prepared.label)
-
-    tj.start_job(build, info, _seconds(), run_id)
+    vocab = prepared.vocab
+    recipe = TrainRecipe.from_text(spec, vocab, prepared.text, config, corpus_name=prepared.label)
+    ts.start_job(recipe, info, _seconds(), run_id)
 
 
 def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainConfig | None) -> None:
-    job, info = tj.session_job()
+    job, info = ts.session_job()
     view = job.view() if job is not None else None
     running = view is not None and view.running
-    can_resume = (view is not None and not running and job.trainer is not None
-                  and view.status in (tj.STOPPED, tj.FINISHED, tj.DIVERGED))
+    can_resume = view is not None and not running and view.saved
     ready = prepared is not None and spec is not None and config is not None
     c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1], vertical_alignment="bottom")
     c1.select_slider("Training time", DURATIONS, key="train_duration", format_func=_duration_label,
@@ -328,8 +323,8 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
         job.stop()
         st.rerun()
     if resume and job is not None and can_resume:
-        if tj.needs_saving(job, info):
-            tj.finalise(job, info)
+        if ts.needs_saving(job, info):
+            ts.finalise(job, info)
         try:
             job.resume(_seconds(), learning_rate=float(st.session_state.get("train_lr", TrainConfig.learning_rate)))
         except (RuntimeError, TrainError, ValueError) as exc:
@@ -344,15 +339,15 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
 # -- the live area (a fragment that reruns every second while training) -------------------------
 
 def live_area() -> None:
-    job, info = tj.session_job()
+    job, info = ts.session_job()
     if job is None:
         st.info("Choose a text and a network, then press **Start**. The loss curve and samples of the text the "
                 "network writes appear here as it learns.", icon=":material/model_training:")
         return
     view = job.view()
-    if tj.needs_saving(job, info):
+    if ts.needs_saving(job, info):
         st.rerun()  # the run has ended: a full rerun saves the model and updates the sidebar
-    if view.running and tj.offer_live_model(job, info):
+    if view.running and ts.offer_live_model(job, info):
         st.rerun()  # the model being trained now has weights: list it in the sidebar
     _status(view, info)
     if view.building and view.progress is None:
@@ -362,7 +357,7 @@ def live_area() -> None:
                                 persist_state="session",
                                 help="The same loss in two units: nats use the natural log, bits use log base 2 "
                                      "(1 nat = 1.44 bits).")
-    vocab_size = job.trainer.vocab.size if job.trainer is not None else None
+    vocab_size = job.vocab.size
     st.plotly_chart(loss_figure(view.history, unit=unit or "nats", vocab_size=vocab_size), key="train_chart",
                     config={"displayModeBar": False})
     st.caption("**Loss** is the network's surprise at the true next character, −log p, averaged over characters. "
@@ -373,8 +368,14 @@ def live_area() -> None:
     _samples(view)
 
 
-def _status(view: tj.JobView, info: tj.JobInfo) -> None:
+def _status(view: tj.JobView, info: ts.JobInfo) -> None:
     p = view.progress
+    if view.queued:
+        st.info(f"**Waiting for a free training slot: number {view.queue_position} in line.** This server trains "
+                f"{view.slots} model{'s' if view.slots > 1 else ''} at a time, so that every training gets the "
+                "whole processor share it needs; yours starts by itself when a slot frees up. You can look at "
+                "other pages meanwhile, or press **Stop** to leave the queue.", icon=":material/hourglass_empty:")
+        return
     if view.building:
         st.info("Starting TensorFlow and building the network… The first start takes about ten seconds.",
                 icon=":material/hourglass_top:")
@@ -472,13 +473,13 @@ def main() -> None:
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
 
-    job, info = tj.session_job()
-    if job is not None and tj.needs_saving(job, info):
-        with st.spinner("Saving the trained model…"):
-            tj.finalise(job, info)
+    job, info = ts.session_job()
+    if job is not None and ts.needs_saving(job, info):
+        with st.spinner("Loading the trained model…"):
+            ts.finalise(job, info)
         st.rerun()  # the sidebar, drawn before this page, then shows the new active model
     if job is not None and job.is_alive:
-        tj.offer_live_model(job, info)
+        ts.offer_live_model(job, info)
 
     st.title("Train a model")
     st.markdown("Train a character-level network on a text, live. It starts from random weights, so at first it "
@@ -513,7 +514,7 @@ def main() -> None:
     st.divider()
     # Auto-refresh only while training; when it ends the fragment asks for one full rerun (saving),
     # after which it is drawn without a timer. Leaving the page cancels the timer in the browser,
-    # but not the training thread.
+    # but not the training.
     st.fragment(live_area, run_every=1.0 if running else None)()
 
 

@@ -103,7 +103,9 @@ def min_corpus_chars(seq_len: int, val_fraction: float = 0.1) -> int:
 
 class Trainer:
     def __init__(self, spec: ModelSpec, vocab: CharVocab, ids: np.ndarray, config: TrainConfig = TrainConfig(),
-                 corpus_name: str = ""):
+                 corpus_name: str = "", model=None):
+        """`model`: a compiled Keras model to go on training (its weights and optimizer state), as
+        persistence.load_keras_model gives back from a folder saved with its optimizer."""
         if spec.vocab_size != vocab.size:
             raise TrainError("The model's vocabulary size does not match the corpus vocabulary.")
         ids = np.asarray(ids)
@@ -125,8 +127,12 @@ class Trainer:
         self.last_val_loss: float | None = None
         self.train_seconds = 0.0
         self._last_good: tuple[int, list, list] | None = None
-        with _BUILD_LOCK:
-            self.model = self._build()
+        if model is not None:
+            self.model = model
+            self.set_learning_rate(config.learning_rate)
+        else:
+            with _BUILD_LOCK:
+                self.model = self._build()
 
     def _build(self):
         from .keras_model import build_char_model
@@ -167,6 +173,11 @@ class Trainer:
     # -- the loop a UI drives -------------------------------------------------------------
     def request_stop(self) -> None:
         self._stop.set()
+
+    def reseed(self, salt: int) -> None:
+        """Draw the next windows from a generator seeded by the config's seed and `salt` (e.g. the
+        steps already done, when a saved model resumes training in a new process)."""
+        self._rng = np.random.default_rng([self.config.seed, int(salt)])
 
     def set_learning_rate(self, lr: float) -> None:
         self.config = replace(self.config, learning_rate=float(lr))  # replace() re-validates

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.corpora import GutenbergStatus
-from ui import training_job as tj
+from ui import training_session as ts
 
 TIMEOUT = 120.0
 TEXT = ("To be, or not to be, that is the question:\n"
@@ -189,7 +189,7 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     assert any("Temperature" in m for m in texts(at.markdown))
     # The model being trained is offered in the session's model list, without becoming active.
     registry = at.session_state["models"]
-    assert isinstance(registry[run_id], tj.TrainingEntry)
+    assert isinstance(registry[run_id], ts.TrainingEntry)
     live = registry[run_id]
     assert live.model.net is not None and live.source == "Training now"
     for _ in range(5):  # read twice around the snapshots, in case the thread took a new look meanwhile
@@ -212,7 +212,7 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the stop")
     # Saved, loaded back, registered and active; downloadable.
     entry = at.session_state["models"][run_id]
-    assert not isinstance(entry, tj.TrainingEntry) and entry.source == "Trained here"
+    assert not isinstance(entry, ts.TrainingEntry) and entry.source == "Trained here"
     assert at.session_state["active_model"] == run_id
     assert (entry.model.folder / "model.keras").is_file()
     assert entry.snapshots and entry.snapshots[-1].step == job.view().steps
@@ -226,36 +226,46 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     at.select_slider(key="train_duration").set_value(15).run()
     button(at, "Resume").click().run()
     rerun_until(at, lambda: job.view().steps > steps + 3, "more steps after resuming")
-    assert job.trainer.config.learning_rate == pytest.approx(0.001)
+    assert job.view().progress.learning_rate == pytest.approx(0.001)
     button(at, "Stop").click().run()
     rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the second stop")
-    assert at.session_state["models"][run_id].model.meta["metrics"]["steps"] == job.view().steps
+    saved = at.session_state["models"][run_id].model
+    assert saved.meta["metrics"]["steps"] == job.view().steps
+    assert saved.meta["train"]["learning_rate"] == pytest.approx(0.001)
     assert not at.exception
 
-    # NaN: poison the weights as a runaway update would; resuming diverges at once, the page says
-    # so in words, and the model trained so far stays registered and active.
-    steps = job.view().steps
-    job.trainer.model.set_weights([np.full_like(w, np.nan) for w in job.trainer.model.get_weights()])
-    button(at, "Resume").click().run()
+
+def with_faults(monkeypatch, **faults):
+    """The page's next training runs with `faults` injected in its child process (see helpers_training)."""
+    from helpers_training import FaultyRecipe
+    from lstm_core.train_worker import TrainRecipe
+
+    def from_text(cls, spec, vocab, text, config, corpus_name=""):
+        return FaultyRecipe(spec, vocab, vocab.ids(text), config, corpus_name, **faults)
+
+    monkeypatch.setattr(TrainRecipe, "from_text", classmethod(from_text))
+
+
+def test_a_run_that_turns_nan_is_explained_and_the_good_weights_are_kept(at, monkeypatch):
+    with_faults(monkeypatch, nan_at=6)  # as a runaway update would
+    at.select_slider(key="train_units").set_value(8).run()
+    button(at, "Start").click().run()
     rerun_until(at, lambda: any("NaN" in w for w in texts(at.warning)), "the divergence warning")
     assert any("Lower the learning rate" in w for w in texts(at.warning))
-    entry = at.session_state["models"][run_id]
-    assert entry.source == "Trained here" and at.session_state["active_model"] == run_id
-    assert np.isfinite(entry.model.net.embedding).all() and job.view().steps < steps
+    job = at.session_state["train_job"]
+    entry = at.session_state["models"][job.run_id]
+    assert entry.source == "Trained here" and at.session_state["active_model"] == job.run_id
+    assert np.isfinite(entry.model.net.embedding).all() and entry.model.meta["metrics"]["steps"] == 4
+    assert not button(at, "Resume").disabled  # lower the learning rate and go on
     assert not at.exception
 
 
 def test_a_failing_training_shows_an_error_not_a_traceback(at, monkeypatch):
-    from lstm_core.trainer import Trainer
-
-    def broken_step(self):
-        raise RuntimeError("the disk is on fire")
-
-    monkeypatch.setattr(Trainer, "train_step", broken_step)
+    with_faults(monkeypatch, fail_at=1)
     at.select_slider(key="train_units").set_value(8).run()
     button(at, "Start").click().run()
     rerun_until(at, lambda: any("Training failed" in e for e in texts(at.error)), "the error message")
-    assert any("the disk is on fire" in e for e in texts(at.error))
+    assert any("simulated failure" in e for e in texts(at.error))
     assert not button(at, "Start").disabled  # the user can try again
     job = at.session_state["train_job"]
     assert job.run_id not in at.session_state["models"]  # an untrained model is not offered

@@ -1,26 +1,30 @@
-"""TrainingJob with real (tiny) models: the thread, stop, resume, snapshots, samples, NaN and errors.
+"""TrainingJob with real (tiny) models in child processes: stop, resume, the queue, snapshots,
+samples, NaN and errors.
 
-Tiny models (8 units) train in milliseconds per step; the tests poll with timeouts instead of
-sleeping, so they stay fast on an idle machine and still pass on a busy one.
+Tiny models (8 units) train in milliseconds per step; every run is a spawned process that imports
+TensorFlow (a few seconds). The tests poll with timeouts instead of sleeping, so they stay fast on
+an idle machine and still pass on a busy one.
 """
 
 import math
+import multiprocessing
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from helpers_training import tiny_recipe
+from lstm_core.persistence import load_keras_model, load_model_folder
+from lstm_core.slots import TrainingSlots
 from lstm_core.tf_runtime import retry_ast_race
-from lstm_core.spec import ModelSpec
-from lstm_core.trainer import TrainConfig, Trainer
-from lstm_core.vocab import CharVocab
+from lstm_core.train_worker import Watch
 from ui import training_job as tj
 from ui.figures_training import MAX_RAW_POINTS, loss_figure, smooth
 from ui.models import Snapshot
 
-TIMEOUT = 120.0  # generous: the first build imports TensorFlow, and the machine may be busy
+TIMEOUT = 180.0  # generous: each run's process imports TensorFlow, and the machine may be busy
+JOBS = []
 
 
 def wait_for(condition, timeout=TIMEOUT, what="condition"):
@@ -33,36 +37,9 @@ def wait_for(condition, timeout=TIMEOUT, what="condition"):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def make_build(text, stop_at=None, fail_at=None, job_ref=None, **config):
-    """A build function for a tiny LSTM; optionally stop the job or raise at a given step."""
-    vocab = CharVocab.from_text(text)
-
-    def build():
-        spec = ModelSpec(vocab_size=vocab.size, units=8, embed_dim=4)
-        trainer = Trainer(spec, vocab, vocab.ids(text), TrainConfig(**{"seq_len": 16, "batch_size": 8, "seed": 3,
-                                                                       **config}))
-        original = trainer.train_step
-
-        def train_step():
-            if fail_at is not None and trainer.steps + 1 == fail_at:
-                raise RuntimeError("simulated failure in the training step")
-            loss = original()
-            if stop_at is not None and trainer.steps == stop_at:
-                job_ref[0].stop()
-            return loss
-
-        trainer.train_step = train_step
-        return trainer
-
-    return build
-
-
-JOBS = []
-
-
 @pytest.fixture(autouse=True)
 def stop_jobs_left_running():
-    """A failed test must not leave a thread training into the next test (or into interpreter exit)."""
+    """A failed test must not leave a process training into the next test."""
     yield
     while JOBS:
         job = JOBS.pop()
@@ -70,11 +47,10 @@ def stop_jobs_left_running():
         job.join(timeout=TIMEOUT)
 
 
-def new_job(text, *, stop_at=None, fail_at=None, **kwargs):
-    ref = [None]
-    kwargs.setdefault("sample_chars", 40)
-    job = tj.TrainingJob(make_build(text, stop_at=stop_at, fail_at=fail_at, job_ref=ref), **kwargs)
-    ref[0] = job
+def new_job(text, tmp_path, *, faults=None, watch=None, **kwargs):
+    kwargs.setdefault("slots", TrainingSlots(4))
+    job = tj.TrainingJob(tiny_recipe(text, **(faults or {})), tmp_path / f"model-{len(JOBS)}",
+                         watch=watch or Watch(sample_chars=40), corpus={"name": "tiny"}, label="tiny", **kwargs)
     JOBS.append(job)
     return job
 
@@ -83,48 +59,56 @@ def finished(job):
     return job.join(timeout=TIMEOUT) and job.view().ended
 
 
-def test_start_progress_stop_within_a_step_then_resume_continues(tiny_text):
-    job = new_job(tiny_text, stop_at=5)
+def test_start_stop_within_a_step_then_resume_continues_from_the_saved_model(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, faults={"stop_at": 5})
     assert job.view().status == tj.READY
     job.start(seconds=60)
-    assert job.view().status == tj.RUNNING
+    assert job.view().status in (tj.QUEUED, tj.RUNNING) and job.view().running
     assert finished(job)
     view = job.view()
     # The stop came from inside step 5; not one more step was taken.
-    assert view.status == tj.STOPPED and view.steps == 5
+    assert view.status == tj.STOPPED and view.steps == 5 and view.saved
     assert view.progress is not None and view.progress.step == 5 and view.progress.chars_per_s > 0
     assert list(view.history.steps) == [1, 2, 3, 4, 5]
     assert view.history.val_steps[-1] == 5  # the end of a run is always validated
     assert view.runs_ended == 1
-    iterations = int(job.trainer.model.optimizer.iterations.numpy())
+    # The run's process saved the model, optimizer state included, and has exited.
+    assert int(load_keras_model(job.folder).optimizer.iterations.numpy()) == 5
+    assert load_model_folder(job.folder).meta["metrics"]["steps"] == 5
+    assert not multiprocessing.active_children()
 
-    job.resume(seconds=0.5, learning_rate=0.002)
+    job.resume(seconds=1.0, learning_rate=0.002)
     assert finished(job)
     view = job.view()
     assert view.status == tj.FINISHED and view.steps > 5 and view.runs_ended == 2
-    assert job.trainer.config.learning_rate == pytest.approx(0.002)
-    assert int(job.trainer.model.optimizer.iterations.numpy()) == iterations + view.steps - 5
+    saved = load_model_folder(job.folder)
+    assert saved.meta["train"]["learning_rate"] == pytest.approx(0.002)
+    assert saved.meta["metrics"]["steps"] == view.steps
+    # Adam went on from its saved state: one more iteration per step, counting from 5.
+    assert int(load_keras_model(job.folder).optimizer.iterations.numpy()) == view.steps
     steps = list(view.history.steps)
     assert steps == list(range(1, view.steps + 1))  # one history point per step, continuing the count
-    assert [h.step for h in job.trainer.history] == steps
+    with pytest.raises(RuntimeError, match="resume it"):
+        job.start(5)
 
 
-def test_stop_from_the_page_thread_while_running(tiny_text):
-    job = new_job(tiny_text)
+def test_stop_from_the_page_thread_while_running(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path)
+    with pytest.raises(RuntimeError, match="nothing|no saved model"):
+        job.resume(1)  # nothing to resume yet
     job.start(seconds=None)  # until stopped
-    wait_for(lambda: job.view().steps >= 3, what="three training steps")
+    wait_for(lambda: job.view().steps >= 3 or len(job.view().history) >= 3, what="three training steps")
     assert job.view().budget_s is None and job.view().running
     job.stop()
     assert finished(job)
-    assert job.view().status == tj.STOPPED
-    with pytest.raises(RuntimeError):
-        tj.TrainingJob(make_build(tiny_text)).resume(1)  # nothing to resume yet
+    assert job.view().status == tj.STOPPED and job.view().saved
 
 
-def test_cannot_start_twice_or_with_a_bad_budget(tiny_text):
-    job = new_job(tiny_text)
-    with pytest.raises(ValueError):
-        job.start(seconds=-1)
+def test_cannot_start_twice_or_with_a_bad_budget(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path)
+    for bad in (-1, 0, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            job.start(seconds=bad)
     job.start(seconds=30)
     with pytest.raises(RuntimeError, match="already training"):
         job.start(1)
@@ -132,19 +116,41 @@ def test_cannot_start_twice_or_with_a_bad_budget(tiny_text):
     assert finished(job)
 
 
-def test_stop_before_the_model_is_built(tiny_text):
-    job = new_job(tiny_text)
+def test_stop_before_the_model_is_built_keeps_nothing(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path)
     job.start(seconds=30)
-    job.stop()  # almost certainly while TensorFlow builds the model
+    job.stop()  # while the process starts and TensorFlow builds the model
     assert finished(job)
     view = job.view()
-    assert view.status == tj.STOPPED
-    assert view.steps <= 1
+    assert view.status == tj.STOPPED and view.steps <= 1
 
 
-def test_samples_and_snapshots_are_produced_bounded_and_spread(tiny_text):
-    job = new_job(tiny_text, stop_at=80, sample_every_s=0.05, snapshot_every_s=0.05, max_snapshots=6,
-                  keep_samples=4, max_overhead=0.5)
+def test_a_full_server_queues_trainings_in_order_and_says_where(tiny_text, tmp_path):
+    slots = TrainingSlots(1)
+    first = new_job(tiny_text, tmp_path, slots=slots)
+    second = new_job(tiny_text, tmp_path, slots=slots)
+    third = new_job(tiny_text, tmp_path, slots=slots)
+    first.start(seconds=None)
+    second.start(seconds=0.5)
+    third.start(seconds=0.5)
+    assert second.view().status == tj.QUEUED and second.view().queue_position == 1
+    assert third.view().queue_position == 2 and third.view().running and third.view().slots == 1
+    wait_for(lambda: len(first.view().history) >= 2, what="the first job training")
+    assert second.view().queued and slots.busy() == (1, 2)
+    third.stop()  # leaving the queue: nothing was trained, nothing is lost
+    assert finished(third)
+    assert third.view().status == tj.STOPPED and "waiting for a free training slot" in third.view().message
+    assert not third.view().saved and second.view().queue_position == 1
+    first.stop()
+    assert finished(first) and finished(second)
+    assert second.view().status == tj.FINISHED and second.view().steps > 0
+    assert slots.busy() == (0, 0)
+
+
+def test_samples_and_snapshots_are_produced_bounded_and_spread(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, faults={"stop_at": 80},
+                  watch=Watch(sample_every_s=0.05, sample_chars=40, max_overhead=0.5),
+                  snapshot_every_s=0.05, max_snapshots=6, keep_samples=4)
     job.start(seconds=None)
     assert finished(job)
     view = job.view()
@@ -161,113 +167,75 @@ def test_samples_and_snapshots_are_produced_bounded_and_spread(tiny_text):
     assert steps == sorted(set(steps))
     assert steps[0] == 0 and steps[-1] == view.steps
     assert max(np.diff(steps)) <= 0.75 * view.steps, f"snapshots bunched together: {steps}"
-    assert job._snapshot_interval > 0.05  # thinned at least once, so the interval grew
     assert view.latest_step == view.steps and view.latest_net is view.snapshots[-1].net
     assert all(isinstance(s, Snapshot) for s in view.snapshots)
 
 
-def test_thinning_keeps_every_other_older_snapshot(tiny_text):
-    job = tj.TrainingJob(lambda: None, max_snapshots=8)
-    fake_trainer = SimpleNamespace(spec=ModelSpec(vocab_size=10, units=8, embed_dim=4))
+def test_thinning_keeps_every_other_older_snapshot(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, max_snapshots=8)
     job._snapshots = [Snapshot(step, None) for step in range(0, 90, 10)]  # 9 > 8
-    job._thin_snapshots(fake_trainer)
+    job._thin_snapshots()
     assert [s.step for s in job._snapshots] == [0, 20, 40, 60, 80]
     assert job._snapshot_interval == 2 * job.snapshot_every_s
     # A big model keeps fewer snapshots: the memory budget bounds them too (but never below 4).
-    job = tj.TrainingJob(lambda: None, max_snapshots=24, snapshot_bytes=1)
+    job = new_job(tiny_text, tmp_path, max_snapshots=24, snapshot_bytes=1)
     job._snapshots = [Snapshot(step, None) for step in range(10)]
-    job._thin_snapshots(fake_trainer)
+    job._thin_snapshots()
     assert len(job._snapshots) <= 4 and job._snapshots[0].step == 0 and job._snapshots[-1].step == 9
 
 
-def test_diverged_run_keeps_the_last_good_weights(tiny_text):
-    job = new_job(tiny_text, stop_at=4)
+def test_a_run_that_turns_nan_keeps_and_saves_the_last_good_weights(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, faults={"nan_at": 4})
     job.start(seconds=30)
     assert finished(job)
-    trainer = job.trainer
-    good = [w.copy() for w in trainer.model.get_weights()]
-    trainer.model.set_weights([np.full_like(w, np.nan) for w in good])  # as a runaway update would
-    job.resume(seconds=30)
-    assert finished(job)
     view = job.view()
-    assert view.status == tj.DIVERGED
-    assert "Lower the learning rate" in view.message
-    # Back to the weights before step 4, the last step whose loss was finite (see the Trainer).
-    assert view.steps == 3
-    assert all(np.isfinite(w).all() for w in trainer.model.get_weights())
-    # The snapshot taken at step 4 no longer describes the model; the last one is the restored model.
-    assert view.latest_net is not None and [s.step for s in view.snapshots][-1] == 3
+    assert view.status == tj.DIVERGED and "Lower the learning rate" in view.message
+    # Step 4's loss is the first check of the weights step 3 made; it failed, so the trainer goes
+    # back to the weights after step 2, the last ones a finite loss vouched for (see the Trainer).
+    assert view.steps == 2 and max(view.history.steps) == 2
+    assert view.latest_net is not None and [s.step for s in view.snapshots][-1] == 2
     assert np.isfinite(view.latest_net.embedding).all()
-    assert max(view.history.steps) == 3
+    saved = load_model_folder(job.folder)
+    assert view.saved and saved.meta["metrics"]["steps"] == 2 and np.isfinite(saved.net.embedding).all()
 
 
-def test_an_exception_in_the_thread_becomes_a_readable_error(tiny_text):
-    job = new_job(tiny_text, fail_at=3)
+def test_an_exception_in_a_step_is_readable_and_keeps_what_was_trained(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, faults={"fail_at": 3})
     job.start(seconds=30)
     assert finished(job)
     view = job.view()
     assert view.status == tj.ERROR
     assert "RuntimeError" in view.message and "simulated failure" in view.message
-    assert view.steps == 2 and job.trainer is not None  # what was trained is still there
+    assert view.steps == 2 and view.saved  # what was trained is still there, and resumable
+    assert load_model_folder(job.folder).meta["metrics"]["steps"] == 2
     assert any("Traceback" in note for note in view.notes)
 
 
-def test_a_build_that_fails_is_reported(tiny_text):
-    def build():
-        raise MemoryError("no room for this network")
-
-    job = tj.TrainingJob(build)
-    JOBS.append(job)
+def test_a_build_that_fails_is_reported(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, faults={"fail_build": True})
     job.start(seconds=5)
     assert finished(job)
     view = job.view()
     assert view.status == tj.ERROR and "no room for this network" in view.message
-    assert job.trainer is None and not view.building
+    assert not view.saved and not view.building and view.steps == 0
 
 
-def test_training_stops_when_the_browser_session_is_gone(tiny_text):
-    job = new_job(tiny_text, alive=lambda: False, alive_every_s=0.0, gone_grace_s=0.0)
+def test_training_stops_when_the_browser_session_is_gone(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, alive=lambda: False, alive_every_s=0.0, gone_grace_s=0.0)
     job.start(seconds=None)
     assert finished(job)
     view = job.view()
     assert view.status == tj.STOPPED and "tab was closed" in view.message
 
 
-def test_the_extra_work_is_small(tiny_text):
-    job = new_job(tiny_text, max_overhead=0.05)
-    job.start(seconds=3)
-    assert finished(job)
-    view = job.view()
-    # At least one look at the model happened, and looking costs at most ~5% of the time after the first.
-    assert view.samples and job.overhead_s <= 0.05 * view.train_seconds + 2.0
-
-
-def test_a_step_whose_tracing_hit_the_ast_race_is_traced_again(tiny_text):
-    """CPython 3.11's threading bug strikes while TensorFlow traces the first step; the job recovers."""
-    inner = make_build(tiny_text)
-
-    def build():
-        trainer = inner()
-        original, calls = trainer.model.compute_loss, []
-
-        def compute_loss(*args, **kwargs):  # called while the training step is traced
-            calls.append(1)
-            if len(calls) == 1:
-                raise SystemError("AST constructor recursion depth mismatch (before=819, after=36)")
-            return original(*args, **kwargs)
-
-        trainer.model.compute_loss = compute_loss
-        return trainer
-
-    job = tj.TrainingJob(build, sample_chars=20)
-    JOBS.append(job)
+def test_a_step_whose_tracing_hit_the_ast_race_is_traced_again(tiny_text, tmp_path):
+    """CPython 3.11's threading bug strikes while TensorFlow traces the first step; the run recovers."""
+    job = new_job(tiny_text, tmp_path, faults={"ast_race": True, "stop_at": 3})
     job.start(seconds=None)
-    wait_for(lambda: job.view().steps >= 3 or job.view().ended, what="steps after the retry")
-    job.stop()
     assert finished(job)
     view = job.view()
     assert view.status == tj.STOPPED, view.message
-    assert view.steps >= 3 and math.isfinite(view.history.train[0])
+    assert view.steps == 3 and math.isfinite(view.history.train[0])
     assert any("Retried" in note for note in view.notes)
 
 

@@ -1,0 +1,241 @@
+"""One training run of a character model, in a child process that a page watches.
+
+Why a process and not a thread of the server: after every script run of every session (a
+fragment refreshing a progress bar once a second included) Streamlit calls
+`keras.backend.clear_session()`, which clears TensorFlow's kernel cache, and a full `gc.collect()`
+in its own process. A training thread there slows down by 2x with one session watching and far
+more with a classroom. In a spawned child TensorFlow runs undisturbed, the server process never
+imports it, and the memory goes back to the system as soon as the run ends.
+
+Each run is one process: it builds the Trainer (or, to resume, reloads the model the previous
+run saved, optimizer state included), trains for its budget, looks at the model every few
+seconds (samples at a few temperatures; the weights as a NumPy network for the other pages),
+saves the model folder and exits. It reports on a queue, in order:
+("building",) ("built",) then any of ("progress", Progress) ("history", full, points)
+("look", step, clock, net, texts, force) ("note", text), then ("ended", status, message, progress,
+steps, train_seconds, last_val_loss, saved, save_error) or ("error", text, traceback), and
+always ("done",) last. The child never touches Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .spec import ModelSpec
+from .tf_runtime import retry_ast_race
+from .trainer import HistoryPoint, Progress, TrainConfig, Trainer
+from .vocab import CharVocab
+
+REPORT_EVERY_S = 0.25  # progress reports; the history goes every 0.5 s
+HISTORY_EVERY_S = 0.5
+
+
+@dataclass(frozen=True)
+class TrainRecipe:
+    """Everything needed to build the Trainer in the child (pickled to it)."""
+
+    spec: ModelSpec
+    vocab: CharVocab
+    ids: np.ndarray
+    config: TrainConfig
+    corpus_name: str = ""
+
+    @classmethod
+    def from_text(cls, spec: ModelSpec, vocab: CharVocab, text: str, config: TrainConfig,
+                  corpus_name: str = "") -> TrainRecipe:
+        ids = vocab.ids(text)
+        # The smallest integer type: a 20 MB text crosses to the child as 20 MB, not 80.
+        return cls(spec, vocab, ids.astype(np.uint8 if vocab.size <= 256 else np.int32), config, corpus_name)
+
+    def build(self, model=None) -> Trainer:
+        return Trainer(self.spec, self.vocab, self.ids, self.config, corpus_name=self.corpus_name, model=model)
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What the child shows of the model while it learns, and how much time it may spend on it."""
+
+    sample_every_s: float = 5.0
+    sample_chars: int = 200
+    temperatures: tuple[float, ...] = (0.5, 1.0)
+    prime: str = ""
+    sample_seed: int = 0
+    max_overhead: float = 0.04  # of the training time: big models are looked at less often
+
+
+@dataclass(frozen=True)
+class Resume:
+    """What the previous runs of this model left: the page's record, the weights are in `folder`."""
+
+    steps: int
+    train_seconds: float
+    last_val_loss: float | None
+    history: tuple[HistoryPoint, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunOrder:
+    seconds: float
+    folder: str  # where the model is saved when the run ends (and read from to resume)
+    corpus: dict = field(default_factory=dict)
+    label: str = ""
+    learning_rate: float | None = None  # to resume at a new learning rate
+    resume: Resume | None = None
+
+
+def readable(exc: BaseException) -> str:
+    """An error for the page: ours are written for people; others keep their type for a bug report."""
+    text = str(exc).strip()
+    name = type(exc).__name__
+    if not text:
+        return name
+    if name in ("TrainError", "CorpusError", "SpecError", "ModelFileError", "WeightsError"):
+        return text
+    return f"{name}: {text[:500]}"
+
+
+def run(recipe: TrainRecipe, order: RunOrder, watch: Watch, reports, stop, parent_pid: int) -> None:
+    """The child's main function (multiprocessing target)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        reports.put(("building",))
+        trainer = retry_ast_race(lambda: _trainer(recipe, order),
+                                 on_retry=lambda exc: reports.put(("note", _hiccup(exc))))
+        reports.put(("built",))
+        _Run(trainer, order, watch, reports, stop, parent_pid).go()
+    except Exception as exc:  # never lost silently: the page shows it
+        reports.put(("error", readable(exc), "".join(traceback.format_exception(exc))[-4000:]))
+    finally:
+        reports.put(("done",))
+        reports.close()
+        reports.join_thread()
+
+
+def _trainer(recipe: TrainRecipe, order: RunOrder) -> Trainer:
+    if order.resume is None:
+        return recipe.build()
+    from .persistence import load_keras_model
+
+    trainer = recipe.build(model=load_keras_model(order.folder))
+    r = order.resume
+    trainer.steps, trainer.train_seconds, trainer.last_val_loss = r.steps, r.train_seconds, r.last_val_loss
+    trainer.history = [HistoryPoint(p.step, p.train_loss, p.val_loss) for p in r.history]
+    # Fresh windows for the new run, still reproducible from the seed and the steps done.
+    trainer.reseed(r.steps)
+    return trainer
+
+
+def _hiccup(exc: BaseException) -> str:
+    return f"Retried after a harmless Python threading hiccup ({exc})."
+
+
+class _Run:
+    def __init__(self, trainer: Trainer, order: RunOrder, watch: Watch, reports, stop, parent_pid: int):
+        self.trainer, self.order, self.watch, self.reports = trainer, order, watch, reports
+        self.stop, self.parent_pid = stop, parent_pid
+        self.sent_history = len(trainer.history)
+        self.next_report = self.next_history = self.next_look = 0.0
+
+    def go(self) -> None:
+        trainer, order = self.trainer, self.order
+        if order.learning_rate is not None:
+            trainer.set_learning_rate(order.learning_rate)
+        if order.resume is None:
+            self.look(clock=0.0, force=True)  # the untrained model: its (random) samples, and its weights at step 0
+        status, message, progress = "stopped", "", None
+        if not self.stopping():
+            now = time.perf_counter()
+            self.next_look = now + self.watch.sample_every_s
+            started = now
+
+            def train():
+                left = max(0.0, order.seconds - (time.perf_counter() - started))
+                return trainer.run(seconds=left, on_progress=self.on_progress, progress_every_s=0.0)
+
+            def forget_traced_functions(exc: BaseException):
+                # A trace that failed half-way leaves its tf.function unusable ("creating
+                # variables on a non-first call"); a fresh one traces again from the start.
+                self.reports.put(("note", _hiccup(exc)))
+                trainer.model.train_function = None
+                trainer.model.test_function = None
+
+            try:
+                result = retry_ast_race(train, on_retry=forget_traced_functions)
+                status, message, progress = result.status, result.message, result.progress
+            except Exception as exc:  # said on the page; what was trained until then is still saved
+                status, message = "error", readable(exc)
+                self.reports.put(("note", "".join(traceback.format_exception(exc))[-4000:]))
+            self.reports.put(("history", True, _points(trainer.history)))
+            self.look(clock=trainer.train_seconds, force=True)
+        saved, save_error = False, ""
+        if trainer.steps > 0:
+            try:
+                trainer.save(order.folder, corpus=order.corpus, label=order.label or None)
+                saved = True
+            except Exception as exc:  # a full disk: the page says so and keeps the session going
+                save_error = f"The trained model could not be saved: {readable(exc)}"
+        self.reports.put(("ended", status, message, progress, trainer.steps, trainer.train_seconds,
+                          trainer.last_val_loss, saved, save_error))
+
+    def stopping(self) -> bool:
+        return self.stop.is_set() or os.getppid() != self.parent_pid  # the server is gone: stop too
+
+    def on_progress(self, p: Progress) -> None:
+        """Called by the trainer after every step; keep it cheap."""
+        if self.stopping():
+            self.trainer.request_stop()
+        now = time.perf_counter()
+        if now >= self.next_report:
+            self.reports.put(("progress", p))
+            self.next_report = now + REPORT_EVERY_S
+        if now >= self.next_history:
+            history = self.trainer.history
+            self.reports.put(("history", False, _points(history[self.sent_history:])))
+            self.sent_history = len(history)
+            self.next_history = now + HISTORY_EVERY_S
+        if now >= self.next_look:
+            self.look(clock=self.trainer.train_seconds + p.elapsed_s)
+
+    def look(self, clock: float, force: bool = False) -> None:
+        """Convert the weights to NumPy once, sample from them, and send both."""
+        from .sampling import generate
+
+        t0 = time.perf_counter()
+        trainer, watch = self.trainer, self.watch
+        try:
+            net = trainer.network()
+        except Exception as exc:  # e.g. NaN weights just before the trainer notices: skip this look
+            self.reports.put(("note", f"Could not read the weights at step {trainer.steps}: {readable(exc)}"))
+            net = None
+        texts = []
+        for temperature in watch.temperatures if net is not None else ():
+            try:
+                gen = generate(net, trainer.vocab, watch.prime, watch.sample_chars, temperature=temperature,
+                               seed=watch.sample_seed)
+                texts.append((temperature, gen.text))
+            except Exception as exc:
+                self.reports.put(("note", f"Could not sample at step {trainer.steps}: {readable(exc)}"))
+                break
+        if net is not None:
+            self.reports.put(("look", trainer.steps, clock, net, tuple(texts), force))
+        cost = time.perf_counter() - t0
+        self.next_look = time.perf_counter() + max(watch.sample_every_s, cost / watch.max_overhead)
+
+
+def _points(history) -> list[tuple[int, float, float | None]]:
+    return [(h.step, h.train_loss, h.val_loss) for h in history]
+
+
+def until_stopped_cap(seconds: float | None, cap: float) -> float:
+    """The budget of a run: `seconds`, or `cap` for "until I stop it" (a forgotten tab must end)."""
+    if seconds is None:
+        return cap
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"A training time must be a positive number of seconds, not {seconds!r}.")
+    return float(seconds)

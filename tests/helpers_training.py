@@ -1,0 +1,62 @@
+"""Recipes for tiny training runs with faults injected, for TrainingJob tests.
+
+They live in a module of their own (not in a test file) because the job pickles its recipe to a
+spawned child process, which imports this module to rebuild it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_core.spec import ModelSpec
+from lstm_core.train_worker import TrainRecipe
+from lstm_core.trainer import TrainConfig
+from lstm_core.vocab import CharVocab
+
+
+@dataclass(frozen=True)
+class FaultyRecipe(TrainRecipe):
+    stop_at: int | None = None  # the trainer is asked to stop inside this step (a Stop pressed mid-step)
+    fail_at: int | None = None  # this step raises
+    nan_at: int | None = None  # the weights become NaN just before this step, as after a runaway update
+    fail_build: bool = False  # building the model runs out of memory
+    ast_race: bool = False  # tracing the first step hits CPython 3.11's AST race once
+
+    def build(self, model=None):
+        if self.fail_build:
+            raise MemoryError("no room for this network")
+        trainer = super().build(model)
+        original = trainer.train_step
+
+        def train_step():
+            step = trainer.steps + 1
+            if self.fail_at is not None and step == self.fail_at:
+                raise RuntimeError("simulated failure in the training step")
+            if self.nan_at is not None and step == self.nan_at:
+                trainer.model.set_weights([np.full_like(w, np.nan) for w in trainer.model.get_weights()])
+            loss = original()
+            if self.stop_at is not None and trainer.steps == self.stop_at:
+                trainer.request_stop()
+            return loss
+
+        trainer.train_step = train_step
+        if self.ast_race:
+            compute_loss, calls = trainer.model.compute_loss, []
+
+            def flaky_compute_loss(*args, **kwargs):  # called while the training step is traced
+                calls.append(1)
+                if len(calls) == 1:
+                    raise SystemError("AST constructor recursion depth mismatch (before=819, after=36)")
+                return compute_loss(*args, **kwargs)
+
+            trainer.model.compute_loss = flaky_compute_loss
+        return trainer
+
+
+def tiny_recipe(text: str, **faults) -> FaultyRecipe:
+    """A tiny LSTM (8 units) on `text`: milliseconds per step."""
+    vocab = CharVocab.from_text(text)
+    spec = ModelSpec(vocab_size=vocab.size, units=8, embed_dim=4)
+    return FaultyRecipe(spec, vocab, vocab.ids(text), TrainConfig(seq_len=16, batch_size=8, seed=3), "tiny", **faults)

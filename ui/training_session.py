@@ -1,0 +1,166 @@
+"""This session's training job and its place in the session's model list (script thread only).
+
+The page keeps one `TrainingJob` (ui.training_job) in st.session_state. While it trains, the
+model is offered in the sidebar as a `TrainingEntry` that reads the latest weights from the job;
+when a run ends, `finalise` loads the folder the run saved and puts that model in its place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import streamlit as st
+
+from lstm_core.persistence import LoadedModel, load_model_folder
+from lstm_core.train_worker import TrainRecipe, readable
+
+from . import models
+from .models import ModelEntry, Snapshot
+from .training_job import QUEUED, READY, RUNNING, TrainingJob, bits
+
+JOB_KEY = "train_job"
+INFO_KEY = "train_job_info"
+
+
+@dataclass
+class JobInfo:
+    """What the page knows about its job beyond the job itself: settings and what was saved."""
+
+    corpus: dict
+    spec: object  # ModelSpec
+    config: object  # TrainConfig
+    label: str
+    folder: Path
+    summary: str = ""  # the settings in one line, for the page
+    saved_runs: int = 0
+    saved_folder: Path | None = None
+    save_error: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def session_alive_check() -> Callable[[], bool] | None:
+    """A function telling whether this browser session still exists (None outside a server)."""
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return None
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not Runtime.exists():
+        return None
+    runtime, session_id = Runtime.instance(), ctx.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
+class TrainingEntry(ModelEntry):
+    """The model being trained, as the session's model list offers it while it trains.
+
+    Pages read `entry.model` (a LoadedModel of the latest weights, refreshed every few seconds of
+    training) and `entry.snapshots` like any other entry; both are read from the job on access.
+    `model.folder` is where the model will be saved when the run ends (it may not exist yet).
+    When the run ends, the page replaces this entry by a plain one loaded from that folder.
+    """
+
+    def __init__(self, job: TrainingJob, info: JobInfo):  # no super().__init__: model is a property
+        self.key = job.run_id
+        self._job, self._info = job, info
+        self._cached: tuple[int, LoadedModel] | None = None
+
+    @property
+    def source(self) -> str:
+        return "Training now" if self._job.latest()[4] in (RUNNING, QUEUED, READY) else "Trained here"
+
+    @property
+    def origin(self) -> str:
+        return "trained here"
+
+    @property
+    def model(self) -> LoadedModel | None:
+        net, step, _, progress, _ = self._job.latest()
+        if net is None:
+            return None
+        if self._cached is not None and self._cached[0] == id(net):
+            return self._cached[1]
+        info = self._info
+        val = progress.val_loss if progress is not None else None
+        meta = {"label": info.label, "corpus": info.corpus, "train": asdict(info.config), "live": True,
+                "metrics": {"steps": step, "epochs": round(progress.epoch, 3) if progress else 0.0,
+                            "val_loss_nats": val, "val_bits": bits(val),
+                            "val_perplexity": None if val is None else math.exp(val)}}
+        loaded = LoadedModel(info.folder, net, self._job.vocab, info.spec, meta)
+        self._cached = (id(net), loaded)
+        return loaded
+
+    @property
+    def snapshots(self) -> list:
+        """The kept snapshots, then the latest weights: the last one is the model as it is now."""
+        net, step, snapshots, _, _ = self._job.latest()
+        if net is not None and (not snapshots or snapshots[-1].step < step):
+            snapshots.append(Snapshot(step, net))
+        return snapshots
+
+
+def session_job() -> tuple[TrainingJob | None, JobInfo | None]:
+    """This session's job and what the page knows about it (None, None before the first Start)."""
+    return st.session_state.get(JOB_KEY), st.session_state.get(INFO_KEY)
+
+
+def start_job(recipe: TrainRecipe, info: JobInfo, seconds: float | None, run_id: str) -> TrainingJob:
+    """A new model: replaces this session's job (the models it trained before stay in the list)."""
+    old = st.session_state.get(JOB_KEY)
+    if old is not None and old.is_alive:
+        raise RuntimeError("A model is already training; stop it first.")
+    job = TrainingJob(recipe, info.folder, run_id=run_id, corpus=info.corpus, label=info.label,
+                      alive=session_alive_check())
+    job.start(seconds)
+    st.session_state[JOB_KEY], st.session_state[INFO_KEY] = job, info
+    return job
+
+
+def offer_live_model(job: TrainingJob, info: JobInfo) -> bool:
+    """Put the model being trained in the session's model list once it has weights; True if added now."""
+    registry = models.models()
+    current = registry.get(job.run_id)
+    if isinstance(current, TrainingEntry) or job.latest()[0] is None:
+        return False
+    if current is not None and info.saved_runs >= job.view().runs_ended and not job.is_alive:
+        return False  # already saved and registered as a trained model
+    models.add(TrainingEntry(job, info), activate=False)
+    return True
+
+
+def needs_saving(job: TrainingJob, info: JobInfo) -> bool:
+    """A run has ended whose model the session has not taken in yet."""
+    return not job.is_alive and job.view().runs_ended > info.saved_runs
+
+
+def finalise(job: TrainingJob, info: JobInfo) -> ModelEntry | None:
+    """After a run ends: load the model it saved, register it and make it active.
+
+    Returns the new entry, or None when there was nothing to keep (the model could not even be
+    built, or was stopped before its first step) or it could not be saved or read back (then
+    info.save_error says why, for the page to show).
+    """
+    if not needs_saving(job, info):
+        return None
+    job.join(timeout=10)
+    view = job.view()
+    info.saved_runs = view.runs_ended
+    info.save_error = view.save_error
+    if not view.saved:
+        # Nothing was learnt: do not offer (or make active) an untrained model.
+        if isinstance(models.models().get(job.run_id), TrainingEntry):
+            models.models().pop(job.run_id, None)
+        return None
+    try:
+        loaded = load_model_folder(info.folder)
+    except Exception as exc:  # a damaged folder: say so, keep the session going
+        info.save_error = f"The trained model could not be read back: {readable(exc)}"
+        return None
+    info.saved_folder = info.folder
+    entry = ModelEntry(job.run_id, "Trained here", loaded, list(view.snapshots))
+    models.add(entry, activate=True)
+    return entry
