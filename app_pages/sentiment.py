@@ -22,6 +22,7 @@ from lstm_core.sentiment.training import TrainError, TrainSettings
 from ui import figures_gates as fg
 from ui import figures_sentiment as fs
 from ui import models as session_models
+from ui.waiting import waiting_notice
 
 EXAMPLES = {
     "Clearly positive": "A beautiful, moving film with a wonderful cast. I loved every minute of it.",
@@ -540,7 +541,9 @@ def live_area() -> None:
         st.rerun()  # the classifier list at the top of the page changes
     view = job.view()
     run = view.runs[view.current]
-    if view.running:
+    if view.queue_position:
+        waiting_notice(view.queue_position, view.slots)
+    elif view.running:
         p = run.progress
         total = len(view.runs)
         which = f"{run.arch_name} ({view.current + 1} of {total}) · " if total > 1 else f"{run.arch_name} · "

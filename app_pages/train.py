@@ -23,6 +23,7 @@ from ui import models
 from ui import training_job as tj
 from ui import training_session as ts
 from ui.figures_training import loss_figure
+from ui.waiting import waiting_notice
 
 # -- choices ------------------------------------------------------------------------------------
 
@@ -371,10 +372,7 @@ def live_area() -> None:
 def _status(view: tj.JobView, info: ts.JobInfo) -> None:
     p = view.progress
     if view.queued:
-        st.info(f"**Waiting for a free training slot: number {view.queue_position} in line.** This server trains "
-                f"{view.slots} model{'s' if view.slots > 1 else ''} at a time, so that every training gets the "
-                "whole processor share it needs; yours starts by itself when a slot frees up. You can look at "
-                "other pages meanwhile, or press **Stop** to leave the queue.", icon=":material/hourglass_empty:")
+        waiting_notice(view.queue_position, view.slots)
         return
     if view.building:
         st.info("Starting TensorFlow and building the network… The first start takes about ten seconds.",

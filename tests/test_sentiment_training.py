@@ -152,6 +152,25 @@ def test_a_stopped_job_says_so(examples, tmp_path):
     assert view.status == STOPPED and view.runs[0].model is None
 
 
+def test_a_job_waits_for_a_free_slot_in_line_and_can_leave_the_queue(examples, tmp_path):
+    from lstm_core.slots import TrainingSlots
+
+    slots = TrainingSlots(1)
+    busy = slots.request()  # another session's training holds the only slot
+    job = TrainingJob(examples, [TrainSettings(**TINY)], tmp_path, slots=slots)
+    job.start()
+    view = job.view()
+    assert view.running and view.queue_position == 1 and view.slots == 1
+    assert view.runs[0].status == "waiting" and job._process is None  # no process until its turn
+    job.stop()
+    assert job.join(timeout=30)
+    view = job.view()
+    assert view.status == STOPPED and view.queue_position == 0
+    assert "waiting for a free training slot" in view.runs[0].message and view.runs[0].model is None
+    slots.release(busy)
+    assert slots.busy() == (0, 0)
+
+
 def test_evaluate_splits_and_ties(examples):
     trainer = SentimentTrainer(examples, TrainSettings(**TINY))
     net = trainer.network()

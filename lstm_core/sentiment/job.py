@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..slots import SLOTS, TrainingSlots
 from .data import Example
 from .model import ARCHS
 from .training import EpochPoint, Evaluation, Progress, TrainSettings
@@ -68,6 +69,8 @@ class JobView:
     runs: tuple[RunView, ...]
     current: int  # index of the run in progress (or the last one)
     status: str
+    queue_position: int = 0  # waiting for a free training slot: 1 = next in line
+    slots: int = 1  # how many models the server trains at once
 
     @property
     def running(self) -> bool:
@@ -102,7 +105,7 @@ class TrainingJob:
 
     def __init__(self, examples: Sequence[Example], settings: Sequence[TrainSettings], out_dir: str | Path,
                  kind: str = "single", label_prefix: str = "", alive: Callable[[], bool] | None = None,
-                 alive_every_s: float = 5.0, gone_grace_s: float = GONE_GRACE_S):
+                 alive_every_s: float = 5.0, gone_grace_s: float = GONE_GRACE_S, slots: TrainingSlots = SLOTS):
         if not settings:
             raise ValueError("nothing to train")
         self.job_id = f"sentiment-{uuid.uuid4().hex[:8]}"
@@ -119,20 +122,27 @@ class TrainingJob:
         self._listener: threading.Thread | None = None
         self._alive, self._alive_every_s, self._gone_grace_s = alive, alive_every_s, gone_grace_s
         self._context = context
+        self._slots = slots
+        self._ticket: int | None = None
 
     # -- control (page thread) ------------------------------------------------------------------
     def start(self) -> None:
+        """Queue for a training slot; the process starts when the job holds one."""
         with self._lock:
-            if self._process is not None:
+            if self._listener is not None:
                 raise RuntimeError("This job has already started.")
             self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._ticket = self._slots.request()
+            self._listener = threading.Thread(target=self._listen, daemon=True, name=f"{self.job_id}-listener")
+            self._listener.start()
+
+    def _spawn(self) -> None:
+        with self._lock:
             self._process = self._context.Process(
                 target=_child, name=self.job_id, daemon=True,
                 args=(self.examples, [r.settings for r in self._runs], str(self.out_dir), self.job_id,
                       self.label_prefix, self._queue, self._stop, os.getpid()))
             self._process.start()
-            self._listener = threading.Thread(target=self._listen, daemon=True, name=f"{self.job_id}-listener")
-            self._listener.start()
 
     def stop(self) -> None:
         """Ask the training to stop; it is honoured within one training step."""
@@ -154,9 +164,10 @@ class TrainingJob:
             runs = tuple(r.view() for r in self._runs)
             current = self._current
         statuses = [r.status for r in runs]
+        position = self._slots.position(self._ticket) if self._ticket is not None and self._process is None else 0
         if self.is_alive:
             status = RUNNING
-        elif self._process is None:
+        elif self._listener is None:
             status = WAITING
         elif ERROR in statuses:
             status = ERROR
@@ -166,12 +177,21 @@ class TrainingJob:
             status = DIVERGED
         else:
             status = FINISHED
-        return JobView(self.job_id, self.kind, runs, current, status)
+        return JobView(self.job_id, self.kind, runs, current, status, max(position, 0), self._slots.limit)
 
     # -- the listener thread (parent process) ---------------------------------------------------
     def _listen(self) -> None:
         next_alive, gone_since = 0.0, None
         try:
+            while not self._slots.wait(self._ticket, 0.5):
+                now = time.monotonic()
+                if self._alive is not None and now >= next_alive:
+                    next_alive = now + self._alive_every_s
+                    gone_since = None if self._is_alive() else (gone_since or now)
+                if self._stop.is_set() or (gone_since is not None and now - gone_since >= self._gone_grace_s):
+                    self._left_queue()
+                    return
+            self._spawn()
             while True:
                 try:
                     message = self._queue.get(timeout=0.5)
@@ -187,15 +207,24 @@ class TrainingJob:
                 now = time.monotonic()
                 if self._alive is not None and now >= next_alive:
                     next_alive = now + self._alive_every_s
-                    try:
-                        alive = bool(self._alive())
-                    except Exception:
-                        alive = True
-                    gone_since = None if alive else (gone_since or now)
+                    gone_since = None if self._is_alive() else (gone_since or now)
                     if gone_since is not None and now - gone_since >= self._gone_grace_s:
                         self.stop()
         finally:
-            self._process.join(timeout=30)
+            self._slots.release(self._ticket)
+            if self._process is not None:
+                self._process.join(timeout=30)
+
+    def _is_alive(self) -> bool:
+        try:
+            return bool(self._alive())
+        except Exception:
+            return True
+
+    def _left_queue(self) -> None:
+        with self._lock:
+            for run in self._runs:
+                run.status, run.message = STOPPED, "Stopped while waiting for a free training slot: nothing was trained."
 
     def _child_died(self) -> None:
         code = self._process.exitcode

@@ -1,0 +1,49 @@
+"""The server's training slots: a limit, a fair queue, positions, and the configured default."""
+
+import threading
+
+import pytest
+
+from lstm_core import slots as slots_module
+from lstm_core.slots import TrainingSlots, default_limit
+
+
+def test_first_come_first_served_with_positions():
+    slots = TrainingSlots(2)
+    a, b, c, d = (slots.request() for _ in range(4))
+    assert [slots.position(t) for t in (a, b, c, d)] == [0, 0, 1, 2]
+    assert slots.busy() == (2, 2)
+    slots.release(c)  # leaving the queue moves the ones behind up
+    assert slots.position(d) == 1 and slots.position(c) == -1
+    slots.release(a)
+    assert slots.position(d) == 0 and slots.busy() == (2, 0)
+    slots.release(a)  # twice is harmless
+    assert slots.busy() == (2, 0)
+
+
+def test_a_waiting_thread_wakes_when_its_turn_comes():
+    slots = TrainingSlots(1)
+    first, second = slots.request(), slots.request()
+    assert not slots.wait(second, 0.01)
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(slots.wait(second, 10)))
+    waiter.start()
+    slots.release(first)
+    waiter.join(10)
+    assert got == [True] and slots.position(second) == 0
+
+
+def test_the_limit_comes_from_the_environment_or_the_cores(monkeypatch):
+    monkeypatch.setenv(slots_module.ENV_VAR, "3")
+    assert default_limit() == 3
+    monkeypatch.delenv(slots_module.ENV_VAR)
+    monkeypatch.setattr(slots_module.os, "cpu_count", lambda: 8)
+    assert default_limit() == 4
+    monkeypatch.setattr(slots_module.os, "cpu_count", lambda: 1)
+    assert default_limit() == 1
+    for bad in ("0", "-2", "many"):
+        monkeypatch.setenv(slots_module.ENV_VAR, bad)
+        with pytest.raises(ValueError, match=slots_module.ENV_VAR):
+            default_limit()
+    with pytest.raises(ValueError):
+        TrainingSlots(0)
