@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import sidebar
+from ui import sidebar, workspace
 
 st.set_page_config(page_title="LSTM Lab", page_icon=":material/memory:", layout="wide")
 
@@ -16,5 +16,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+workspace.folder()  # the tab's address carries its workspace id, for a server restart
 sidebar.render()
+workspace.restart_notice()
 page.run()

@@ -8,7 +8,6 @@ comparison of SimpleRNN, LSTM and GRU on the same split. Session state keys star
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +20,9 @@ from lstm_core.sentiment.model import ARCHS, parameter_count
 from lstm_core.sentiment.training import TrainError, TrainSettings
 from ui import figures_gates as fg
 from ui import figures_sentiment as fs
+from ui.literal import literal
 from ui import models as session_models
+from ui import workspace
 from ui.waiting import waiting_notice
 
 EXAMPLES = {
@@ -84,8 +85,26 @@ def _entries() -> dict[str, Entry]:
         model, _ = _pretrained()
         if model is not None:
             registry[PRETRAINED] = Entry(PRETRAINED, "pretrained", model)
+        registry.update(_saved())
         st.session_state.sent_models = registry
+        if workspace.restored():
+            st.session_state.sent_model = workspace.recall("sent_model")
     return st.session_state.sent_models
+
+
+def _saved() -> dict[str, Entry]:
+    """The classifiers this tab saved before the server restarted (none in a new tab)."""
+    entries = {}
+    ws = session_models.session_dir()
+    for source, kind in (("sentiment", "trained here"), ("sentiment-uploads", "uploaded")):
+        for folder in sorted((ws / source).glob("*")):
+            try:
+                model = store.load_folder(folder)
+            except store.SentimentModelError:
+                continue  # a run that never finished saving
+            key = folder.name if kind == "trained here" else f"upload:{folder.name}"
+            entries[key] = Entry(key, kind, model)
+    return entries
 
 
 def _add(entry: Entry) -> None:
@@ -99,6 +118,7 @@ def _active() -> Entry | None:
     if key not in registry:
         key = next(iter(registry), None)
         st.session_state.sent_model = key
+    workspace.remember("sent_model", key)  # kept across a server restart
     return registry.get(key) if key else None
 
 
@@ -156,9 +176,10 @@ def _typed() -> None:
 
 def classify_area(entry: Entry) -> None:
     """The text box and everything computed from it (a fragment: typing reruns only this)."""
-    st.pills("Examples", list(EXAMPLES), key="sent_example", on_change=_use_example,
+    # Both kept while another tab or page is open (a widget not drawn otherwise forgets its value).
+    st.pills("Examples", list(EXAMPLES), key="sent_example", on_change=_use_example, persist_state="session",
              help="Each example fills the box below; then change it as you like.")
-    st.text_input("Review", key="sent_text", live="300ms", on_change=_typed,
+    st.text_input("Review", key="sent_text", live="300ms", on_change=_typed, persist_state="session",
                   placeholder="Type a review, e.g. “The acting was not bad at all”",
                   help="Classified as you type (after a short pause). English, up to "
                        f"{scoring.MAX_WORDS} words are read.")
@@ -212,12 +233,12 @@ def _trajectory(item: dict) -> None:
                      "that word: it reads left to right, and its memory carries everything read so far.")
     if len(p):
         change = p[jump] - before[jump]
-        parts.append(f"The biggest change came at **“{html.escape(words[jump])}”**: "
+        parts.append(f"The biggest change came at **“{literal(words[jump])}”**: "
                      f"{before[jump]:.2f} → {p[jump]:.2f} "
                      f"({'up' if change > 0 else 'down'} {abs(change):.2f}).")
     turn = scoring.turning_point(p)
     if turn is not None:
-        parts.append(f"The verdict last changed side at **“{html.escape(words[turn])}”**.")
+        parts.append(f"The verdict last changed side at **“{literal(words[turn])}”**.")
     if verdict.reading.unknown:
         parts.append("Open circles are words the model never saw.")
     st.caption(" ".join(parts))
@@ -234,11 +255,11 @@ def _importance(entry: Entry, item: dict) -> None:
     lines = []
     if imp[order[-1]] > 0.05:
         t = order[-1]
-        lines.append(f"most positive word: **“{html.escape(words[t])}”** (without it {verdict.prob - imp[t]:.2f} "
+        lines.append(f"most positive word: **“{literal(words[t])}”** (without it {verdict.prob - imp[t]:.2f} "
                      f"instead of {verdict.prob:.2f})")
     if imp[order[0]] < -0.05:
         t = order[0]
-        lines.append(f"most negative word: **“{html.escape(words[t])}”** (without it {verdict.prob - imp[t]:.2f} "
+        lines.append(f"most negative word: **“{literal(words[t])}”** (without it {verdict.prob - imp[t]:.2f} "
                      f"instead of {verdict.prob:.2f})")
     st.caption("Word importance by **occlusion**: the review is classified again without each word in turn; the "
                "colour is how much the probability of *positive* drops without it. Hover a word for its numbers. "
@@ -326,7 +347,7 @@ def quality(entry: Entry) -> None:
     meta = entry.model.meta
     test = meta.get("test")
     spec = entry.model.spec
-    st.markdown(f"**{html.escape(entry.model.label)}**: {spec.arch_name}, {spec.units} units, a "
+    st.markdown(f"**{literal(entry.model.label)}**: {spec.arch_name}, {spec.units} units, a "
                 f"{spec.embed_dim}-number embedding for each of {entry.model.vocab.size:,} words; "
                 f"{parameter_count(spec):,} parameters.")
     if not test:
@@ -524,7 +545,7 @@ def _register_finished() -> bool:
     added = None
     for i, run in enumerate(job.view().runs):
         if run.model is not None:
-            added = Entry(f"{job.job_id}-{i}", "trained here", run.model)
+            added = Entry(run.model.folder.name, "trained here", run.model)
             _entries()[added.key] = added
     if added is not None and job.kind == "single":
         st.session_state.sent_model = added.key
@@ -645,7 +666,7 @@ def _choose_model() -> Entry | None:
     facts = f"{entry.model.spec.arch_name}, {entry.model.spec.units} units"
     if acc is not None:
         facts += f" · test accuracy {acc:.1%} (VADER {test['vader_accuracy']['all']:.1%})"
-    st.caption(facts if choose else f"Classifier: **{html.escape(entry.model.label)}** · {facts}")
+    st.caption(facts if choose else f"Classifier: **{literal(entry.model.label)}** · {facts}")
     return entry
 
 

@@ -324,10 +324,8 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
         job.stop()
         st.rerun()
     if resume and job is not None and can_resume:
-        if ts.needs_saving(job, info):
-            ts.finalise(job, info)
         try:
-            job.resume(_seconds(), learning_rate=float(st.session_state.get("train_lr", TrainConfig.learning_rate)))
+            ts.resume_job(job, info, _seconds(), float(st.session_state.get("train_lr", TrainConfig.learning_rate)))
         except (RuntimeError, TrainError, ValueError) as exc:
             st.session_state["train_flash"] = ("error", f"Training could not resume: {exc}")
         st.rerun()

@@ -7,7 +7,8 @@ with a position they can see. Every training job of the server (character models
 classifiers) takes its slot from the one `SLOTS` object.
 
 The limit is LSTM_LAB_MAX_TRAININGS when set, otherwise half the machine's cores (at least one):
-TensorFlow already spreads one training over two cores.
+TensorFlow already spreads one training over two cores. Training processes also run at a lower
+CPU priority than the server (`yield_to_pages`), so pages answer quickly while the cores train.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import threading
 from collections import deque
 
 ENV_VAR = "LSTM_LAB_MAX_TRAININGS"
+TRAINING_NICENESS = 10
 
 
 def default_limit() -> int:
@@ -31,6 +33,14 @@ def default_limit() -> int:
             raise ValueError(f"{ENV_VAR} must be at least 1, not {limit}")
         return limit
     return max(1, (os.cpu_count() or 2) // 2)
+
+
+def yield_to_pages() -> None:
+    """Lower this (training) process's CPU priority; where the system does not allow it, carry on."""
+    try:
+        os.nice(TRAINING_NICENESS)
+    except (AttributeError, OSError):
+        pass
 
 
 class TrainingSlots:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .slots import yield_to_pages
 from .spec import ModelSpec
 from .tf_runtime import retry_ast_race
 from .trainer import HistoryPoint, Progress, TrainConfig, Trainer
@@ -103,6 +104,7 @@ def readable(exc: BaseException) -> str:
 def run(recipe: TrainRecipe, order: RunOrder, watch: Watch, reports, stop, parent_pid: int) -> None:
     """The child's main function (multiprocessing target)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    yield_to_pages()
     try:
         reports.put(("building",))
         trainer = retry_ast_race(lambda: _trainer(recipe, order),

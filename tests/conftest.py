@@ -4,6 +4,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Workspaces (the models a tab saves, ui.workspace) go to a throwaway folder, never ~/.cache.
+import tempfile  # noqa: E402
+
+os.environ["LSTM_LAB_DATA_DIR"] = tempfile.mkdtemp(prefix="lstm-lab-test-data-")
 
 import pytest
 

@@ -4,7 +4,6 @@ training never changes another's model; only the read-only pretrained model is s
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +11,8 @@ import streamlit as st
 
 from lstm_core.params import total_params
 from lstm_core.persistence import DEFAULT_MODEL, LoadedModel, ModelFileError, import_zip, load_model_folder
+
+from . import workspace
 
 PRETRAINED_KEY = "pretrained"
 
@@ -51,25 +52,48 @@ def pretrained() -> LoadedModel | None:
 
 
 def session_dir() -> Path:
-    """A private folder for this session's saved and uploaded models."""
-    if "model_dir" not in st.session_state:
-        st.session_state.model_dir = tempfile.mkdtemp(prefix="lstm-lab-session-")
-    return Path(st.session_state.model_dir)
+    """A private folder for this tab's saved and uploaded models (its workspace)."""
+    return workspace.folder()
 
 
 def models() -> dict[str, ModelEntry]:
     if "models" not in st.session_state:
-        st.session_state.models = {}
+        registry = {}
         default = pretrained()
         if default is not None:
-            st.session_state.models[PRETRAINED_KEY] = ModelEntry(PRETRAINED_KEY, "Pretrained", default)
+            registry[PRETRAINED_KEY] = ModelEntry(PRETRAINED_KEY, "Pretrained", default)
+        registry.update(_saved())
+        st.session_state.models = registry
+        if workspace.restored():
+            st.session_state.active_model = workspace.recall("active_model")
     return st.session_state.models
+
+
+def _saved() -> dict[str, ModelEntry]:
+    """The models this tab saved before the server restarted (none in a new tab)."""
+    entries = {}
+    ws = session_dir()
+    for folder in [*sorted(ws.glob("run-*")), *sorted((ws / "uploads").glob("*"))]:
+        try:
+            loaded = load_model_folder(folder)
+        except ModelFileError:
+            continue  # a run that never finished saving
+        trained = folder.parent == ws
+        key = folder.name if trained else f"upload:{folder.name}"
+        entries[key] = ModelEntry(key, "Trained here" if trained else "Uploaded", loaded)
+    return entries
 
 
 def add(entry: ModelEntry, activate: bool = True) -> None:
     models()[entry.key] = entry
     if activate:
-        st.session_state.active_model = entry.key
+        choose(entry.key)
+
+
+def choose(key: str) -> None:
+    """Make `key` the active model, and remember it across a server restart."""
+    st.session_state.active_model = key
+    workspace.remember("active_model", key)
 
 
 def active() -> ModelEntry | None:

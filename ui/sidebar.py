@@ -7,10 +7,11 @@ import streamlit as st
 from lstm_core.persistence import ModelFileError
 
 from . import models
+from .literal import literal
 
 
 def _choose() -> None:
-    st.session_state.active_model = st.session_state.active_model_choice
+    models.choose(st.session_state.active_model_choice)
 
 
 def render() -> None:
@@ -29,6 +30,8 @@ def render() -> None:
             if current.source == "Training now":
                 st.caption("Training now: every page shows its latest weights.")
             facts = models.describe(current.model)
+            # Written by whoever made the model (an uploaded model's meta.json): shown as plain text.
+            facts["Corpus"] = literal(facts["Corpus"])
             st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
         with st.expander("Upload a model (.zip)"):
             upload = st.file_uploader("A model zip downloaded from LSTM Lab", type=["zip"], key="model_upload")
@@ -39,5 +42,5 @@ def render() -> None:
                 except ModelFileError as exc:
                     st.error(f"That model could not be used. {exc}")
                 else:
-                    st.success(f"Loaded “{entry.model.label}”; it is now the active model.")
+                    st.success(f"Loaded “{literal(entry.model.label)}”; it is now the active model.")
                     st.rerun()

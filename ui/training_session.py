@@ -17,7 +17,7 @@ import streamlit as st
 from lstm_core.persistence import LoadedModel, load_model_folder
 from lstm_core.train_worker import TrainRecipe, readable
 
-from . import models
+from . import models, workspace
 from .models import ModelEntry, Snapshot
 from .training_job import QUEUED, READY, RUNNING, TrainingJob, bits
 
@@ -117,7 +117,16 @@ def start_job(recipe: TrainRecipe, info: JobInfo, seconds: float | None, run_id:
                       alive=session_alive_check())
     job.start(seconds)
     st.session_state[JOB_KEY], st.session_state[INFO_KEY] = job, info
+    workspace.remember("training", run_id)  # if the server restarts now, the new session says so
     return job
+
+
+def resume_job(job: TrainingJob, info: JobInfo, seconds: float | None, learning_rate: float) -> None:
+    """Go on training the session's model (after taking in its last run, if the page has not yet)."""
+    if needs_saving(job, info):
+        finalise(job, info)
+    job.resume(seconds, learning_rate=learning_rate)
+    workspace.remember("training", job.run_id)
 
 
 def offer_live_model(job: TrainingJob, info: JobInfo) -> bool:
@@ -149,6 +158,7 @@ def finalise(job: TrainingJob, info: JobInfo) -> ModelEntry | None:
     job.join(timeout=10)
     view = job.view()
     info.saved_runs = view.runs_ended
+    workspace.remember("training", None)
     info.save_error = view.save_error
     if not view.saved:
         # Nothing was learnt: do not offer (or make active) an untrained model.

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..slots import SLOTS, TrainingSlots
+from ..slots import SLOTS, TrainingSlots, yield_to_pages
 from .data import Example
 from .model import ARCHS
 from .training import EpochPoint, Evaluation, Progress, TrainSettings
@@ -278,6 +278,7 @@ class TrainingJob:
 def _child(examples, settings_list, out_dir, job_id, label_prefix, reports, stop, parent_pid) -> None:
     """Train every run in turn, reporting on `reports`; ends with ("done", -1)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    yield_to_pages()
     from .store import SentimentModelError  # noqa: F401  (fail early if the package is broken)
     from .training import SentimentTrainer
 

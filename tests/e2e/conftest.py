@@ -12,6 +12,7 @@ Without /usr/bin/chromium (or the playwright package) they are skipped with the 
 LSTM_LAB_REQUIRE_BROWSER=1 (CI), where they fail instead.
 
 LSTM_LAB_E2E_APP_DIR may point at another copy of the app to serve (default: the repository).
+The server trains one model at a time (LSTM_LAB_MAX_TRAININGS=1); later trainings queue.
 """
 
 from __future__ import annotations
@@ -179,6 +180,8 @@ def app_url():
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("KERAS_BACKEND", "tensorflow")
+    # One training at a time, as on CI's two cores, so the classroom test sees the queue anywhere.
+    env["LSTM_LAB_MAX_TRAININGS"] = "1"
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(SERVER_LOG, "wb") as log:
         log.write(f"$ (cd {app_dir} && {' '.join(cmd)})\n".encode())

@@ -1,0 +1,122 @@
+"""A classroom on one server: five browser sessions at once, three of them training.
+
+One model trains at a time (the e2e server runs with LSTM_LAB_MAX_TRAININGS=1, as a two-core
+machine would by default), so the second and third trainings wait in a queue that says where
+they stand. Meanwhile two other sessions browse Gates, Sample and Sentiment, and every
+interaction there must finish within 2 s. Every training finishes or is stopped cleanly, and no
+session sees another's model or text.
+"""
+
+import json
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ARTIFACTS, VIEWPORT
+from helpers import (APP, assert_no_exception, button, click_button, fill_text, open_page, screenshot, set_slider,
+                     wait_for_idle, _arm)
+
+pytestmark = pytest.mark.e2e
+
+INTERACTION_LIMIT_S = 2.0
+SECRET = "Zebra quartz vexes the jumpy lynx by the old fjord. "  # only session A's text contains it
+PAUSE_MS = 300
+
+
+def new_session(browser):
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="en-GB")
+    context.set_default_timeout(30_000)
+    return context, context.new_page()
+
+
+def timed(timings, what, action):
+    started = time.monotonic()
+    action()
+    timings.append((what, time.monotonic() - started))
+
+
+def prepare_training(page, app_url, paste=None):
+    open_page(page, app_url, "/train")
+    if paste is not None:
+        _arm(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("Paste text", exact=True).click()
+        wait_for_idle(page, after_action=True)
+        fill_text(page, "Your text", paste)
+    set_slider(page, "Units per layer", "8")
+    set_slider(page, "Training time", 0)  # the shortest, 15 s
+
+
+def test_five_sessions_three_trainings_one_queue(browser, app_url):
+    contexts, pages = [], []
+    for _ in range(5):
+        context, page = new_session(browser)
+        contexts.append(context)
+        pages.append(page)
+    a, b, c, d, e = pages
+    timings = []
+    try:
+        open_page(a, app_url, "/")  # app.py first: it sets up the navigation for every session
+        prepare_training(a, app_url, paste=SECRET * 40)
+        prepare_training(b, app_url)
+        prepare_training(c, app_url)
+        open_page(d, app_url, "/gates")
+        open_page(e, app_url, "/sample")
+
+        click_button(a, "Start")
+        click_button(b, "Start")
+        click_button(c, "Start")
+        expect(b.get_by_text("number 1 in line", exact=False)).to_be_visible(timeout=15_000)
+        expect(c.get_by_text("number 2 in line", exact=False)).to_be_visible(timeout=15_000)
+        screenshot(c, "classroom-queued")
+
+        # The third leaves the queue: nothing was trained, and it says so.
+        click_button(c, "Stop")
+        expect(c.get_by_text("waiting for a free training slot", exact=False)).to_be_visible(timeout=15_000)
+        expect(button(c, "Start")).to_be_enabled()
+
+        # Browsing while A trains and B waits: every interaction answers within the limit.
+        texts = ["To be, or not to be", "Friends, Romans, countrymen", "Out, damned spot! Out, I say!"]
+        reviews = ["A wonderful, moving film.", "Dull, slow and far too long.", "Not bad at all."]
+        open_page(d, app_url, "/gates")
+        for text in texts:
+            timed(timings, f"gates: read {text!r}", lambda: fill_text(d, "Text to read", text))
+            timed(timings, "sample: generate", lambda: click_button(e, "Generate"))
+            d.wait_for_timeout(PAUSE_MS)
+        open_page(e, app_url, "/sentiment")
+        for review in reviews:
+            timed(timings, f"sentiment: classify {review!r}", lambda: fill_text(e, "Review", review))
+            timed(timings, "gates: read again", lambda: fill_text(d, "Text to read", review))
+            e.wait_for_timeout(PAUSE_MS)
+        for page in (d, e):
+            assert_no_exception(page)
+
+        # A finishes, then B's turn comes and it finishes too.
+        expect(a.get_by_text("Finished:", exact=False)).to_be_visible(timeout=120_000)
+        expect(b.get_by_text("Finished:", exact=False)).to_be_visible(timeout=180_000)
+        for page in (a, b, c):
+            assert_no_exception(page)
+
+        # Nobody sees another's model or text: only A's sidebar lists a model trained on A's text,
+        # only B's lists B's, and the browsing sessions list none.
+        def sidebar_models(page):
+            open_page(page, app_url, "/sample")
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            sidebar.get_by_role("combobox").click()
+            options = page.get_by_role("option").all_inner_texts()
+            page.keyboard.press("Escape")
+            return options
+
+        models_a, models_b, models_d = sidebar_models(a), sidebar_models(b), sidebar_models(d)
+        assert sum("(trained here)" in m for m in models_a) == 1 and any("Pasted" in m or "pasted" in m
+                                                                          for m in models_a), models_a
+        assert sum("(trained here)" in m for m in models_b) == 1 and not any("asted" in m for m in models_b)
+        assert not any("(trained here)" in m for m in models_d), models_d
+        for page in (b, c, d, e):
+            assert SECRET.strip() not in page.locator(APP).inner_text()
+    finally:
+        (ARTIFACTS / "classroom-timings.json").write_text(json.dumps(timings, indent=1))
+        for context in contexts:
+            context.close()
+    slow = [(what, round(s, 2)) for what, s in timings if s > INTERACTION_LIMIT_S]
+    assert not slow, f"interactions slower than {INTERACTION_LIMIT_S} s while others trained: {slow}"

@@ -1,0 +1,124 @@
+"""A tab's saved models outlive a server restart.
+
+Each browser tab gets a workspace: a folder on the server named by a random id that the page
+keeps in its address (`?ws=...`). Models trained or uploaded are saved there, with the active
+choices in `state.json`. When the server restarts, the tab reconnects with the same address: its
+new session finds the folder, and the model lists (ui.models, the Sentiment page) put its models
+back. What lived only in memory (a training in progress, a run's snapshots and samples) is gone,
+and `restart_notice` says so.
+
+The id is 128 random bits: knowing it is what gives access, as with a private link. Workspaces
+untouched for KEEP_DAYS are removed when the server starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import streamlit as st
+
+ROOT_ENV = "LSTM_LAB_DATA_DIR"
+KEEP_DAYS = 7
+STATE_FILE = "state.json"
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def root() -> Path:
+    base = os.environ.get(ROOT_ENV) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lstm-lab")
+    return Path(base) / "workspaces"
+
+
+@st.cache_resource(show_spinner=False)
+def _swept() -> bool:
+    """Once per server: remove workspaces nobody has opened for KEEP_DAYS."""
+    cutoff = time.time() - KEEP_DAYS * 86400
+    try:
+        for folder in root().iterdir():
+            if _ID.match(folder.name) and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+    except OSError:
+        pass
+    return True
+
+
+def folder() -> Path:
+    """This tab's workspace folder; keeps its id in the page's address. Call on every run."""
+    _swept()
+    ws = st.session_state.get("workspace_id")
+    if ws is None:
+        asked = st.query_params.get("ws", "")
+        if _ID.match(asked) and (root() / asked).is_dir():
+            ws = asked
+            st.session_state.workspace_restored = True  # a new session for a tab that had one
+            os.utime(root() / ws)  # opened again: not to be swept
+        else:
+            ws = uuid.uuid4().hex
+        st.session_state.workspace_id = ws
+    if st.query_params.get("ws") != ws:
+        st.query_params["ws"] = ws
+    path = root() / ws
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def restored() -> bool:
+    """This session took over a workspace from before a server restart (or a reload)."""
+    return bool(st.session_state.get("workspace_restored"))
+
+
+def recall(key: str, default=None):
+    try:
+        return json.loads((folder() / STATE_FILE).read_text(encoding="utf-8")).get(key, default)
+    except (OSError, ValueError, AttributeError):
+        return default
+
+
+def remember(key: str, value) -> None:
+    """Store a small choice (a model key, a run id) in the workspace; None forgets it."""
+    path = folder() / STATE_FILE
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        state = state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        state = {}
+    if state.get(key) == value:
+        return
+    if value is None:
+        state.pop(key, None)
+    else:
+        state[key] = value
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    tmp.replace(path)
+
+
+def saved_models() -> list[Path]:
+    """The model folders in the workspace: trained or uploaded, character or sentiment models."""
+    ws = folder()
+    return sorted(p.parent for p in (*ws.glob("*/meta.json"), *ws.glob("*/*/meta.json")))
+
+
+def restart_notice() -> None:
+    """Once, in a session that took over a workspace: what came back and what could not."""
+    if not restored() or st.session_state.get("workspace_notice_shown"):
+        return
+    st.session_state.workspace_notice_shown = True
+    models_back = len(saved_models())
+    parts = []
+    if models_back:
+        parts.append(f"Your {models_back} saved model{'s are' if models_back > 1 else ' is'} back in the lists.")
+    training = recall("training")
+    if training:
+        parts.append("A training was running when the connection was lost. It has stopped: a run is saved when "
+                     "it ends, so what it learnt since its last save is gone.")
+        remember("training", None)
+    if parts:
+        st.info("**This page reconnected (after a reload or a server restart).** " + " ".join(parts),
+                icon=":material/restore:")
