@@ -349,8 +349,8 @@ def live_area() -> None:
     if view.running and ts.offer_live_model(job, info):
         st.rerun()  # the model being trained now has weights: list it in the sidebar
     _status(view, info)
-    if view.building and view.progress is None:
-        return
+    if view.queued or (view.building and view.progress is None):
+        return  # nothing to chart yet
     _numbers(view)
     unit = st.segmented_control("Loss in", ["nats", "bits"], key="train_unit", required=True,
                                 persist_state="session",
