@@ -437,7 +437,9 @@ def _numbers(view: tj.JobView) -> None:
     if len(val) >= 2:
         delta = f"{(val[-1] - val[-2]) * scale:+.3f}"
     c[3].metric(f"Validation loss ({unit})", f"{val[-1] * scale:.3f}" if val else "not yet", delta=delta,
-                delta_color="inverse", help="Measured every 10 s of training on the held-out text. Lower is better.")
+                delta_color="inverse", help="Measured on the held-out text every 10 s of training (less often when "
+                                            "measuring is slow: it never takes over 5% of the time), and at the end. "
+                                            "Lower is better.")
     if p is not None and view.running and p.val_loss is None:
         st.caption("The first validation loss comes after 10 seconds of training.")
 

@@ -41,7 +41,9 @@ class TrainConfig:
     # Held-out text is read in passages of this length whatever seq_len is, so validation losses of
     # runs with different settings can be compared.
     val_window: int = 256
+    # At least this often, but never more than val_budget of the time: validation is not training.
     validate_every_s: float = 10.0
+    val_budget: float = 0.05
 
     def __post_init__(self):
         checks = (
@@ -127,6 +129,7 @@ class Trainer:
         self.last_val_loss: float | None = None
         self.train_seconds = 0.0
         self._last_good: tuple[int, list, list] | None = None
+        self._val_cost = 0.0  # seconds the last validation took
         if model is not None:
             self.model = model
             self.set_learning_rate(config.learning_rate)
@@ -212,8 +215,10 @@ class Trainer:
             train_losses.append(loss)
             now = time.perf_counter()
             val = None
-            if now - last_val >= self.config.validate_every_s:
-                val, last_val = self.validate(), now
+            if now - last_val >= max(self.config.validate_every_s, self._val_cost / self.config.val_budget):
+                val = self.validate()
+                last_val = time.perf_counter()
+                self._val_cost = last_val - now
             self.history.append(HistoryPoint(self.steps, loss, val))
             if on_progress is not None and now - last_report >= progress_every_s:
                 on_progress(self._progress(start, start_steps, train_losses, steps, seconds))
