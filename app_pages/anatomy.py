@@ -22,6 +22,7 @@ from lstm_core.spec import CELL_NAMES
 from ui import figures_anatomy as fa
 from ui import models
 from ui.cell_diagram import gru_cell_svg, lstm_cell_svg, rnn_cell_svg
+from ui.literal import literal
 
 TABS = ("One step in the open", "Counting parameters", "Vanishing gradients", "Memory test")
 DEFAULT_TEXT = "To be, or not to be, that is the question."
@@ -166,7 +167,7 @@ def _choose_model_row():
     net = entry.model.net
     st.session_state.setdefault("anatomy_text", DEFAULT_TEXT)
     with c_text:
-        st.text_input("Text", key="anatomy_text", max_chars=MAX_STEP_CHARS,
+        st.text_input("Text", key="anatomy_text", max_chars=MAX_STEP_CHARS, persist_state="session",
                       help=f"Up to {MAX_STEP_CHARS} characters. Press Enter to apply.")
     layers = net.layers
     names = {i: f"{i + 1} ({CELL_NAMES[l.cell]}, {l.units})" for i, l in enumerate(layers)}
@@ -203,7 +204,7 @@ def _default_unit(layer_trace, position: int) -> int:
 
 
 def _diagram_caption(cell: str, unit: int, layer: int, ch: str, bidirectional: bool) -> str:
-    where = f"unit {unit} of layer {layer + 1}, reading “{_glyph(ch)}”"
+    where = f"unit {unit} of layer {layer + 1}, reading “{literal(_glyph(ch))}”"
     side = " (the left-to-right half of this two-way layer)" if bidirectional else ""
     if cell == "lstm":
         return (f"One LSTM step of {where}{side}. The numbers on the wires are this step's: the cell state c runs "
@@ -216,8 +217,8 @@ def _diagram_caption(cell: str, unit: int, layer: int, ch: str, bidirectional: b
 
 def _inputs_block(step: anatomy.UnitStep, cell: str, layer: int, ch: str) -> None:
     m, n = len(step.x), step.units
-    source = (f"the embedding of “{_glyph(ch)}”: {m} numbers the network learnt for this character" if layer == 0
-              else f"the {m} outputs h of layer {layer} at this step")
+    source = (f"the embedding of “{literal(_glyph(ch))}”: {m} numbers the network learnt for this character"
+              if layer == 0 else f"the {m} outputs h of layer {layer} at this step")
     lines = [f"**Inputs of step t.** $x_t$ is {source}; $h_{{t-1}}$ are the layer's {n} outputs at the step before"]
     lines[-1] += (f", and $c_{{t-1}}$ its {n} memories." if cell == "lstm" else ".")
     prev = f"$h_{{t-1}}$ = {_num(step.h_prev_unit)}"
@@ -691,8 +692,9 @@ def _active_gradients() -> None:
         rate = _per_step(norms)
         st.metric("Per character back", f"× {rate:.2f}")
         deep = len(net.layers) > 1
-        words = (f"How much the last layer of **{entry.model.label}** ({CELL_NAMES[cell]}, {spec.units} units) still "
-                 f"depends on each of the last {len(text)} characters of Hamlet's line (on their embeddings)"
+        words = (f"How much the last layer of **{literal(entry.model.label)}** ({CELL_NAMES[cell]}, "
+                 f"{spec.units} units) still depends on each of the last {len(text)} characters of Hamlet's line "
+                 "(on their embeddings)"
                  + (", through all its layers." if deep else ".")
                  + ("" if gradients.exact(net) else " Estimated from 64 random directions: the layer is large."))
         st.markdown(words)

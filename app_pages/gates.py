@@ -192,7 +192,7 @@ def render() -> None:
 
     with st.expander(f"Change the text ({len(text):,} characters)" if text else "Type a text",
                      expanded=not text, icon=":material/edit:"):
-        st.text_area("Text to read", key="gates_text", height=150,
+        st.text_area("Text to read", key="gates_text", height=150, persist_state="session",
                      help=f"Any text up to {MAX_CHARS:,} characters. Press Ctrl+Enter to apply.")
         st.button("Use the Shakespeare passage", on_click=_use_passage, key="gates_reset",
                   icon=":material/restart_alt:")
@@ -360,7 +360,8 @@ def _pattern_choice(text: str, kind: str):
         st.html(f'<div style="font-size:15px">Marked: <code>{html.escape(_preview(text[start:end]))}</code></div>')
         return unit_stats.span_mask(T, start, end), f"characters {start}–{end}"
     st.session_state.setdefault("gates_substring", "to be")
-    needle = st.text_input("Word or phrase (every occurrence, ignoring case)", key="gates_substring")
+    needle = st.text_input("Word or phrase (every occurrence, ignoring case)", key="gates_substring",
+                           persist_state="session")
     return unit_stats.substring_mask(text, needle or ""), f"“{needle}”"
 
 

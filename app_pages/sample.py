@@ -17,6 +17,7 @@ from lstm_core import sampling
 from lstm_core.vocab import CharVocab
 from ui import figures_sampling as figs
 from ui import models
+from ui.literal import literal
 
 PRIME_LIMIT = 2_000  # the model reads at most this many characters of the prime (the last ones)
 LENGTH_MIN, LENGTH_MAX, LENGTH_DEFAULT = 50, 2_000, 400
@@ -289,7 +290,7 @@ with written:
     used = result.settings
     with header.container():
         where = f" at training step {used.step:,}" if used.step is not None else ""
-        st.caption(f"**{len(result.generation.text):,} characters** by {result.model_label}{where}; "
+        st.caption(f"**{len(result.generation.text):,} characters** by {literal(result.model_label)}{where}; "
                    f"{_describe(used)}, seed {used.seed}. The grey start is the prime.")
         if used != settings:
             st.caption(":orange[:material/sync_problem: The settings have changed since: press **Generate** "

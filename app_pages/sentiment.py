@@ -678,10 +678,15 @@ def _upload_model() -> None:
         try:
             model = store.import_zip(upload.getvalue(), session_models.session_dir() / "sentiment-uploads")
         except store.SentimentModelError as exc:
-            st.error(f"That classifier could not be used. {exc}")
+            st.session_state.sent_model_upload_said = (upload.file_id, f"That classifier could not be used. {exc}")
         else:
+            st.session_state.sent_model_upload_said = None
             _add(Entry(f"upload:{model.folder.name}", "uploaded", model))
             st.rerun()
+    # Said for as long as that file stays in the uploader, not only on the run that read it.
+    said = st.session_state.get("sent_model_upload_said")
+    if upload is not None and said and said[0] == upload.file_id:
+        st.error(said[1])
 
 
 def render() -> None:

@@ -226,6 +226,11 @@ def user_text(data: bytes | str, *, lowercase: bool = False, min_chars: int) -> 
         size_mb = math.ceil(len(raw) / 2**20 * 10) / 10
         raise CorpusError(f"The text is {size_mb:.1f} MB, over the {MAX_USER_BYTES // 2**20} MB limit. "
                           "Use a shorter excerpt.")
+    wide = wide_encoding(raw)
+    if wide:
+        # Its NUL bytes would otherwise get it called binary, which would puzzle whoever saved it.
+        raise CorpusError(f"This text is saved as {wide}, but LSTM Lab reads UTF-8. "
+                          "Save it as UTF-8 plain text and try again.")
     if _looks_binary(raw):
         raise CorpusError("This looks like a binary file, not text. Upload a plain-text (.txt) file.")
     try:
@@ -243,6 +248,25 @@ def user_text(data: bytes | str, *, lowercase: bool = False, min_chars: int) -> 
                           "to train on (one training window plus the validation part). "
                           "Use a longer text or a shorter sequence length.")
     return text.lower() if lowercase else text
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" for text saved so (with its byte-order mark, or mostly ASCII without one):
+    what Windows' Notepad calls "Unicode" and Excel "Unicode Text"."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    codes = np.frombuffer(raw[: 1 << 16], dtype=np.uint8)
+    codes = codes[: codes.size // 2 * 2].reshape(-1, 2)
+    if len(codes) < 16:
+        return None
+    for zero, other in ((1, 0), (0, 1)):  # little-endian ASCII is "a\0", big-endian "\0a"
+        if (codes[:, zero] == 0).mean() > 0.9 and (codes[:, other] == 0).mean() < 0.05:
+            text = codes[:, other]
+            if (((text >= 32) & (text < 127)) | np.isin(text, (9, 10, 13))).mean() > 0.9:
+                return "UTF-16"
+    return None
 
 
 def _looks_binary(raw: bytes) -> bool:

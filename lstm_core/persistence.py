@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -176,12 +177,28 @@ def import_zip(data: bytes, dest_root: str | Path) -> LoadedModel:
         except ModelFileError:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise ModelFileError(f"The zip archive is damaged ({exc}).") from None
         dest = root / f"upload-{uuid.uuid4().hex[:12]}"
         tmp.rename(dest)
     return replace(model, folder=dest)
+
+
+# What Python's zipfile can inflate. An encrypted entry or another method (Deflate64, PPMd...) would
+# only fail while unpacking, with an error no person could act on.
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
+def zip_entry_problem(info: zipfile.ZipInfo) -> str | None:
+    """Why an entry of an uploaded zip cannot be unpacked, for a person; None when it can."""
+    if info.flag_bits & 0x1:
+        return ("The zip is password-protected, and LSTM Lab cannot open protected zips. "
+                "Upload the zip exactly as LSTM Lab saved it.")
+    if info.compress_type not in _METHODS:
+        return (f"The zip packs {info.filename!r} with a compression method LSTM Lab cannot unpack. "
+                "Upload the zip exactly as LSTM Lab saved it.")
+    return None
 
 
 def _expected_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -191,6 +208,8 @@ def _expected_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         path = PurePosixPath(info.filename.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
             raise ModelFileError(f"The zip contains an unsafe entry name ({info.filename!r}); refusing it.")
+        if problem := zip_entry_problem(info):
+            raise ModelFileError(problem)
         if path.name not in FOLDER_FILES or path.name in members:
             raise ModelFileError(f"The zip contains {info.filename!r}, which is not part of an LSTM Lab model "
                                  f"(expected exactly {', '.join(FOLDER_FILES)}).")

@@ -102,7 +102,7 @@ def test_csv_semicolons_are_sniffed():
 
 @pytest.mark.parametrize("content, message", [
     (b"", "empty"),
-    (b"\xff\xfe\x00b\x00a\x00d", "not a text file"),
+    (b"\xff\xfe\x00b\x00a\x00d", "saved as UTF-16"),  # a byte-order mark: named, not called binary
     ("caf\xe9,1\n".encode("latin-1") * 30, "not UTF-8"),
     (b"PK\x03\x04 zip", "not a text file"),
     ("\n".join(f"just one column {i}" for i in range(30)).encode(), "exactly two columns"),

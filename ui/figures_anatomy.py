@@ -124,7 +124,8 @@ def gradient_figure(curves: Sequence[Curve], *, height: int = 420, x_title: str 
         colour = CELL_COLOURS.get(curve.cell, "#777777")
         line = dict(color=colour, width=1.8 if curve.faint else 3.2, dash=CELL_DASH.get(curve.cell, "solid"))
         fig.add_trace(go.Scatter(
-            x=k, y=shown, mode="lines", name=curve.name, line=line, opacity=0.45 if curve.faint else 1.0,
+            x=k, y=shown, mode="lines", name=html.escape(curve.name), line=line,
+            opacity=0.45 if curve.faint else 1.0,
             hovertemplate=html.escape(curve.name) + "<br>k = %{x} steps back<br>gradient size %{y:.3g}<extra></extra>",
         ))
         finite = shown[shown > floor]

@@ -40,7 +40,13 @@ def render() -> None:
                 try:
                     entry = models.upload(upload.getvalue())
                 except ModelFileError as exc:
-                    st.error(f"That model could not be used. {exc}")
+                    st.session_state.model_upload_said = (upload.file_id, "error",
+                                                          f"That model could not be used. {exc}")
                 else:
-                    st.success(f"Loaded “{literal(entry.model.label)}”; it is now the active model.")
+                    loaded = f"Loaded “{literal(entry.model.label)}”; it is now the active model."
+                    st.session_state.model_upload_said = (upload.file_id, "success", loaded)
                     st.rerun()
+            # Said for as long as that file stays in the uploader, not only on the run that read it.
+            said = st.session_state.get("model_upload_said")
+            if upload is not None and said and said[0] == upload.file_id:
+                getattr(st, said[1])(said[2])

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..corpora import wide_encoding
+
 NEUTRAL_MARGIN = 0.5
 SPLITS = ("train", "val", "test")
 SPLIT_PERCENT = {"train": 70, "val": 15, "test": 15}
@@ -229,6 +231,10 @@ def parse_csv(data: bytes, margin: float = NEUTRAL_MARGIN) -> tuple[list[Example
         raise DataError("The file is empty. Upload a CSV with two columns: text, label.")
     if len(data) > MAX_CSV_BYTES:
         raise DataError(f"The file is {len(data) / 2**20:.0f} MB; a CSV may be at most {MAX_CSV_BYTES >> 20} MB.")
+    wide = wide_encoding(data)
+    if wide:
+        raise DataError(f"The file is saved as {wide}, but LSTM Lab reads UTF-8. Save it as CSV UTF-8 "
+                        "and upload it again.")
     if data[:4] in (b"PK\x03\x04",) or b"\x00" in data[:4096]:
         raise DataError("This is not a text file (it looks binary). Upload a CSV with two columns: text, label.")
     try:

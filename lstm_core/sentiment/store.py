@@ -16,12 +16,14 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from ..netweights import WeightsError, from_keras_file
-from ..persistence import ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES, MAX_UNPACKED_BYTES, MAX_ZIP_BYTES
+from ..persistence import (ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES, MAX_UNPACKED_BYTES, MAX_ZIP_BYTES,
+                           zip_entry_problem)
 from .model import SentimentSpec, SpecError
 from .tokens import VocabError, WordVocab
 
@@ -193,7 +195,7 @@ def import_zip(data: bytes, dest_root: str | Path) -> SentimentModel:
         except SentimentModelError:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise SentimentModelError(f"The zip archive is damaged ({exc}).") from None
         dest = root / f"upload-{uuid.uuid4().hex[:12]}"
@@ -207,6 +209,8 @@ def _expected_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         path = PurePosixPath(info.filename.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
             raise SentimentModelError(f"The zip contains an unsafe entry name ({info.filename!r}); refusing it.")
+        if problem := zip_entry_problem(info):
+            raise SentimentModelError(problem)
         if path.name not in FOLDER_FILES or path.name in members:
             raise SentimentModelError(f"The zip contains {info.filename!r}, which is not part of an LSTM Lab model "
                                       f"(expected exactly {', '.join(FOLDER_FILES)}).")

@@ -1,0 +1,212 @@
+"""Hostile uploads under Streamlit's AppTest (which drives st.file_uploader), and the engine checks
+they rely on that tests/test_persistence.py and tests/test_corpora.py do not cover.
+
+What the person sees: a clear message in the uploader's place, no exception, and nothing they had
+lost: the active model, the text uploaded or typed before. The browser versions (set_input_files,
+Streamlit's own size limit, script in the page) are in tests/e2e/test_hostile_uploads_e2e.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import hostile_files as hf
+from lstm_core.corpora import CorpusError, user_text
+from lstm_core.persistence import ModelFileError, import_zip
+from lstm_core.sentiment import data as sentiment_data
+from lstm_core.sentiment import store
+from ui.literal import literal
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 90
+
+
+# -- the engine: archives Python cannot unpack, and texts that are not UTF-8 ---------------------
+
+
+@pytest.mark.parametrize("build, words", [
+    (hf.encrypted, "password-protected"),
+    (hf.unsupported_method, "compression method LSTM Lab cannot unpack"),
+    (hf.corrupt_deflate, "The zip archive is damaged"),
+])
+def test_zips_python_cannot_unpack_are_refused_with_a_message(tmp_path, build, words):
+    with pytest.raises(ModelFileError, match=words):
+        import_zip(build(), tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing half-unpacked is left
+
+
+def test_a_zip_bomb_that_lies_about_its_sizes_is_never_inflated(tmp_path):
+    data = hf.bomb_lying_sizes(gigabytes=4)
+    assert len(data) < 8 * 2**20
+    with pytest.raises(ModelFileError, match="damaged"):
+        import_zip(data, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lambda_layer_is_refused_and_never_run(tmp_path):
+    marker = tmp_path / "ran"
+    with pytest.raises(ModelFileError, match="is a Lambda"):
+        import_zip(hf.lambda_layer(marker), tmp_path / "uploads")
+    assert not marker.exists()
+
+
+def test_sentiment_zips_python_cannot_unpack_are_refused(tmp_path):
+    with pytest.raises(store.SentimentModelError, match="damaged"):
+        store.import_zip(hf.sentiment_corrupt_deflate(), tmp_path)
+    encrypted = hf.zip_of(hf.sentiment_entries())
+    for name in hf.FILES:
+        encrypted = hf._patch_headers(encrypted, name, flags=0x1)
+    with pytest.raises(store.SentimentModelError, match="password-protected"):
+        store.import_zip(encrypted, tmp_path)
+
+
+@pytest.mark.parametrize("data, words", [
+    (hf.utf16_text(), "saved as UTF-16"),
+    (hf.GOOD_TEXT.encode("utf-16-le"), "saved as UTF-16"),  # no byte-order mark
+    (hf.GOOD_TEXT.encode("utf-16-be"), "saved as UTF-16"),
+    (hf.GOOD_TEXT.encode("utf-32"), "saved as UTF-32"),
+    (hf.png(), "binary file"),
+    (hf.random_bytes(), "binary file"),
+])
+def test_wide_and_binary_texts_get_their_own_message(data, words):
+    with pytest.raises(CorpusError, match=words):
+        user_text(data, min_chars=10)
+
+
+def test_a_utf16_csv_is_named_as_such():
+    with pytest.raises(sentiment_data.DataError, match="saved as UTF-16"):
+        sentiment_data.parse_csv("text\tlabel\nA fine film\t1\n".encode("utf-16"))
+
+
+def test_literal_escapes_every_markdown_character():
+    text = 'a*b_c`d$e[f](g)<h>!#+-.|~:&="\'^\\ {x}'
+    escaped = literal(text + "\nnext line")
+    assert escaped.replace("\\", "") == (text + " next line").replace("\\", "")
+    for ch in "*_`$[]()<>!#+-.|~:&=\"'^{}":
+        assert f"\\{ch}" in escaped, ch
+
+
+# -- the sidebar's model zip -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def home():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _sidebar_upload(at: AppTest, name: str, data: bytes) -> None:
+    at.sidebar.file_uploader(key="model_upload").set_value((name, data, "application/zip")).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("name, build, words", [
+    ("bomb.zip", hf.bomb_lying_sizes, "metadata file is damaged"),
+    ("declares-4GB.zip", hf.bomb_huge_declared, "zip bomb"),
+    ("traversal.zip", hf.path_traversal, "unsafe entry name"),
+    ("lambda.zip", lambda: hf.lambda_layer(Path("/nonexistent/ran")), "is a Lambda"),
+    ("encrypted.zip", hf.encrypted, "password-protected"),
+    ("corrupt.zip", hf.corrupt_deflate, "The zip archive is damaged"),
+    ("deflate64.zip", hf.unsupported_method, "compression method"),
+    ("picture.zip", hf.png, "not a zip archive"),
+    ("empty.zip", lambda: b"", "not a zip archive"),
+])
+def test_sidebar_refuses_a_bad_model_zip_and_keeps_the_active_model(home, name, build, words):
+    at = home
+    before = (at.session_state["active_model"], list(at.session_state["models"]))
+    _sidebar_upload(at, name, build())
+    errors = [e.value for e in at.sidebar.error]
+    assert any("That model could not be used." in e and words in e for e in errors), errors
+    assert (at.session_state["active_model"], list(at.session_state["models"])) == before
+    assert at.sidebar.selectbox(key="active_model_choice").value == before[0]
+    at.run()  # any later rerun (the person does something else): the file is still there, so is why
+    assert [e.value for e in at.sidebar.error] == errors
+
+
+def test_a_model_label_is_shown_literally_in_the_sidebar():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    _sidebar_upload(at, "labels.zip", hf.script_labels())
+    assert at.session_state["active_model"].startswith("upload:")  # a working model: accepted, active
+    assert any("it is now the active model" in m.value for m in at.sidebar.success)
+    card = next(m.value for m in at.sidebar.markdown if "**Corpus:**" in m.value)
+    assert literal("Corpus " + hf.SCRIPT_LABEL) in card
+    assert "[click](" not in card and "![t](" not in card and "**bold**" not in card
+
+
+# -- the Train page's text file ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def train():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("app_pages/train.py").run()
+    at.radio(key="train_source").set_value("upload").run()
+    assert not at.exception
+    return at
+
+
+def _texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test_train_keeps_the_earlier_text_when_a_bad_file_follows(train):
+    at = train
+    at.file_uploader(key="train_upload").set_value(("good.txt", hf.GOOD_TEXT.encode(), "text/plain")).run()
+    assert not at.error
+    for name, data, words in [("notepad.txt", hf.utf16_text(), "saved as UTF-16"),
+                              ("scan.txt", hf.png(), "binary file"),
+                              ("latin1.txt", hf.latin1_text(), "not UTF-8"),
+                              ("empty.txt", b"", "empty")]:
+        at.file_uploader(key="train_upload").set_value((name, data, "text/plain")).run()
+        assert not at.exception
+        assert any(words in e for e in _texts(at.error)), _texts(at.error)
+        assert at.session_state["train_last_upload"][0] == "good.txt"  # not replaced by the bad file
+        at.file_uploader(key="train_upload").set_value(None).run()  # the person removes the bad file
+        assert not at.error
+        shown = [c.replace("\\", "") for c in _texts(at.caption)]  # names are Markdown-escaped
+        assert any("good.txt" in c and "uploaded earlier" in c for c in shown), shown
+
+
+def test_train_paste_survives_a_detour_through_a_bad_upload(train):
+    at = train
+    at.radio(key="train_source").set_value("paste").run()
+    at.text_area(key="train_paste").input(hf.GOOD_TEXT).run()
+    at.radio(key="train_source").set_value("upload").run()
+    at.file_uploader(key="train_upload").set_value(("random.txt", hf.random_bytes(), "text/plain")).run()
+    assert any("binary file" in e for e in _texts(at.error))
+    at.radio(key="train_source").set_value("paste").run()
+    assert at.text_area(key="train_paste").value == hf.GOOD_TEXT
+    assert not at.error and not at.exception
+
+
+# -- the Sentiment page's classifier zip and CSV ---------------------------------------------------------
+
+
+def test_sentiment_refuses_bad_classifiers_and_csvs():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("app_pages/sentiment.py")
+    at.session_state["sent_tab"] = "How good is it?"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    before = at.session_state["sent_model"]
+    for name, data, words in [("corrupt.zip", hf.sentiment_corrupt_deflate(), "The zip archive is damaged"),
+                              ("char-model.zip", hf.good_model_zip(), "That classifier could not be used."),
+                              ("empty.zip", b"", "not a zip archive")]:
+        at.file_uploader(key="sent_model_upload").set_value((name, data, "application/zip")).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("That classifier could not be used." in e and words in e for e in _texts(at.error)), \
+            _texts(at.error)
+        assert at.session_state["sent_model"] == before
+        at.run()
+        assert any(words in e for e in _texts(at.error)), "the message went away with the next rerun"
+    at.session_state["sent_tab"] = "Retrain"
+    at.run()
+    at.file_uploader(key="sent_csv").set_value(
+        ("excel.csv", "text,label\nA fine film,1\n".encode("utf-16"), "text/csv")).run()
+    assert not at.exception
+    assert any("saved as UTF-16" in e for e in _texts(at.error)), _texts(at.error)
