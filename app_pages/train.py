@@ -90,7 +90,7 @@ def _user_text(key: str, data: bytes | str, label: str, lowercase: bool, min_cha
     """Check a user's text once per content (a 20 MB upload is not re-read on every rerun)."""
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     digest = hashlib.sha1(raw).hexdigest()
-    cache_key = (key, digest, lowercase, min_chars)
+    cache_key = (key, digest, label, lowercase, min_chars)
     cached = st.session_state.get("train_user_cache")
     if cached and cached[0] == cache_key:
         if isinstance(cached[1], Exception):
@@ -157,11 +157,16 @@ def text_section(disabled: bool) -> Prepared | None:
 def _upload(lowercase: bool, min_chars: int, disabled: bool) -> Prepared | None:
     upload = st.file_uploader("A plain-text file (UTF-8, up to 20 MB)", type=["txt"], key="train_upload",
                               disabled=disabled)
+    kept = st.session_state.get("train_last_upload")
     if upload is not None:
-        prepared = _user_text("upload", upload.getvalue(), upload.name, lowercase, min_chars)
+        try:
+            prepared = _user_text("upload", upload.getvalue(), upload.name, lowercase, min_chars)
+        except CorpusError as exc:
+            if kept is None:
+                raise
+            raise CorpusError(f"{exc} Remove it to go back to **{_md(kept[0])}**, uploaded earlier.") from None
         st.session_state["train_last_upload"] = (upload.name, upload.getvalue())
         return prepared
-    kept = st.session_state.get("train_last_upload")
     if kept is not None:
         # The uploader forgets its file when the page is left; the text it gave is kept.
         st.caption(f"Using **{_md(kept[0])}**, uploaded earlier. Upload another file to replace it.")

@@ -164,12 +164,22 @@ def test_train_keeps_the_earlier_text_when_a_bad_file_follows(train):
                               ("empty.txt", b"", "empty")]:
         at.file_uploader(key="train_upload").set_value((name, data, "text/plain")).run()
         assert not at.exception
-        assert any(words in e for e in _texts(at.error)), _texts(at.error)
+        errors = [e.replace("\\", "") for e in _texts(at.error)]
+        assert any(words in e and "go back to **good.txt**, uploaded earlier" in e for e in errors), errors
         assert at.session_state["train_last_upload"][0] == "good.txt"  # not replaced by the bad file
         at.file_uploader(key="train_upload").set_value(None).run()  # the person removes the bad file
         assert not at.error
         shown = [c.replace("\\", "") for c in _texts(at.caption)]  # names are Markdown-escaped
         assert any("good.txt" in c and "uploaded earlier" in c for c in shown), shown
+
+
+def test_the_same_text_under_another_name_is_trained_under_that_name(train):
+    at = train
+    for name in ("first.txt", "second.txt"):
+        at.file_uploader(key="train_upload").set_value((name, hf.GOOD_TEXT.encode(), "text/plain")).run()
+        assert not at.error and not at.exception
+        shown = " ".join(m.replace("\\", "") for m in _texts(at.markdown) + _texts(at.caption))
+        assert name in shown and (name == "first.txt" or "first.txt" not in shown), shown
 
 
 def test_train_paste_survives_a_detour_through_a_bad_upload(train):
