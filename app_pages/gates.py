@@ -216,8 +216,11 @@ def render() -> None:
     label = fg.QUANTITY_LABELS[cell][quantity]
     guesses = _guesses(item, vocab)
 
+    # Only the open tab's figures are built and sent (on_change="rerun"): a heat map of every unit
+    # is heavy to draw, and nobody sees it while another tab is open.
     tab_text, tab_heat, tab_sat, tab_find = st.tabs(
-        ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern"])
+        ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern"], key="gates_tab",
+        on_change="rerun")
 
     # The pattern is chosen in the last tab but also sorts the heat map, so that tab is filled first.
     with tab_find:
@@ -238,10 +241,12 @@ def render() -> None:
             _about_unit(text, values[:, unit], unit, quantity, label)
 
     with tab_heat:
-        _heatmap(text, values, quantity, label, mask, unit, cache=_memo(item, layer, quantity))
+        if tab_heat.open:
+            _heatmap(text, values, quantity, label, mask, unit, cache=_memo(item, layer, quantity))
 
     with tab_sat:
-        _saturation(item, layer, cell)
+        if tab_sat.open:
+            _saturation(item, layer, cell)
 
 
 def _about_unit(text: str, column: np.ndarray, unit: int, quantity: str, label: str) -> None:
@@ -424,7 +429,7 @@ def _heatmap(text: str, values: np.ndarray, quantity: str, label: str, mask: np.
     c1, c2, c3 = st.columns([1, 1, 2])
     with c1:
         _keep("gates_sort", list(unit_stats.SORTS), "variance")
-        by = st.selectbox("Order units by", list(unit_stats.SORTS), key="gates_sort",
+        by = st.selectbox("Order units by", list(unit_stats.SORTS), key="gates_sort", persist_state="session",
                           format_func=lambda k: {"index": "number", "variance": "how much they change",
                                                  "saturation": "how often saturated",
                                                  "correlation": "match with the pattern"}[k],
@@ -433,7 +438,7 @@ def _heatmap(text: str, values: np.ndarray, quantity: str, label: str, mask: np.
         if n > 8:
             options = sorted({k for k in (8, 16, 32, 64, 128, 256, 512, 1024) if k < n} | {n})
             _keep("gates_units_shown", options, min(n, 32) if min(n, 32) in options else n)
-            shown = st.select_slider("Units shown", options=options, key="gates_units_shown",
+            shown = st.select_slider("Units shown", options=options, key="gates_units_shown", persist_state="session",
                                      help="The first ones in the chosen order.")
         else:
             shown = n
@@ -442,7 +447,7 @@ def _heatmap(text: str, values: np.ndarray, quantity: str, label: str, mask: np.
             window = st.session_state.get("gates_window")
             if not (isinstance(window, (tuple, list)) and len(window) == 2 and 0 <= window[0] < window[1] <= T):
                 st.session_state.gates_window = (0, min(T, HEATMAP_DEFAULT_COLUMNS))
-            start, end = st.slider("Characters shown", 0, T, key="gates_window",
+            start, end = st.slider("Characters shown", 0, T, key="gates_window", persist_state="session",
                                    help=f"At most {HEATMAP_MAX_COLUMNS} at a time, so each stays readable.")
         else:
             start, end = 0, T

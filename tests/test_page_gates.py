@@ -31,6 +31,11 @@ def _open(models: dict | None = None, active: str | None = None) -> AppTest:
     return at
 
 
+def _charts(at: AppTest) -> dict[str, str]:
+    """The page's Plotly charts by key, as JSON specs."""
+    return {p.proto.id.rsplit("-", 1)[-1]: p.proto.spec for p in at.get("plotly_chart")}
+
+
 def _html(at: AppTest) -> list[str]:
     return [h.proto.body for h in at.get("html")]
 
@@ -77,12 +82,22 @@ def test_default_passage_renders_coloured_text_heatmap_and_saturation(default_pa
     assert 400 <= len(at.session_state["gates_text"]) <= 650
     assert "next-character guesses" in coloured[0]
     assert any("linear-gradient" in b for b in _html(at))  # the colour legend
-    kinds = [p.proto.spec for p in at.get("plotly_chart")]
-    assert any('"type":"heatmap"' in s for s in kinds)
-    assert any('"type":"scatter"' in s and "left-saturated" in s for s in kinds)
-    assert any('"type":"bar"' in s for s in kinds)
+    charts = _charts(at)
+    assert "gates_ranking_chart" in charts  # the pattern's ranking, filled in any tab
+    # The heavy figures are built only for the open tab.
+    assert "gates_heatmap" not in charts and "gates_saturation" not in charts
     assert [t.label for t in at.tabs] == ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern"]
-    assert not at.info
+    at.session_state["gates_tab"] = "All units"
+    at.run()
+    charts = _charts(at)
+    assert '"type":"heatmap"' in charts["gates_heatmap"] and "gates_saturation" not in charts
+    at.session_state["gates_tab"] = "Gate saturation"
+    at.run()
+    sat = _charts(at)["gates_saturation"]
+    assert '"type":"scatter"' in sat and "left-saturated" in sat
+    at.session_state["gates_tab"] = "Text, one unit"
+    at.run()
+    assert not at.info and not at.exception
 
 
 def test_quantity_unit_and_sort_changes(default_page):
@@ -94,17 +109,28 @@ def test_quantity_unit_and_sort_changes(default_page):
     at.number_input(key="gates_unit").set_value(5).run()
     assert not at.exception
     assert "unit 5, forget gate f" in _html(at)[0]
+    at.session_state["gates_tab"] = "All units"
+    at.run()
     for by in ("index", "saturation", "correlation", "variance"):
         at.selectbox(key="gates_sort").set_value(by).run()
         assert not at.exception, by
     at.selectbox(key="gates_sort").set_value("index").run()
-    heat = next(p.proto.spec for p in at.get("plotly_chart") if '"type":"heatmap"' in p.proto.spec)
+    heat = _charts(at)["gates_heatmap"]
     assert '"unit 0","unit 1","unit 2"' in heat
     at.select_slider(key="gates_units_shown").set_value(8).run()
-    heat = next(p.proto.spec for p in at.get("plotly_chart") if '"type":"heatmap"' in p.proto.spec)
+    heat = _charts(at)["gates_heatmap"]
     assert '"unit 7"' in heat and '"unit 8"' not in heat
     at.slider(key="gates_window").set_range(10, 30).run()
     assert not at.exception
+    # Looking at another tab and back keeps the heat map's settings.
+    at.session_state["gates_tab"] = "Text, one unit"
+    at.run()
+    at.session_state["gates_tab"] = "All units"
+    at.run()
+    assert at.selectbox(key="gates_sort").value == "index" and at.select_slider(key="gates_units_shown").value == 8
+    assert at.slider(key="gates_window").value == (10, 30)
+    at.session_state["gates_tab"] = "Text, one unit"
+    at.run()
 
 
 def test_predicates_rank_units(default_page):
@@ -222,7 +248,9 @@ def test_gru_and_simple_rnn_models():
     assert options == ["update z", "reset r", "candidate h̃", "hidden h"]
     at.segmented_control(key="gates_quantity").set_value("z").run()
     assert not at.exception
-    sat = next(p.proto.spec for p in at.get("plotly_chart") if "left-saturated" in p.proto.spec)
+    at.session_state["gates_tab"] = "Gate saturation"
+    at.run()
+    sat = _charts(at)["gates_saturation"]
     assert "update gate z" in sat and "reset gate r" in sat
 
     at.session_state["active_model"] = "rnn"
