@@ -28,7 +28,7 @@ COMPARE_TEMPERATURES = (0.2, 0.5, 1.0)
 COMPARE_NOTES = {0.2: "cautious", 0.5: "in between", 1.0: "the model’s own odds"}
 COMPARE_MAX = 500  # characters per column
 SEED_DEFAULT, SEED_MAX = 1, 2**32 - 1
-ANIMATION_S = 0.8  # how long the typewriter effect lasts, whatever the length: long enough to see it type, short enough to feel instant
+ANIMATION_S = 0.8  # the typewriter effect, whatever the length: visible, yet the page answers at once
 PRIME_SHOWN = 300  # characters of a long prime shown before the generated text
 
 MONO = "'Source Code Pro', ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
