@@ -438,7 +438,8 @@ def _heatmap(text: str, values: np.ndarray, quantity: str, label: str, mask: np.
         if n > 8:
             options = sorted({k for k in (8, 16, 32, 64, 128, 256, 512, 1024) if k < n} | {n})
             _keep("gates_units_shown", options, min(n, 32) if min(n, 32) in options else n)
-            shown = st.select_slider("Units shown", options=options, key="gates_units_shown", persist_state="session",
+            shown = st.select_slider("Units shown", options=options, key="gates_units_shown",
+                                     persist_state="session",
                                      help="The first ones in the chosen order.")
         else:
             shown = n

@@ -224,7 +224,8 @@ class TrainingJob:
     def _left_queue(self) -> None:
         with self._lock:
             for run in self._runs:
-                run.status, run.message = STOPPED, "Stopped while waiting for a free training slot: nothing was trained."
+                run.status = STOPPED
+                run.message = "Stopped while waiting for a free training slot: nothing was trained."
 
     def _child_died(self) -> None:
         code = self._process.exitcode
