@@ -8,17 +8,12 @@ NumPy, without TensorFlow; only resuming training loads Keras, in safe mode.
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
-import tempfile
-import uuid
-import zipfile
-import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from . import model_zip
 from .netweights import WeightsError, from_keras_file
 from .spec import ModelSpec, SpecError
 from .vocab import CharVocab, VocabError
@@ -27,8 +22,6 @@ MODEL_FILE, VOCAB_FILE, META_FILE = "model.keras", "vocab.json", "meta.json"
 FOLDER_FILES = (MODEL_FILE, VOCAB_FILE, META_FILE)
 FORMAT = "lstm-lab-model"
 FORMAT_VERSION = 1
-MAX_ZIP_BYTES = 50 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_JSON_BYTES = 16 * 1024 * 1024
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
 DEFAULT_MODEL = ASSETS / "shakespeare3-lstm"
@@ -143,91 +136,12 @@ def _read_json(path: Path, what: str) -> dict:
 
 # -- zip form ---------------------------------------------------------------------------------
 def export_zip(folder: str | Path) -> bytes:
-    folder = resolve(folder)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in FOLDER_FILES:
-            zf.write(folder / name, arcname=f"{folder.name}/{name}")
-    return buf.getvalue()
+    return model_zip.export_zip(resolve(folder), FOLDER_FILES)
 
 
 def import_zip(data: bytes, dest_root: str | Path) -> LoadedModel:
-    """Unpack an uploaded model zip into a new folder under dest_root and load it.
+    """Unpack an uploaded model zip into a new folder under dest_root and load it (model_zip's checks).
 
-    Only the project's own layout is accepted (the three files, optionally inside one folder),
-    sizes are checked before anything is unpacked, and entry names never choose where a file goes.
+    Only the project's own layout is accepted: the three files, optionally inside one folder.
     """
-    if len(data) > MAX_ZIP_BYTES:
-        raise ModelFileError(f"The file is {len(data) / 2**20:.0f} MB; a model zip may be at most "
-                             f"{MAX_ZIP_BYTES // 2**20} MB.")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ModelFileError("This file is not a zip archive. Upload a model zip downloaded from LSTM Lab.") from None
-    with zf:
-        members = _expected_members(zf)
-        root = Path(dest_root)
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".incoming-"))
-        try:
-            for name, info in members.items():
-                with zf.open(info) as src, open(tmp / name, "wb") as out:
-                    _copy_bounded(src, out, info.file_size)
-            model = load_model_folder(tmp)
-        except ModelFileError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise ModelFileError(f"The zip archive is damaged ({exc}).") from None
-        dest = root / f"upload-{uuid.uuid4().hex[:12]}"
-        tmp.rename(dest)
-    return replace(model, folder=dest)
-
-
-# What Python's zipfile can inflate. An encrypted entry or another method (Deflate64, PPMd...) would
-# only fail while unpacking, with an error no person could act on.
-_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
-
-
-def zip_entry_problem(info: zipfile.ZipInfo) -> str | None:
-    """Why an entry of an uploaded zip cannot be unpacked, for a person; None when it can."""
-    if info.flag_bits & 0x1:
-        return ("The zip is password-protected, and LSTM Lab cannot open protected zips. "
-                "Upload the zip exactly as LSTM Lab saved it.")
-    if info.compress_type not in _METHODS:
-        return (f"The zip packs {info.filename!r} with a compression method LSTM Lab cannot unpack. "
-                "Upload the zip exactly as LSTM Lab saved it.")
-    return None
-
-
-def _expected_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    infos = [i for i in zf.infolist() if not i.is_dir()]
-    members: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
-        path = PurePosixPath(info.filename.replace("\\", "/"))
-        if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
-            raise ModelFileError(f"The zip contains an unsafe entry name ({info.filename!r}); refusing it.")
-        if problem := zip_entry_problem(info):
-            raise ModelFileError(problem)
-        if path.name not in FOLDER_FILES or path.name in members:
-            raise ModelFileError(f"The zip contains {info.filename!r}, which is not part of an LSTM Lab model "
-                                 f"(expected exactly {', '.join(FOLDER_FILES)}).")
-        members[path.name] = info
-    missing = [f for f in FOLDER_FILES if f not in members]
-    if missing:
-        raise ModelFileError(f"The zip is missing {', '.join(missing)}; it is not an LSTM Lab model.")
-    if sum(i.file_size for i in members.values()) > MAX_UNPACKED_BYTES:
-        raise ModelFileError("The zip unpacks to more than "
-                             f"{MAX_UNPACKED_BYTES // 2**20} MB; refusing it (a zip bomb?).")
-    return members
-
-
-def _copy_bounded(src, out, declared: int) -> None:
-    # The declared size can lie; count what is actually inflated.
-    written = 0
-    while chunk := src.read(1 << 20):
-        written += len(chunk)
-        if written > declared or written > MAX_UNPACKED_BYTES:
-            raise ModelFileError("The zip unpacks to more than it declares; refusing it.")
-        out.write(chunk)
+    return model_zip.import_zip(data, dest_root, FOLDER_FILES, load_model_folder, ModelFileError)

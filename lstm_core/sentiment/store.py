@@ -10,20 +10,14 @@ Zips are checked before anything is unpacked: sizes, entry names, exactly the th
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
-import tempfile
-import uuid
-import zipfile
-import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from .. import model_zip
 from ..netweights import WeightsError, from_keras_file
-from ..persistence import (ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES, MAX_UNPACKED_BYTES, MAX_ZIP_BYTES,
-                           zip_entry_problem)
+from ..persistence import ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES
 from .model import SentimentSpec, SpecError
 from .tokens import VocabError, WordVocab
 
@@ -159,74 +153,11 @@ def _read_json(path: Path) -> dict:
 
 # -- zip form ---------------------------------------------------------------------------------
 def export_zip(folder: str | Path) -> bytes:
-    folder = resolve(folder)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in FOLDER_FILES:
-            zf.write(folder / name, arcname=f"{folder.name}/{name}")
-    return buf.getvalue()
+    return model_zip.export_zip(resolve(folder), FOLDER_FILES)
 
 
 def import_zip(data: bytes, dest_root: str | Path) -> SentimentModel:
-    """Unpack an uploaded sentiment model zip into a new folder under dest_root and load it.
-
-    Only the three files, optionally inside one folder, are accepted; sizes are checked before
-    anything is unpacked (and counted while unpacking), and entry names never choose where a
-    file goes.
-    """
-    if len(data) > MAX_ZIP_BYTES:
-        raise SentimentModelError(f"The file is {len(data) / 2**20:.0f} MB; a model zip may be at most "
-                                  f"{MAX_ZIP_BYTES // 2**20} MB.")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise SentimentModelError("This file is not a zip archive. Upload a sentiment model zip downloaded "
-                                  "from LSTM Lab.") from None
-    with zf:
-        members = _expected_members(zf)
-        root = Path(dest_root)
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".incoming-"))
-        try:
-            for name, info in members.items():
-                with zf.open(info) as src, open(tmp / name, "wb") as out:
-                    _copy_bounded(src, out, info.file_size)
-            model = load_folder(tmp)
-        except SentimentModelError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise SentimentModelError(f"The zip archive is damaged ({exc}).") from None
-        dest = root / f"upload-{uuid.uuid4().hex[:12]}"
-        tmp.rename(dest)
-    return replace(model, folder=dest)
-
-
-def _expected_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    members: dict[str, zipfile.ZipInfo] = {}
-    for info in (i for i in zf.infolist() if not i.is_dir()):
-        path = PurePosixPath(info.filename.replace("\\", "/"))
-        if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
-            raise SentimentModelError(f"The zip contains an unsafe entry name ({info.filename!r}); refusing it.")
-        if problem := zip_entry_problem(info):
-            raise SentimentModelError(problem)
-        if path.name not in FOLDER_FILES or path.name in members:
-            raise SentimentModelError(f"The zip contains {info.filename!r}, which is not part of an LSTM Lab model "
-                                      f"(expected exactly {', '.join(FOLDER_FILES)}).")
-        members[path.name] = info
-    missing = [f for f in FOLDER_FILES if f not in members]
-    if missing:
-        raise SentimentModelError(f"The zip is missing {', '.join(missing)}; it is not an LSTM Lab model.")
-    if sum(i.file_size for i in members.values()) > MAX_UNPACKED_BYTES:
-        raise SentimentModelError(f"The zip unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; refusing it.")
-    return members
-
-
-def _copy_bounded(src, out, declared: int) -> None:
-    written = 0  # the declared size can lie; count what is actually inflated
-    while chunk := src.read(1 << 20):
-        written += len(chunk)
-        if written > declared or written > MAX_UNPACKED_BYTES:
-            raise SentimentModelError("The zip unpacks to more than it declares; refusing it.")
-        out.write(chunk)
+    """Unpack an uploaded sentiment model zip into a new folder under dest_root and load it
+    (model_zip's checks: the three files, optionally inside one folder)."""
+    return model_zip.import_zip(data, dest_root, FOLDER_FILES, load_folder, SentimentModelError,
+                                what="sentiment model zip")

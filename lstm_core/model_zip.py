@@ -1,0 +1,112 @@
+"""The zip form of a model folder, whatever its kind (character model or sentiment classifier).
+
+Export writes the folder's files under the folder's name. Import is the door strangers' files
+come through, so everything is checked before anything is unpacked: the archive's size, each
+entry's name (no absolute paths, no `..`, at most one folder deep, only the expected files, each
+once), encryption and compression method, the declared unpacked size; while unpacking, the bytes
+actually inflated are counted too (a declared size can lie). Entry names never choose where a
+file goes: files land in a fresh folder under the destination, which the loader then reads.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+import uuid
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import TypeVar
+
+MAX_ZIP_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# What Python's zipfile can inflate. An encrypted entry or another method (Deflate64, PPMd...) would
+# only fail while unpacking, with an error no person could act on.
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+Model = TypeVar("Model")
+
+
+def export_zip(folder: Path, files: Sequence[str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in files:
+            zf.write(folder / name, arcname=f"{folder.name}/{name}")
+    return buf.getvalue()
+
+
+def import_zip(data: bytes, dest_root: str | Path, files: Sequence[str], load: Callable[[Path], Model],
+               error: type[Exception], what: str = "model zip") -> Model:
+    """Unpack `data` into a new folder under dest_root and return load(folder), with its folder set.
+
+    Problems raise `error` with a message for a person; `load` raises it for a bad model.
+    """
+    if len(data) > MAX_ZIP_BYTES:
+        raise error(f"The file is {len(data) / 2**20:.0f} MB; a model zip may be at most "
+                    f"{MAX_ZIP_BYTES // 2**20} MB.")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise error(f"This file is not a zip archive. Upload a {what} downloaded from LSTM Lab.") from None
+    with zf:
+        members = _expected_members(zf, files, error)
+        root = Path(dest_root)
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".incoming-"))
+        try:
+            for name, info in members.items():
+                with zf.open(info) as src, open(tmp / name, "wb") as out:
+                    _copy_bounded(src, out, info.file_size, error)
+            model = load(tmp)
+        except error:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise error(f"The zip archive is damaged ({exc}).") from None
+        dest = root / f"upload-{uuid.uuid4().hex[:12]}"
+        tmp.rename(dest)
+    return replace(model, folder=dest)
+
+
+def entry_problem(info: zipfile.ZipInfo) -> str | None:
+    """Why an entry of an uploaded zip cannot be unpacked, for a person; None when it can."""
+    if info.flag_bits & 0x1:
+        return ("The zip is password-protected, and LSTM Lab cannot open protected zips. "
+                "Upload the zip exactly as LSTM Lab saved it.")
+    if info.compress_type not in _METHODS:
+        return (f"The zip packs {info.filename!r} with a compression method LSTM Lab cannot unpack. "
+                "Upload the zip exactly as LSTM Lab saved it.")
+    return None
+
+
+def _expected_members(zf: zipfile.ZipFile, files: Sequence[str], error: type[Exception]) -> dict[str, zipfile.ZipInfo]:
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in (i for i in zf.infolist() if not i.is_dir()):
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
+            raise error(f"The zip contains an unsafe entry name ({info.filename!r}); refusing it.")
+        if problem := entry_problem(info):
+            raise error(problem)
+        if path.name not in files or path.name in members:
+            raise error(f"The zip contains {info.filename!r}, which is not part of an LSTM Lab model "
+                        f"(expected exactly {', '.join(files)}).")
+        members[path.name] = info
+    missing = [f for f in files if f not in members]
+    if missing:
+        raise error(f"The zip is missing {', '.join(missing)}; it is not an LSTM Lab model.")
+    if sum(i.file_size for i in members.values()) > MAX_UNPACKED_BYTES:
+        raise error(f"The zip unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; refusing it (a zip bomb?).")
+    return members
+
+
+def _copy_bounded(src, out, declared: int, error: type[Exception]) -> None:
+    written = 0
+    while chunk := src.read(1 << 20):
+        written += len(chunk)
+        if written > declared or written > MAX_UNPACKED_BYTES:
+            raise error("The zip unpacks to more than it declares; refusing it.")
+        out.write(chunk)
