@@ -59,7 +59,7 @@ def start_server(port: int, data_dir: str) -> subprocess.Popen:
 
 
 def memory_mb(proc: psutil.Process) -> tuple[float, float, int]:
-    """(server RSS, training processes' RSS, number of training processes), in MB."""
+    """(server RSS, its child processes' RSS in MB, how many: the trainings and multiprocessing's resource tracker)."""
     server = proc.memory_info().rss / 2**20
     children = proc.children(recursive=True)
     trainers = 0.0
@@ -132,7 +132,7 @@ def main() -> None:
                 started = next_print = time.monotonic()
                 end = started + args.minutes * 60
                 actions = 0
-                print(f"{'time':>6} {'server MB':>10} {'training MB':>12} {'trainers':>9} {'actions':>8}")
+                print(f"{'time':>6} {'server MB':>10} {'training MB':>12} {'children':>9} {'actions':>8}")
                 while time.monotonic() < end:
                     for student in students:
                         try:
