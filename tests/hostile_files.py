@@ -109,11 +109,11 @@ def encrypted() -> bytes:
     return data
 
 
-def corrupt_deflate() -> bytes:
-    """Valid headers, but meta.json's compressed bytes are garbage: inflating fails midway."""
-    data = bytearray(zip_of(entries()))
+def corrupt_deflate(files: dict[str, bytes] | None = None, member: str = "meta.json") -> bytes:
+    """Valid headers, but one member's compressed bytes are garbage: inflating fails midway."""
+    data = bytearray(zip_of(files if files is not None else entries()))
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
-        info = zf.getinfo("meta.json")
+        info = zf.getinfo(member)
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     for i in range(start, start + min(info.compress_size, 64)):
         data[i] ^= 0xFF
@@ -176,13 +176,7 @@ def sentiment_entries() -> dict[str, bytes]:
 
 
 def sentiment_corrupt_deflate() -> bytes:
-    data = bytearray(zip_of(sentiment_entries()))
-    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
-        info = zf.getinfo("vocab.json")
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    for i in range(start, start + min(info.compress_size, 64)):
-        data[i] ^= 0xFF
-    return bytes(data)
+    return corrupt_deflate(sentiment_entries(), "vocab.json")
 
 
 # -- texts -------------------------------------------------------------------------------------------

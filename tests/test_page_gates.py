@@ -31,6 +31,12 @@ def _open(models: dict | None = None, active: str | None = None) -> AppTest:
     return at
 
 
+def _open_tab(at: AppTest, label: str) -> None:
+    """Select a tab of the page (they are lazy: only the open one is filled) and rerun."""
+    at.session_state["gates_tab"] = label
+    at.run()
+
+
 def _charts(at: AppTest) -> dict[str, str]:
     """The page's Plotly charts by key, as JSON specs."""
     return {p.proto.id.rsplit("-", 1)[-1]: p.proto.spec for p in at.get("plotly_chart")}
@@ -87,16 +93,13 @@ def test_default_passage_renders_coloured_text_heatmap_and_saturation(default_pa
     # The heavy figures are built only for the open tab.
     assert "gates_heatmap" not in charts and "gates_saturation" not in charts
     assert [t.label for t in at.tabs] == ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern"]
-    at.session_state["gates_tab"] = "All units"
-    at.run()
+    _open_tab(at, "All units")
     charts = _charts(at)
     assert '"type":"heatmap"' in charts["gates_heatmap"] and "gates_saturation" not in charts
-    at.session_state["gates_tab"] = "Gate saturation"
-    at.run()
+    _open_tab(at, "Gate saturation")
     sat = _charts(at)["gates_saturation"]
     assert '"type":"scatter"' in sat and "left-saturated" in sat
-    at.session_state["gates_tab"] = "Text, one unit"
-    at.run()
+    _open_tab(at, "Text, one unit")
     assert not at.info and not at.exception
 
 
@@ -109,8 +112,7 @@ def test_quantity_unit_and_sort_changes(default_page):
     at.number_input(key="gates_unit").set_value(5).run()
     assert not at.exception
     assert "unit 5, forget gate f" in _html(at)[0]
-    at.session_state["gates_tab"] = "All units"
-    at.run()
+    _open_tab(at, "All units")
     for by in ("index", "saturation", "correlation", "variance"):
         at.selectbox(key="gates_sort").set_value(by).run()
         assert not at.exception, by
@@ -123,14 +125,11 @@ def test_quantity_unit_and_sort_changes(default_page):
     at.slider(key="gates_window").set_range(10, 30).run()
     assert not at.exception
     # Looking at another tab and back keeps the heat map's settings.
-    at.session_state["gates_tab"] = "Text, one unit"
-    at.run()
-    at.session_state["gates_tab"] = "All units"
-    at.run()
+    _open_tab(at, "Text, one unit")
+    _open_tab(at, "All units")
     assert at.selectbox(key="gates_sort").value == "index" and at.select_slider(key="gates_units_shown").value == 8
     assert at.slider(key="gates_window").value == (10, 30)
-    at.session_state["gates_tab"] = "Text, one unit"
-    at.run()
+    _open_tab(at, "Text, one unit")
 
 
 def test_predicates_rank_units(default_page):
@@ -248,8 +247,7 @@ def test_gru_and_simple_rnn_models():
     assert options == ["update z", "reset r", "candidate h̃", "hidden h"]
     at.segmented_control(key="gates_quantity").set_value("z").run()
     assert not at.exception
-    at.session_state["gates_tab"] = "Gate saturation"
-    at.run()
+    _open_tab(at, "Gate saturation")
     sat = _charts(at)["gates_saturation"]
     assert "update gate z" in sat and "reset gate r" in sat
 
