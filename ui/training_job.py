@@ -123,7 +123,6 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._supervisor: threading.Thread | None = None
         self._stop = self._context.Event()
-        self._stop_requested = False
         # What the page reads (under the lock).
         self._status, self._message = READY, ""
         self._progress: Progress | None = None
@@ -169,8 +168,7 @@ class TrainingJob:
             resume = (Resume(self._steps, self._train_seconds, self._last_val, tuple(self._history))
                       if self._saved else None)
             order = RunOrder(budget, self.folder, self.corpus, self.label, learning_rate, resume)
-            self._stop = self._context.Event()
-            self._stop_requested = False
+            self._stop.clear()  # one event for the job's life: the finalizer set up in __init__ holds it
             self._status, self._message = QUEUED, ""
             self._budget_s = seconds
             self._progress = None  # the last run's progress (elapsed time, ETA) means nothing for this one
@@ -181,9 +179,7 @@ class TrainingJob:
 
     def stop(self) -> None:
         """Stop the run: honoured within one training step, or at once while it waits for a slot."""
-        with self._lock:
-            self._stop_requested = True
-            self._stop.set()
+        self._stop.set()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the run to end (its reports all read); True if it has."""
