@@ -90,7 +90,10 @@ def test_five_sessions_three_trainings_one_queue(browser, app_url):
         for page in (a, b, c):
             go(page, "Home")
 
-        # Browsing while A trains and B waits: every interaction answers within the limit.
+        # Browsing while A trains and B waits: every interaction answers within the limit. One
+        # untimed interaction per page first: the browser fetches a widget's code on first use.
+        fill_text(d, "Text to read", "Warm up")
+        click_button(e, "Generate")
         texts = ["To be, or not to be", "Friends, Romans, countrymen", "Out, damned spot! Out, I say!"]
         reviews = ["A wonderful, moving film.", "Dull, slow and far too long.", "Not bad at all."]
         for text in texts:
