@@ -94,17 +94,9 @@ def _entries() -> dict[str, Entry]:
 
 def _saved() -> dict[str, Entry]:
     """The classifiers this tab saved before the server restarted (none in a new tab)."""
-    entries = {}
-    ws = session_models.session_dir()
-    for source, kind in (("sentiment", "trained here"), ("sentiment-uploads", "uploaded")):
-        for folder in sorted((ws / source).glob("*")):
-            try:
-                model = store.load_folder(folder)
-            except store.SentimentModelError:
-                continue  # a run that never finished saving
-            key = folder.name if kind == "trained here" else f"upload:{folder.name}"
-            entries[key] = Entry(key, kind, model)
-    return entries
+    return {key: Entry(key, "trained here" if trained else "uploaded", model)
+            for key, trained, model in workspace.load_saved("sentiment/*", "sentiment-uploads/*", store.load_folder,
+                                                            store.SentimentModelError)}
 
 
 def _add(entry: Entry) -> None:

@@ -71,17 +71,9 @@ def models() -> dict[str, ModelEntry]:
 
 def _saved() -> dict[str, ModelEntry]:
     """The models this tab saved before the server restarted (none in a new tab)."""
-    entries = {}
-    ws = session_dir()
-    for folder in [*sorted(ws.glob("run-*")), *sorted((ws / "uploads").glob("*"))]:
-        try:
-            loaded = load_model_folder(folder)
-        except ModelFileError:
-            continue  # a run that never finished saving
-        trained = folder.parent == ws
-        key = folder.name if trained else f"upload:{folder.name}"
-        entries[key] = ModelEntry(key, "Trained here" if trained else "Uploaded", loaded)
-    return entries
+    return {key: ModelEntry(key, "Trained here" if trained else "Uploaded", loaded)
+            for key, trained, loaded in workspace.load_saved("run-*", "uploads/*", load_model_folder,
+                                                             ModelFileError)}
 
 
 def add(entry: ModelEntry, activate: bool = True) -> None:

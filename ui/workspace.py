@@ -19,7 +19,9 @@ import re
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
@@ -27,6 +29,7 @@ ROOT_ENV = "LSTM_LAB_DATA_DIR"
 KEEP_DAYS = 7
 STATE_FILE = "state.json"
 _ID = re.compile(r"^[0-9a-f]{32}$")
+Model = TypeVar("Model")
 
 
 def root() -> Path:
@@ -97,6 +100,23 @@ def remember(key: str, value) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state), encoding="utf-8")
     tmp.replace(path)
+
+
+def load_saved(trained: str, uploaded: str, load: Callable[[Path], Model],
+               error: type[Exception]) -> list[tuple[str, bool, Model]]:
+    """The models of one kind this tab saved before a restart (none in a new tab), as
+    (key, trained here?, model). `trained` and `uploaded` are glob patterns in the workspace;
+    a folder that cannot be read (a run that never finished saving) is skipped."""
+    found = []
+    ws = folder()
+    for pattern, was_trained in ((trained, True), (uploaded, False)):
+        for path in sorted(ws.glob(pattern)):
+            try:
+                model = load(path)
+            except error:
+                continue
+            found.append((path.name if was_trained else f"upload:{path.name}", was_trained, model))
+    return found
 
 
 def saved_models() -> list[Path]:
