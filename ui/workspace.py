@@ -67,7 +67,9 @@ def folder() -> Path:
     if st.query_params.get("ws") != ws:
         st.query_params["ws"] = ws
     path = root() / ws
-    path.mkdir(parents=True, exist_ok=True)
+    if not st.session_state.get("workspace_made"):
+        path.mkdir(parents=True, exist_ok=True)
+        st.session_state.workspace_made = True
     return path
 
 
@@ -85,6 +87,11 @@ def recall(key: str, default=None):
 
 def remember(key: str, value) -> None:
     """Store a small choice (a model key, a run id) in the workspace; None forgets it."""
+    # Pages call this on every run: the file is touched only when the value changes.
+    written = st.session_state.setdefault("workspace_written", {})
+    if key in written and written[key] == value:
+        return
+    written[key] = value
     path = folder() / STATE_FILE
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
