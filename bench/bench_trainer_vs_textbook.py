@@ -78,7 +78,7 @@ def ours(ids: np.ndarray, vocab: CharVocab, val: np.ndarray, seconds: float) -> 
     losses = [-math.log(max(trace(net, w).probs[-1, t], 1e-12)) for w, t in zip(vx, vy)]
     p = result.progress
     return {"targets_per_s": p.chars_per_s, "steps": trainer.steps, "val_40": float(np.mean(losses)),
-            "val_own": trainer.last_val_loss}
+            "val_own": trainer.last_val_loss, "precision": trainer.precision}
 
 
 def main() -> None:
@@ -95,6 +95,7 @@ def main() -> None:
     print(f"{'':34}{'textbook':>12}{'LSTM Lab':>12}")
     print(f"{'training targets per second':34}{book['targets_per_s']:>12,.0f}{mine['targets_per_s']:>12,.0f}")
     print(f"{'optimizer steps':34}{book['steps']:>12,}{mine['steps']:>12,}")
+    print(f"{'training step computes in':34}{'float32':>12}{mine['precision']:>12}")
     print(f"{'held-out loss, 40-char context':34}{book['val_40']:>12.3f}{mine['val_40']:>12.3f}  nats/char")
     print(f"{'held-out loss, 256-char passages':34}{'':>12}{mine['val_own']:>12.3f}  nats/char")
     print(f"speed-up in targets/s: {mine['targets_per_s'] / book['targets_per_s']:.1f}x (target >= 30x); "

@@ -112,7 +112,7 @@ def _train(args) -> int:
 
     start_step = trainer.steps
     result = trainer.run(seconds=args.seconds, steps=args.steps, on_progress=on_progress,
-                         progress_every_s=args.report_every)
+                         progress_every_s=args.report_every, cool_down=args.lr_final is None)
     folder = trainer.save(Path(args.out), corpus={"name": corpus.name, "label": corpus.label,
                                                   "chars": len(text), "lowercase": args.lowercase},
                           include_optimizer=not args.no_optimizer)

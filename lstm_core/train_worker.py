@@ -88,6 +88,7 @@ class RunOrder:
     label: str = ""
     learning_rate: float | None = None  # to resume at a new learning rate
     resume: Resume | None = None
+    cool_down: bool = True  # lower the learning rate at the end of the budget (not for "until I stop it")
 
 
 def readable(exc: BaseException) -> str:
@@ -158,14 +159,12 @@ class _Run:
 
             def train():
                 left = max(0.0, order.seconds - (time.perf_counter() - started))
-                return trainer.run(seconds=left, on_progress=self.on_progress, progress_every_s=0.0)
+                return trainer.run(seconds=left, on_progress=self.on_progress, progress_every_s=0.0,
+                                   cool_down=order.cool_down)
 
             def forget_traced_functions(exc: BaseException):
-                # A trace that failed half-way leaves its tf.function unusable ("creating
-                # variables on a non-first call"); a fresh one traces again from the start.
                 self.reports.put(("note", _hiccup(exc)))
-                trainer.model.train_function = None
-                trainer.model.test_function = None
+                trainer.forget_traced()
 
             try:
                 result = retry_ast_race(train, on_retry=forget_traced_functions)

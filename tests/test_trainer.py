@@ -119,3 +119,76 @@ def test_validation_set_is_bounded(tiny_text):
     trainer = make_trainer(tiny_text * 50, val_chars=500)
     assert trainer.val_ids.size == 501
     assert trainer.train_ids.dtype == np.uint8
+
+
+def test_bfloat16_is_chosen_only_where_the_cpu_has_it(tmp_path, monkeypatch):
+    from lstm_core import precision
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16 amx_tile\n")
+    assert precision.cpu_has_bfloat16(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n")
+    assert not precision.cpu_has_bfloat16(cpuinfo)
+    assert not precision.cpu_has_bfloat16(tmp_path / "absent")
+    monkeypatch.setattr(precision, "cpu_has_bfloat16", lambda: False)
+    assert precision.resolve("auto") == "float32"
+    monkeypatch.setattr(precision, "cpu_has_bfloat16", lambda: True)
+    assert precision.resolve("auto") == "bfloat16"
+    assert precision.resolve("float32") == "float32"
+    with pytest.raises(TrainError, match="precision"):
+        TrainConfig(precision="float8")
+
+
+@pytest.mark.parametrize("precision, cell", [("float32", "lstm"), ("bfloat16", "lstm"), ("bfloat16", "gru")])
+def test_both_precisions_learn_and_save_a_float32_model(tiny_text, tmp_path, precision, cell):
+    from lstm_core.engine import trace
+    from lstm_core.persistence import load_keras_model, load_model_folder
+
+    trainer = make_trainer(tiny_text, cell=cell, precision=precision, learning_rate=0.02)
+    first = trainer.validate()
+    assert trainer.run(steps=30).progress.val_loss < first
+    trainer.save(tmp_path / "m", corpus={"name": "tiny"})
+    saved = load_keras_model(tmp_path / "m")
+    assert {layer.dtype_policy.name for layer in saved.layers[1:]} == {"float32"}
+    ids = trainer.vocab.ids(tiny_text[:37])
+    probs = saved.predict(ids[None, :], verbose=0)[0]
+    loaded = load_model_folder(tmp_path / "m")
+    assert loaded.meta["train"]["precision"] == precision
+    np.testing.assert_allclose(trace(loaded.net, ids).probs, probs, atol=1e-5)
+    # ...and holds the weights that trained.
+    for a, b in zip(saved.get_weights(), trainer.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_resuming_from_a_saved_folder_continues_the_same_optimisation(tiny_text, tmp_path):
+    from lstm_core.persistence import load_keras_model
+
+    a = make_trainer(tiny_text, precision="bfloat16")
+    a.run(steps=5)
+    a.save(tmp_path / "m", corpus={"name": "tiny"})
+    b = Trainer(a.spec, a.vocab, a.vocab.ids(tiny_text), a.config, model=load_keras_model(tmp_path / "m"))
+    assert int(b.model.optimizer.iterations.numpy()) == 5
+    a.reseed(5)
+    b.reseed(5)
+    # Same weights, same Adam moments, same windows: the next steps are the same steps.
+    for _ in range(3):
+        assert b.train_step() == pytest.approx(a.train_step(), abs=1e-6)
+    for x, y in zip(a.model.get_weights(), b.model.get_weights()):
+        np.testing.assert_allclose(x, y, atol=1e-6)
+
+
+def test_a_run_with_a_budget_cools_the_learning_rate_down_to_zero(tiny_text):
+    trainer = make_trainer(tiny_text, learning_rate=0.01, cool_down=0.4)
+    assert trainer.cooled_learning_rate(0.0) == trainer.cooled_learning_rate(0.6) == 0.01
+    assert trainer.cooled_learning_rate(0.8) == pytest.approx(0.005)
+    assert trainer.cooled_learning_rate(1.0) == 0.0
+    used = []
+    trainer.run(steps=10, on_progress=lambda p: used.append(p.learning_rate), progress_every_s=0)
+    # 0.01 while done <= 6 of 10 steps, then 0.01 * (10 - done) / 4; the final report repeats the last.
+    assert used == pytest.approx([0.01] * 7 + [0.0075, 0.005, 0.0025, 0.0025])
+    assert float(trainer.model.optimizer.learning_rate.numpy()) == pytest.approx(0.01)  # back to the base
+    used.clear()
+    trainer.run(steps=5, on_progress=lambda p: used.append(p.learning_rate), progress_every_s=0, cool_down=False)
+    assert used == pytest.approx([0.01] * len(used))
+    with pytest.raises(TrainError, match="cool-down"):
+        TrainConfig(cool_down=1.0)

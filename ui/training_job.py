@@ -167,7 +167,8 @@ class TrainingJob:
                 raise RuntimeError("This model is already training.")
             resume = (Resume(self._steps, self._train_seconds, self._last_val, tuple(self._history))
                       if self._saved else None)
-            order = RunOrder(budget, self.folder, self.corpus, self.label, learning_rate, resume)
+            order = RunOrder(budget, self.folder, self.corpus, self.label, learning_rate, resume,
+                             cool_down=seconds is not None)
             self._stop.clear()  # one event for the job's life: the finalizer set up in __init__ holds it
             self._status, self._message = QUEUED, ""
             self._budget_s = seconds
