@@ -34,7 +34,7 @@ def tiny_model_dir(tmp_path_factory):
     trainer = Trainer(spec, vocab, vocab.ids(TINY_TEXT), TrainConfig(seq_len=16, batch_size=8, seed=1))
     result = trainer.run(steps=3)
     folder = tmp_path_factory.mktemp("models") / "tiny"
-    save_model_folder(folder, trainer.float_model(), vocab, spec,
+    save_model_folder(folder, trainer.float_model(with_optimizer=True), vocab, spec,
                       {"label": "tiny test model", "corpus": {"name": "tiny"},
                        "metrics": {"val_loss_nats": result.progress.val_loss, "steps": trainer.steps}})
     return folder
