@@ -190,8 +190,9 @@ def render() -> None:
     with unit_box:
         unit = _choose_unit(net, layer)
 
+    # A key keeps the box open while its label (the text's length) changes with each edit.
     with st.expander(f"Change the text ({len(text):,} characters)" if text else "Type a text",
-                     expanded=not text, icon=":material/edit:"):
+                     expanded=not text, icon=":material/edit:", key="gates_text_box"):
         st.text_area("Text to read", key="gates_text", height=150, persist_state="session",
                      help=f"Any text up to {MAX_CHARS:,} characters. Press Ctrl+Enter to apply.")
         st.button("Use the Shakespeare passage", on_click=_use_passage, key="gates_reset",

@@ -62,6 +62,8 @@ def test_hostile_text_is_shown_not_run(page, app_url):
     fill_text(page, "Text to read", HOSTILE)
     wait_for_idle(page)
     assert_no_exception(page)
+    # The box stays open for the next edit, though its label (the text's length) changed.
+    expect(_main(page).locator("details").filter(has_text="Change the text").first).to_have_attribute("open", "")
 
     coloured = _main(page).locator("div.gates-text").first
     expect(coloured).to_contain_text("<img src=x onerror=alert(1)>")

@@ -129,9 +129,9 @@ def _open_expander(page: Page, summary_text: str) -> None:
         expect(details).to_have_attribute("open", "")
 
 
-# Gates: the text box sits in an expander ("Change the text ..."), which closes again when the
-# text's length (in its label) changes; the phrase box appears under the last tab once "A word or
-# phrase" is chosen. The coloured text shows the text back.
+# Gates: the text box sits in an expander ("Change the text ..."), closed when the page opens;
+# the phrase box appears under the last tab once "A word or phrase" is chosen. The coloured text
+# shows the text back.
 def _gates_reveal(page: Page) -> None:
     _open_tab(page, "Find units for a pattern")
     _click(page, _main(page).locator('[data-testid="stRadio"]').get_by_text("A word or phrase", exact=True))
