@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from lstm_core import unit_stats
+from lstm_core.model_zip import MAX_ZIP_BYTES
 from lstm_core.sentiment import baseline, batch, data, scoring, store
 from lstm_core.sentiment.job import TrainingJob, comparison_settings, elapsed_label
 from lstm_core.sentiment.model import ARCHS, parameter_count
@@ -664,7 +665,7 @@ def _choose_model() -> Entry | None:
 
 def _upload_model() -> None:
     upload = st.file_uploader("Upload a classifier (.zip downloaded from this page)", type=["zip"],
-                              key="sent_model_upload", max_upload_size=50)
+                              key="sent_model_upload", max_upload_size=MAX_ZIP_BYTES >> 20)
     if upload is not None and st.session_state.get("sent_model_upload_done") != upload.file_id:
         st.session_state.sent_model_upload_done = upload.file_id
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lstm_core.model_zip import MAX_ZIP_BYTES
 from lstm_core.persistence import ModelFileError
 
 from . import models
@@ -34,7 +35,8 @@ def render() -> None:
             facts["Corpus"] = literal(facts["Corpus"])
             st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
         with st.expander("Upload a model (.zip)"):
-            upload = st.file_uploader("A model zip downloaded from LSTM Lab", type=["zip"], key="model_upload")
+            upload = st.file_uploader("A model zip downloaded from LSTM Lab", type=["zip"], key="model_upload",
+                                      max_upload_size=MAX_ZIP_BYTES >> 20)
             if upload is not None and st.session_state.get("model_upload_done") != upload.file_id:
                 st.session_state.model_upload_done = upload.file_id
                 try:
