@@ -61,12 +61,18 @@ def save_model_folder(folder: str | Path, model, vocab: CharVocab, spec: ModelSp
         bare = build_char_model(spec)
         bare.set_weights(model.get_weights())
         model = bare
-    model.save(folder / MODEL_FILE)
-    (folder / VOCAB_FILE).write_text(vocab.to_json(), encoding="utf-8")
+    # Each file is written aside and then renamed over the old one, so a process killed while
+    # saving (a checkpoint when the server stops) leaves the previous save whole, never half a file.
+    partial = folder / f".partial-{MODEL_FILE}"  # Keras insists on the .keras ending
+    model.save(partial)
+    partial.replace(folder / MODEL_FILE)
     full_meta = {"format": FORMAT, "version": FORMAT_VERSION, "kind": "char-lm",
                  "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                  **meta, "spec": spec.to_dict()}
-    (folder / META_FILE).write_text(json.dumps(full_meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    for name, text in ((VOCAB_FILE, vocab.to_json()), (META_FILE, json.dumps(full_meta, indent=2, ensure_ascii=False))):
+        partial = folder / f".partial-{name}"
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(folder / name)
     return folder
 
 

@@ -10,9 +10,10 @@ imports it, and the memory goes back to the system as soon as the run ends.
 Each run is one process: it builds the Trainer (or, to resume, reloads the model the previous
 run saved, optimizer state included), trains for its budget, looks at the model every few
 seconds (samples at a few temperatures; the weights as a NumPy network for the other pages),
-saves the model folder and exits. It reports on a queue, in order:
-("building",) ("built",) then any of ("progress", Progress) ("history", full, points)
-("look", step, clock, net, texts, force) ("note", text), then ("ended", status, message, progress,
+saves the model folder (also every minute while it trains, as a checkpoint) and exits. It
+reports on a queue, in order: ("building",) ("built",) then any of ("progress", Progress)
+("history", full, points) ("look", step, clock, net, texts, force) ("note", text)
+("checkpoint", steps, train_seconds, last_val_loss), then ("ended", status, message, progress,
 steps, train_seconds, last_val_loss, saved, save_error) or ("error", text, traceback), and
 always ("done",) last. The child never touches Streamlit.
 """
@@ -35,6 +36,7 @@ from .vocab import CharVocab
 
 REPORT_EVERY_S = 0.25  # progress reports; the history goes every 0.5 s
 HISTORY_EVERY_S = 0.5
+CHECKPOINT_MARGIN_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class RunOrder:
     learning_rate: float | None = None  # to resume at a new learning rate
     resume: Resume | None = None
     cool_down: bool = True  # lower the learning rate at the end of the budget (not for "until I stop it")
+    # The model is also saved this often during the run, so a server that stops mid-run loses little.
+    checkpoint_every_s: float = 60.0
 
 
 def readable(exc: BaseException) -> str:
@@ -144,6 +148,7 @@ class _Run:
         self.stop, self.parent_pid = stop, parent_pid
         self.sent_history = len(trainer.history)
         self.next_report = self.next_history = self.next_look = 0.0
+        self.next_checkpoint = self.deadline = math.inf
 
     def go(self) -> None:
         trainer, order = self.trainer, self.order
@@ -155,7 +160,8 @@ class _Run:
         if not self.stopping():
             now = time.perf_counter()
             self.next_look = now + self.watch.sample_every_s
-            started = now
+            self.next_checkpoint = now + order.checkpoint_every_s
+            started, self.deadline = now, now + order.seconds
 
             def train():
                 left = max(0.0, order.seconds - (time.perf_counter() - started))
@@ -202,6 +208,19 @@ class _Run:
             self.next_history = now + HISTORY_EVERY_S
         if now >= self.next_look:
             self.look(clock=self.trainer.train_seconds + p.elapsed_s)
+        # Not in the last seconds of a run: the run's own save is about to come.
+        if now >= self.next_checkpoint and self.deadline - now > CHECKPOINT_MARGIN_S:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        trainer = self.trainer
+        try:
+            trainer.save(self.order.folder, corpus=self.order.corpus, label=self.order.label or None)
+        except Exception as exc:  # a full disk: said, and training goes on; the run's end tries again
+            self.reports.put(("note", f"Could not save a checkpoint at step {trainer.steps}: {readable(exc)}"))
+        else:
+            self.reports.put(("checkpoint", trainer.steps, trainer.seconds_trained, trainer.last_val_loss))
+        self.next_checkpoint = time.perf_counter() + self.order.checkpoint_every_s
 
     def look(self, clock: float, force: bool = False) -> None:
         """Convert the weights to NumPy once, sample from them, and send both."""

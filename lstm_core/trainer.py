@@ -138,7 +138,8 @@ class Trainer:
         self.steps = 0
         self.history: list[HistoryPoint] = []
         self.last_val_loss: float | None = None
-        self.train_seconds = 0.0
+        self.train_seconds = 0.0  # of the runs that ended; see seconds_trained
+        self._run_started: float | None = None
         self._last_good: tuple[int, list, list] | None = None
         self._val_cost = 0.0  # seconds the last validation took
         self.precision = resolve(config.precision)
@@ -236,6 +237,12 @@ class Trainer:
         return base * max(0.0, 1.0 - fraction) / share
 
     @property
+    def seconds_trained(self) -> float:
+        """Training time so far, the run in progress included (for a checkpoint saved mid-run)."""
+        running = 0.0 if self._run_started is None else time.perf_counter() - self._run_started
+        return self.train_seconds + running
+
+    @property
     def epoch(self) -> float:
         return self.steps * self.config.batch_size * self.config.seq_len / self.train_ids.size
 
@@ -251,7 +258,7 @@ class Trainer:
         self._stop.clear()
         self._use_learning_rate(self.config.learning_rate)
         start, start_steps = time.perf_counter(), self.steps
-        last_report = last_val = start
+        self._run_started = last_report = last_val = start
         train_losses: list[float] = []
         status, message = "finished", ""
         while not self._stop.is_set():
@@ -283,6 +290,7 @@ class Trainer:
         else:
             status = "stopped"
         self.train_seconds += time.perf_counter() - start
+        self._run_started = None
         if status != "diverged" and self.steps > start_steps:
             self.validate()
             if self.history:
@@ -337,7 +345,7 @@ class Trainer:
         from .persistence import save_model_folder
 
         val = self.last_val_loss
-        metrics = {"steps": self.steps, "epochs": round(self.epoch, 3), "train_seconds": round(self.train_seconds, 1),
+        metrics = {"steps": self.steps, "epochs": round(self.epoch, 3), "train_seconds": round(self.seconds_trained, 1),
                    "val_loss_nats": val, "val_bits": None if val is None else val * NATS_TO_BITS,
                    "val_perplexity": None if val is None else math.exp(val)}
         label = label or f"{self.spec.cell_name} {self.spec.layers}×{self.spec.units} · {corpus.get('label', '')}"

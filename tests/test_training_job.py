@@ -8,7 +8,10 @@ an idle machine and still pass on a busy one.
 
 import math
 import multiprocessing
+import os
+import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -90,6 +93,28 @@ def test_start_stop_within_a_step_then_resume_continues_from_the_saved_model(tin
     assert steps == list(range(1, view.steps + 1))  # one history point per step, continuing the count
     with pytest.raises(RuntimeError, match="resume it"):
         job.start(5)
+
+
+def test_a_run_saves_checkpoints_so_a_run_killed_midway_leaves_its_model(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, checkpoint_every_s=0.5)
+    job.start(seconds=120)
+    wait_for(lambda: (Path(job.folder) / "meta.json").exists(), what="a first checkpoint")
+    time.sleep(1.5)  # a few more, each written aside and renamed over the last
+    [child] = multiprocessing.active_children()
+    os.kill(child.pid, signal.SIGKILL)  # as when it runs out of memory, or the server is killed
+    assert finished(job)
+    saved = load_model_folder(job.folder)
+    steps = saved.meta["metrics"]["steps"]
+    assert steps > 0 and saved.net is not None
+    # model.keras is renamed into place before meta.json: it is at least as new.
+    assert int(load_keras_model(job.folder).optimizer.iterations.numpy()) >= steps
+    # The page keeps that model, and the job's record goes back to it, so Resume continues from there.
+    view = job.view()
+    assert view.status == tj.ERROR and view.saved
+    assert "ended unexpectedly" in view.message and f"saved at step {view.steps:,}" in view.message
+    assert view.steps <= steps and max(view.history.steps) <= view.steps
+    job.resume(seconds=1.0)
+    assert finished(job) and job.view().status == tj.FINISHED and job.view().steps > view.steps
 
 
 def test_stop_from_the_page_thread_while_running(tiny_text, tmp_path):

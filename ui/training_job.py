@@ -111,11 +111,11 @@ class TrainingJob:
     def __init__(self, recipe: TrainRecipe, folder, *, run_id: str | None = None, corpus: dict | None = None,
                  label: str = "", watch: Watch = Watch(), keep_samples: int = 10, snapshot_every_s: float = 5.0,
                  max_snapshots: int = 24, snapshot_bytes: int = 128 << 20, alive=None, alive_every_s: float = 5.0,
-                 gone_grace_s: float = GONE_GRACE_S, slots: TrainingSlots = SLOTS):
+                 gone_grace_s: float = GONE_GRACE_S, slots: TrainingSlots = SLOTS, checkpoint_every_s: float = 60.0):
         self.run_id = run_id or new_run_id()
         self.recipe, self.folder, self.corpus, self.label, self.watch = recipe, str(folder), corpus or {}, label, watch
         self.vocab = recipe.vocab
-        self.slots = slots
+        self.slots, self.checkpoint_every_s = slots, checkpoint_every_s
         self._alive, self.alive_every_s, self.gone_grace_s = alive, alive_every_s, gone_grace_s
         self.keep_samples = keep_samples
         self.snapshot_every_s, self.max_snapshots, self.snapshot_bytes = snapshot_every_s, max_snapshots, snapshot_bytes
@@ -136,6 +136,7 @@ class TrainingJob:
         self._notes: list[str] = []
         self._steps, self._train_seconds, self._last_val = 0, 0.0, None
         self._saved, self._save_error = False, ""
+        self._checkpoint: tuple | None = None  # (steps, train_seconds, last_val) of this run's last checkpoint
         self._ticket: int | None = None
         self._snapshot_interval = snapshot_every_s
         self._last_snapshot_clock = -math.inf
@@ -168,11 +169,12 @@ class TrainingJob:
             resume = (Resume(self._steps, self._train_seconds, self._last_val, tuple(self._history))
                       if self._saved else None)
             order = RunOrder(budget, self.folder, self.corpus, self.label, learning_rate, resume,
-                             cool_down=seconds is not None)
+                             cool_down=seconds is not None, checkpoint_every_s=self.checkpoint_every_s)
             self._stop.clear()  # one event for the job's life: the finalizer set up in __init__ holds it
             self._status, self._message = QUEUED, ""
             self._budget_s = seconds
             self._progress = None  # the last run's progress (elapsed time, ETA) means nothing for this one
+            self._checkpoint = None
             self._ticket = self.slots.request()
             self._supervisor = threading.Thread(target=self._supervise, args=(order, self._ticket, self._stop),
                                                 daemon=True, name=f"lstm-lab-train-{self.run_id}")
@@ -286,13 +288,23 @@ class TrainingJob:
         if error is not None:
             return ERROR, error[1]
         if ended is None:
-            return ERROR, f"The training process ended unexpectedly (exit code {process.exitcode})."
+            message = f"The training process ended unexpectedly (exit code {process.exitcode})."
+            return ERROR, message + self._back_to_checkpoint()
         status, message = ended[1], ended[2]
         if status == STOPPED and self._gone_for(time.monotonic()) >= self.gone_grace_s:
             message = "The browser tab was closed, so training stopped."
         elif status == FINISHED and self._budget_s is None:
             message = f"Training stopped by itself after {UNTIL_STOPPED_CAP_S / 60:.0f} minutes."
         return status, message
+
+    def _back_to_checkpoint(self) -> str:
+        """After a run died: the record goes back to the model its last checkpoint saved."""
+        with self._lock:
+            if self._checkpoint is None:
+                return ""
+            self._steps, self._train_seconds, self._last_val = self._checkpoint
+            self._history = [h for h in self._history if h.step <= self._steps]
+            return f" The model saved at step {self._steps:,} (its last checkpoint) is kept."
 
     def _apply(self, message: tuple) -> None:
         kind = message[0]
@@ -318,6 +330,8 @@ class TrainingJob:
                 self._steps, self._train_seconds, self._last_val = steps, seconds, last_val
                 self._saved = self._saved or saved
                 self._save_error = save_error
+            elif kind == "checkpoint":
+                self._checkpoint, self._saved = message[1:], True
             elif kind == "error":
                 self._note(message[2])
 

@@ -143,8 +143,8 @@ def restart_notice() -> None:
         parts.append(f"Your {models_back} saved model{'s are' if models_back > 1 else ' is'} back in the lists.")
     training = recall("training")
     if training:
-        parts.append("A training was running when the connection was lost. It has stopped: a run is saved when "
-                     "it ends, so what it learnt since its last save is gone.")
+        parts.append("A training was running when the connection was lost. It has stopped: a run is saved every "
+                     "minute and when it ends; what it learnt since its last save is gone.")
         remember("training", None)
     if parts:
         st.info("**This page reconnected (after a reload or a server restart).** " + " ".join(parts),
