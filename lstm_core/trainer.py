@@ -48,7 +48,7 @@ class TrainConfig:
     # "auto": bfloat16 products where the CPU has them natively (about 1.7x faster), else float32.
     precision: str = "auto"
     # A run with a time or step budget spends this last share of it lowering the learning rate
-    # linearly to zero: big steps find the way, small ones settle (0.03-0.04 nats better after 60 s).
+    # linearly to zero: big steps find the way, small ones settle (about 0.03 nats better after 60 s).
     cool_down: float = 0.4
 
     def __post_init__(self):
