@@ -161,10 +161,10 @@ class _Run:
             now = time.perf_counter()
             self.next_look = now + self.watch.sample_every_s
             self.next_checkpoint = now + order.checkpoint_every_s
-            started, self.deadline = now, now + order.seconds
+            self.deadline = now + order.seconds
 
             def train():
-                left = max(0.0, order.seconds - (time.perf_counter() - started))
+                left = max(0.0, self.deadline - time.perf_counter())
                 return trainer.run(seconds=left, on_progress=self.on_progress, progress_every_s=0.0,
                                    cool_down=order.cool_down)
 

@@ -180,7 +180,7 @@ class Trainer:
     def forget_traced(self) -> None:
         """Drop the traced step functions: a trace that failed half-way leaves them unusable
         ("creating variables on a non-first call"); fresh ones trace again from the start."""
-        for model in {id(m): m for m in (self.model, self._float_model)}.values():
+        for model in (self.model, self._float_model):  # possibly one model twice: harmless
             model.train_function = None
             model.test_function = None
 
@@ -268,7 +268,9 @@ class Trainer:
                 break
             if cool_down:
                 fraction = max(done / steps if steps else 0.0, (now - start) / seconds if seconds else 0.0)
-                self._use_learning_rate(self.cooled_learning_rate(fraction))
+                lr = self.cooled_learning_rate(fraction)
+                if lr != self.learning_rate_now:  # the optimizer's variable is written only while cooling
+                    self._use_learning_rate(lr)
             # Weights before a step are known good once that step's loss, computed on them, is finite.
             snapshot = self._snapshot()
             loss = self.train_step()
