@@ -20,11 +20,11 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from lstm_core.corpora import load_corpus  # noqa: E402
+from lstm_core.data.corpora import load_corpus  # noqa: E402
 from lstm_core.spec import ModelSpec  # noqa: E402
-from lstm_core.train_worker import TrainRecipe  # noqa: E402
-from lstm_core.trainer import TrainConfig, Trainer  # noqa: E402
-from lstm_core.vocab import CharVocab  # noqa: E402
+from lstm_core.training.train_worker import TrainRecipe  # noqa: E402
+from lstm_core.training.trainer import TrainConfig, Trainer  # noqa: E402
+from lstm_core.data.vocab import CharVocab  # noqa: E402
 from ui.training_job import FINISHED, TrainingJob  # noqa: E402
 
 TARGET_RATIO = 0.85
@@ -74,7 +74,7 @@ def main() -> None:
     started = time.perf_counter()
     a = bare(corpus.text, vocab, args.seconds)
     print(line("(a) bare Trainer.run", a), flush=True)
-    print(f"    the training step computes in {a['precision']} on this CPU (lstm_core/precision.py)")
+    print(f"    the training step computes in {a['precision']} on this CPU (lstm_core/training/precision.py)")
     with tempfile.TemporaryDirectory() as folder:
         b = in_app(corpus.text, vocab, args.seconds, os.path.join(folder, "model"))
     print(line("(b) TrainingJob", b), flush=True)

@@ -5,7 +5,7 @@ Targets: trace() of 2,000 characters under 100 ms; step() for 1,000 generated ch
 40 characters for every new one).
 
     .venv/bin/python bench/bench_inference.py              # stand-in: 1 x LSTM(256), embedding 32, vocab 66
-    .venv/bin/python bench/bench_inference.py --model DIR  # a saved model folder (lstm_core.persistence)
+    .venv/bin/python bench/bench_inference.py --model DIR  # a saved model folder (lstm_core.storage.persistence)
     .venv/bin/python bench/bench_inference.py --no-keras   # skip the Keras comparison (no TensorFlow)
 """
 
@@ -23,9 +23,11 @@ import numpy as np
 # Run as a script from anywhere: make the repository's lstm_core importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_core import engine, sampling  # noqa: E402
-from lstm_core.netweights import CellWeights, DenseHead, Network, RecurrentLayer, from_keras_model  # noqa: E402
-from lstm_core.vocab import CharVocab  # noqa: E402
+from lstm_core.inference import engine  # noqa: E402
+
+from lstm_core.inference import sampling  # noqa: E402
+from lstm_core.inference.netweights import CellWeights, DenseHead, Network, RecurrentLayer, from_keras_model  # noqa: E402
+from lstm_core.data.vocab import CharVocab  # noqa: E402
 
 WINDOW = 40
 
@@ -50,7 +52,7 @@ def stand_in(use_keras: bool):
     vocab, embed, units = 66, 32, 256
     label = f"stand-in 1 x LSTM({units}), embedding {embed}, vocabulary {vocab}"
     if use_keras:
-        from lstm_core.keras_model import build_char_model
+        from lstm_core.training.keras_model import build_char_model
         from lstm_core.spec import ModelSpec
 
         model = build_char_model(ModelSpec(vocab_size=vocab, units=units, embed_dim=embed), seed=0)
@@ -65,9 +67,9 @@ def stand_in(use_keras: bool):
 
 def from_folder(folder: str, use_keras: bool):
     try:
-        from lstm_core.persistence import load_keras_model, load_model_folder
+        from lstm_core.storage.persistence import load_keras_model, load_model_folder
     except ImportError:
-        sys.exit("--model needs lstm_core.persistence.load_model_folder, which does not exist yet; "
+        sys.exit("--model needs lstm_core.storage.persistence.load_model_folder, which does not exist yet; "
                  "run without --model to time the stand-in.")
     try:
         loaded = load_model_folder(folder)

@@ -25,12 +25,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
-from lstm_core.corpora import load_corpus, split_train_val
-from lstm_core.engine import trace
+from lstm_core.data.corpora import load_corpus, split_train_val
+from lstm_core.inference.engine import trace
 from lstm_core.spec import ModelSpec
-from lstm_core.tf_runtime import keras
-from lstm_core.trainer import TrainConfig, Trainer
-from lstm_core.vocab import CharVocab
+from lstm_core.training.tf_runtime import keras
+from lstm_core.training.trainer import TrainConfig, Trainer
+from lstm_core.data.vocab import CharVocab
 
 WINDOW, STRIDE = 40, 3
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpora import CorpusError, load_corpus
-from .persistence import ModelFileError, load_model_folder
-from .spec import CELLS, ModelSpec, SpecError
-from .trainer import TrainConfig, Trainer, TrainError
-from .vocab import CharVocab
+from lstm_core.data.corpora import CorpusError, load_corpus
+from lstm_core.storage.persistence import ModelFileError, load_model_folder
+from lstm_core.spec import CELLS, ModelSpec, SpecError
+from lstm_core.training.trainer import TrainConfig, Trainer, TrainError
+from lstm_core.data.vocab import CharVocab
 
 USER_ERRORS = (CorpusError, ModelFileError, SpecError, TrainError, ValueError, OSError)
 
@@ -125,7 +125,7 @@ def _train(args) -> int:
 
 
 def _sample(args) -> int:
-    from .sampling import generate
+    from lstm_core.inference.sampling import generate
 
     model = load_model_folder(args.model)
     gen = generate(model.net, model.vocab, args.prime, args.length, temperature=args.temperature,
@@ -142,7 +142,7 @@ def _sample(args) -> int:
 
 
 def _gates(args) -> int:
-    from .engine import trace
+    from lstm_core.inference.engine import trace
 
     model = load_model_folder(args.model)
     encoded = model.vocab.encode(args.text)
@@ -163,7 +163,7 @@ def _gates(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from .engine import trace
+    from lstm_core.inference.engine import trace
 
     model = load_model_folder(args.model)
     raw = Path(args.text_file).read_bytes()

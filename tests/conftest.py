@@ -24,10 +24,10 @@ def tiny_text() -> str:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A two-layer LSTM trained for a few steps and saved as a model folder."""
-    from lstm_core.persistence import save_model_folder
+    from lstm_core.storage.persistence import save_model_folder
     from lstm_core.spec import ModelSpec
-    from lstm_core.trainer import TrainConfig, Trainer
-    from lstm_core.vocab import CharVocab
+    from lstm_core.training.trainer import TrainConfig, Trainer
+    from lstm_core.data.vocab import CharVocab
 
     vocab = CharVocab.from_text(TINY_TEXT)
     spec = ModelSpec(vocab_size=vocab.size, cell="lstm", layers=2, units=12, embed_dim=8)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_core.spec import ModelSpec
-from lstm_core.train_worker import TrainRecipe
-from lstm_core.trainer import TrainConfig
-from lstm_core.vocab import CharVocab
+from lstm_core.training.train_worker import TrainRecipe
+from lstm_core.training.trainer import TrainConfig
+from lstm_core.data.vocab import CharVocab
 
 
 @dataclass(frozen=True)

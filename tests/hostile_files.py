@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_core.persistence import DEFAULT_MODEL
+from lstm_core.storage.persistence import DEFAULT_MODEL
 from lstm_core.sentiment.store import DEFAULT_MODEL as SENTIMENT_MODEL
 
 FILES = ("model.keras", "vocab.json", "meta.json")

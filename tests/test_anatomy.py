@@ -1,4 +1,4 @@
-"""One step in the open (lstm_core.anatomy): equal to the engine and to Keras; parameter counts
+"""One step in the open (lstm_core.teaching.anatomy): equal to the engine and to Keras; parameter counts
 equal to Keras' count_params."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from helpers_models import random_network  # noqa: E402
 
-from lstm_core import anatomy, engine  # noqa: E402
-from lstm_core.netweights import CellWeights  # noqa: E402
-from lstm_core.params import recurrent_params  # noqa: E402
+from lstm_core.teaching import anatomy  # noqa: E402
+
+from lstm_core.inference import engine  # noqa: E402
+from lstm_core.inference.netweights import CellWeights  # noqa: E402
+from lstm_core.teaching.params import recurrent_params  # noqa: E402
 
 TOL_ENGINE = 1e-5  # float64 in the open against the engine's float32
 TOL_KERAS = 1e-5
@@ -141,8 +143,8 @@ def test_bad_unit_is_refused():
 def keras_models(tmp_path_factory):
     """A tiny character model per cell kind (two layers), saved, with weights large enough that
     gates really open and close."""
-    from lstm_core.keras_model import build_char_model
-    from lstm_core.netweights import from_keras_model
+    from lstm_core.training.keras_model import build_char_model
+    from lstm_core.inference.netweights import from_keras_model
     from lstm_core.spec import ModelSpec
 
     out = {}
@@ -194,7 +196,7 @@ def test_keras_check_ignores_a_file_with_other_weights(keras_models):
 
 
 def test_pretrained_model_step_equals_keras():
-    from lstm_core.persistence import DEFAULT_MODEL, load_model_folder
+    from lstm_core.storage.persistence import DEFAULT_MODEL, load_model_folder
 
     loaded = load_model_folder(DEFAULT_MODEL)
     ids = loaded.vocab.encode("To be, or not to be").ids

@@ -7,8 +7,8 @@ import nltk
 import numpy as np
 import pytest
 
-from lstm_core import corpora
-from lstm_core.corpora import (
+from lstm_core.data import corpora
+from lstm_core.data.corpora import (
     BUILTIN,
     MAX_USER_BYTES,
     VAL_FRACTION,

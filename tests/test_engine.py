@@ -18,9 +18,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from helpers_models import random_network  # noqa: E402
 
-from lstm_core import engine  # noqa: E402
-from lstm_core.keras_model import build_char_model  # noqa: E402
-from lstm_core.netweights import WeightsError, from_keras_file, from_keras_model  # noqa: E402
+from lstm_core.inference import engine  # noqa: E402
+from lstm_core.training.keras_model import build_char_model  # noqa: E402
+from lstm_core.inference.netweights import WeightsError, from_keras_file, from_keras_model  # noqa: E402
 from lstm_core.spec import ModelSpec  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -247,8 +247,10 @@ def test_reading_a_file_never_imports_tensorflow(tmp_path):
     path = saved(char_model("lstm", 2, dropout=0.1), tmp_path)
     script = f"""
 import sys
-from lstm_core import engine, netweights, sampling
-from lstm_core.vocab import CharVocab
+from lstm_core.inference import engine
+from lstm_core.inference import netweights
+from lstm_core.inference import sampling
+from lstm_core.data.vocab import CharVocab
 net = netweights.from_keras_file({str(path)!r})
 engine.trace(net, [1, 2, 3])
 sampling.generate(net, CharVocab("abcdefghijkl"), "abc", 20, seed=1)

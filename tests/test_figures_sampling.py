@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from lstm_core import sampling
-from lstm_core.vocab import UNKNOWN_GLYPH, CharVocab
+from lstm_core.inference import sampling
+from lstm_core.data.vocab import UNKNOWN_GLYPH, CharVocab
 from ui import figures_sampling as figs
 
 VOCAB = CharVocab(list("\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))

@@ -1,4 +1,4 @@
-"""Gradient norms by backpropagation through time in NumPy (lstm_core.gradients): equal to
+"""Gradient norms by backpropagation through time in NumPy (lstm_core.teaching.gradients): equal to
 TensorFlow's GradientTape, and shaped as the textbook says on a fixed seed."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from helpers_models import random_network  # noqa: E402
 
-from lstm_core import gradients  # noqa: E402
-from lstm_core.netweights import CellWeights  # noqa: E402
+from lstm_core.teaching import gradients  # noqa: E402
+from lstm_core.inference.netweights import CellWeights  # noqa: E402
 
 CLASSES = {"rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}
 
@@ -89,7 +89,7 @@ def test_large_layers_are_estimated_from_random_directions():
 
 
 def test_forward_pass_equals_the_engine():
-    from lstm_core import engine
+    from lstm_core.inference import engine
 
     for cell in ("rnn", "gru", "lstm"):
         net = random_network(cell, units=5, vocab=8, embed=3, seed=4)

@@ -14,8 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import hostile_files as hf
-from lstm_core.corpora import CorpusError, user_text
-from lstm_core.persistence import ModelFileError, import_zip
+from lstm_core.data.corpora import CorpusError, user_text
+from lstm_core.storage.persistence import ModelFileError, import_zip
 from lstm_core.sentiment import data as sentiment_data
 from lstm_core.sentiment import store
 from ui.literal import literal
@@ -144,7 +144,7 @@ def test_a_model_label_is_shown_literally_in_the_sidebar():
 @pytest.fixture
 def train():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page("app_pages/train.py").run()
+    at.switch_page("pages/train.py").run()
     at.radio(key="train_source").set_value("upload").run()
     assert not at.exception
     return at
@@ -199,7 +199,7 @@ def test_train_paste_survives_a_detour_through_a_bad_upload(train):
 
 def test_sentiment_refuses_bad_classifiers_and_csvs():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page("app_pages/sentiment.py")
+    at.switch_page("pages/sentiment.py")
     at.session_state["sent_tab"] = "How good is it?"
     at.run()
     assert not at.exception, [e.value for e in at.exception]

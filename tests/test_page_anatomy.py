@@ -14,17 +14,19 @@ import pytest
 from helpers_models import random_network
 from streamlit.testing.v1 import AppTest
 
-from lstm_core import anatomy, engine
-from lstm_core import toy_memory as tm
-from lstm_core.persistence import DEFAULT_MODEL, LoadedModel, load_model_folder
+from lstm_core.teaching import anatomy
+
+from lstm_core.inference import engine
+from lstm_core.teaching import toy_memory as tm
+from lstm_core.storage.persistence import DEFAULT_MODEL, LoadedModel, load_model_folder
 from lstm_core.spec import ModelSpec
-from lstm_core.vocab import CharVocab
+from lstm_core.data.vocab import CharVocab
 from ui.cell_diagram import format_value
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "app_pages/anatomy.py"
+PAGE = "pages/anatomy.py"
 # Until app.py lists the page, it is run on its own (no sidebar); afterwards through the app.
-REGISTERED = PAGE in (ROOT / "app.py").read_text(encoding="utf-8")
+REGISTERED = PAGE in (ROOT / "ui" / "shell.py").read_text(encoding="utf-8")
 SMALL_TEXT = "HAMLET\nTo be, or not [to be]: that is the question.\n"
 TINY = tm.ToyConfig(symbols=4, noise=1.0, max_gap=6, units=6, batch=16, steps=16, eval_gaps=(1, 3, 6),
                     eval_sequences=32, eval_every=8, time_budget_s=120.0)
@@ -222,7 +224,7 @@ def test_parameter_calculator_examples_and_keras(pretrained):
     assert at.metric[0].value == f"{3 * (32 + 40 + 2) * 40:,}"
     assert "Keras' count_params() agrees" not in _texts(at.success)  # the check was for other sizes
     at.button(key="anatomy_p_active").click().run()
-    from lstm_core.params import total_params
+    from lstm_core.teaching.params import total_params
 
     assert at.metric[0].value == f"{total_params(pretrained.spec):,}"
     assert at.radio(key="anatomy_p_input").value == "embedding"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_core.persistence import LoadedModel
+from lstm_core.storage.persistence import LoadedModel
 from lstm_core.spec import ModelSpec
-from lstm_core.vocab import CharVocab
+from lstm_core.data.vocab import CharVocab
 from helpers_models import random_network
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ def _open(models: dict | None = None, active: str | None = None) -> AppTest:
         at.session_state["models"] = models
         at.session_state["active_model"] = active or next(iter(models))
     at.run()
-    at.switch_page("app_pages/gates.py")
+    at.switch_page("pages/gates.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -267,7 +267,7 @@ def test_page_never_imports_tensorflow():
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({str(ROOT / 'app_pages' / 'gates.py')!r}, default_timeout=60)
+at = AppTest.from_file({str(ROOT / 'pages' / 'gates.py')!r}, default_timeout=60)
 at.run()
 assert not at.exception, [e.value for e in at.exception]
 assert any('gates-text' in h.proto.body for h in at.get('html')), 'the page did not render'

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_core.persistence import DEFAULT_MODEL
+from lstm_core.storage.persistence import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "app_pages/sample.py"
+PAGE = "pages/sample.py"
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_MODEL / "model.keras").is_file(),
                                 reason="the pretrained model is missing (make assets)")
@@ -209,7 +209,7 @@ def test_changed_settings_are_pointed_out(at):
 def test_the_last_text_survives_a_visit_to_another_page(at):
     generate(at, length=150, seed=11, prime="MACBETH\n")
     before = text(at)
-    at.switch_page("app_pages/home.py")
+    at.switch_page("pages/home.py")
     at.run()
     at.switch_page(PAGE)
     at.run()
@@ -255,8 +255,8 @@ def test_the_page_never_imports_tensorflow(through_app):
 
 
 def test_training_step_chooses_a_snapshot():
-    from lstm_core import sampling
-    from lstm_core.persistence import load_model_folder
+    from lstm_core.inference import sampling
+    from lstm_core.storage.persistence import load_model_folder
     from helpers_models import random_network
     from ui.models import ModelEntry, Snapshot
 

@@ -19,7 +19,7 @@ from lstm_core.sentiment.store import SentimentModel
 from lstm_core.sentiment.tokens import PAD, UNK, WordVocab
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "app_pages/sentiment.py"
+PAGE = "pages/sentiment.py"
 WORDS = ["this", "movie", "was", "not", "good", "at", "all", ".", "great", "awful", "the", "plot", "but", "acting",
          "is", "superb", ",", "a", "film", "i", "loved", "it", "oh", "another", "two", "hours"]
 VOCAB = WordVocab([PAD, UNK, *WORDS])
@@ -195,7 +195,7 @@ def test_a_finished_job_shows_its_results_and_joins_the_classifiers(tmp_path):
 
 
 def test_through_the_app_navigation():
-    if PAGE not in (ROOT / "app.py").read_text(encoding="utf-8"):
+    if PAGE not in (ROOT / "ui" / "shell.py").read_text(encoding="utf-8"):
         pytest.skip(f"app.py does not list {PAGE} yet")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.run()

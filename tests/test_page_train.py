@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_core.corpora import GutenbergStatus
+from lstm_core.data.corpora import GutenbergStatus
 from ui import training_session as ts
 
 TIMEOUT = 120.0
@@ -20,7 +20,7 @@ TEXT = ("To be, or not to be, that is the question:\n"
 def at():
     app = AppTest.from_file("../app.py", default_timeout=60)
     app.run()
-    app.switch_page("app_pages/train.py")
+    app.switch_page("pages/train.py")
     app.run()
     assert not app.exception
     yield app
@@ -119,7 +119,7 @@ def test_bad_uploads_show_an_error(at, name, data, words):
 
 
 def test_huge_upload_is_refused(at, monkeypatch):
-    import lstm_core.corpora as corpora
+    import lstm_core.data.corpora as corpora
 
     monkeypatch.setattr(corpora, "MAX_USER_BYTES", 1000)  # the page calls user_text, which reads the cap
     at.radio(key="train_source").set_value("upload").run()
@@ -145,7 +145,7 @@ def test_very_high_learning_rate_warns(at):
 
 
 def test_gutenberg_offline_offers_a_download_that_explains_itself(at, monkeypatch):
-    import lstm_core.corpora as corpora
+    import lstm_core.data.corpora as corpora
 
     monkeypatch.setattr(corpora, "gutenberg_status",
                         lambda: GutenbergStatus(False, [], "NLTK's Gutenberg corpus is not on this computer yet."))
@@ -202,9 +202,9 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
 
     # Switching pages neither stops nor loses the training; coming back shows it again.
     steps = job.view().steps
-    at.switch_page("app_pages/home.py").run()
+    at.switch_page("pages/home.py").run()
     assert not at.exception and job.is_alive
-    at.switch_page("app_pages/train.py")
+    at.switch_page("pages/train.py")
     rerun_until(at, lambda: job.view().steps > steps and len(at.metric) == 4, "training to go on")
     assert at.session_state["train_job"] is job and at.select_slider(key="train_units").value == 8
 
@@ -238,7 +238,7 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
 def with_faults(monkeypatch, **faults):
     """The page's next training runs with `faults` injected in its child process (see helpers_training)."""
     from helpers_training import FaultyRecipe
-    from lstm_core.train_worker import TrainRecipe
+    from lstm_core.training.train_worker import TrainRecipe
 
     def from_text(cls, spec, vocab, text, config, corpus_name=""):
         return FaultyRecipe(spec, vocab, vocab.ids(text), config, corpus_name, **faults)

@@ -1,6 +1,6 @@
 import pytest
 
-from lstm_core.params import layer_counts, recurrent_formula, recurrent_params, total_params
+from lstm_core.teaching.params import layer_counts, recurrent_formula, recurrent_params, total_params
 from lstm_core.spec import ModelSpec, SpecError
 
 
@@ -13,7 +13,7 @@ def test_textbook_examples():
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("layers", [1, 3])
 def test_counts_equal_keras(cell, layers):
-    from lstm_core.keras_model import build_char_model
+    from lstm_core.training.keras_model import build_char_model
 
     spec = ModelSpec(vocab_size=23, cell=cell, layers=layers, units=7, embed_dim=5, dropout=0.1)
     model = build_char_model(spec)

@@ -5,7 +5,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from lstm_core.persistence import (DEFAULT_MODEL, ModelFileError, export_zip, import_zip, load_keras_model,
+from lstm_core.storage.persistence import (DEFAULT_MODEL, ModelFileError, export_zip, import_zip, load_keras_model,
                                    load_model_folder)
 
 
@@ -16,7 +16,7 @@ def test_round_trip_keeps_weights_and_metadata(tiny_model_dir):
     assert loaded.meta["format"] == "lstm-lab-model" and "created" in loaded.meta
     keras_model = load_keras_model(tiny_model_dir)
     ids = loaded.vocab.ids("To be, or not")[None, :]
-    from lstm_core.engine import trace
+    from lstm_core.inference.engine import trace
 
     expected = keras_model.predict(ids, verbose=0)[0]
     assert np.allclose(trace(loaded.net, ids[0]).probs, expected, atol=1e-5)
@@ -82,7 +82,7 @@ def test_missing_folder_and_default_name():
 def test_without_optimizer_the_file_holds_only_the_weights(tiny_model_dir, tmp_path):
     import h5py
 
-    from lstm_core.persistence import save_model_folder
+    from lstm_core.storage.persistence import save_model_folder
 
     loaded = load_model_folder(tiny_model_dir)
     keras_model = load_keras_model(tiny_model_dir)
@@ -92,6 +92,6 @@ def test_without_optimizer_the_file_holds_only_the_weights(tiny_model_dir, tmp_p
         assert "optimizer" not in h5 or len(h5["optimizer"]) == 0
     again = load_model_folder(folder)
     ids = loaded.vocab.ids("To be")
-    from lstm_core.engine import trace
+    from lstm_core.inference.engine import trace
 
     assert np.array_equal(trace(again.net, ids).probs, trace(loaded.net, ids).probs)

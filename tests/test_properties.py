@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lstm_core import engine
-from lstm_core import vocab as vocab_module
-from lstm_core.sampling import GREEDY_BELOW, MAX_LENGTH, adjust, generate, stream
-from lstm_core.vocab import UNKNOWN_GLYPH, UNKNOWN_ID, CharVocab, VocabError
+from lstm_core.inference import engine
+from lstm_core.data import vocab as vocab_module
+from lstm_core.inference.sampling import GREEDY_BELOW, MAX_LENGTH, adjust, generate, stream
+from lstm_core.data.vocab import UNKNOWN_GLYPH, UNKNOWN_ID, CharVocab, VocabError
 
 
 def cases(n: int):

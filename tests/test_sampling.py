@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lstm_core import engine
-from lstm_core.sampling import MAX_LENGTH, adjust, entropy, entropy_curve, generate, stream
-from lstm_core.vocab import UNKNOWN_GLYPH, CharVocab
+from lstm_core.inference import engine
+from lstm_core.inference.sampling import MAX_LENGTH, adjust, entropy, entropy_curve, generate, stream
+from lstm_core.data.vocab import UNKNOWN_GLYPH, CharVocab
 
 VOCAB = CharVocab("\nabcdefgh ")  # 11 ids with the unknown slot
 NO_NEWLINE = CharVocab("abcdefghi!")

@@ -153,7 +153,7 @@ def test_a_stopped_job_says_so(examples, tmp_path):
 
 
 def test_a_job_waits_for_a_free_slot_in_line_and_can_leave_the_queue(examples, tmp_path):
-    from lstm_core.slots import TrainingSlots
+    from lstm_core.training.slots import TrainingSlots
 
     slots = TrainingSlots(1)
     busy = slots.request()  # another session's training holds the only slot

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from lstm_core import slots as slots_module
-from lstm_core.slots import TrainingSlots, default_limit
+from lstm_core.training import slots as slots_module
+from lstm_core.training.slots import TrainingSlots, default_limit
 
 
 def test_first_come_first_served_with_positions():

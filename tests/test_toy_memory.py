@@ -1,4 +1,4 @@
-"""The memory test (lstm_core.toy_memory): its data, its NumPy networks against Keras, and short
+"""The memory test (lstm_core.teaching.toy_memory): its data, its NumPy networks against Keras, and short
 training runs (tiny settings, so the tests stay light on two CPU cores)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lstm_core import toy_memory as tm  # noqa: E402
+from lstm_core.teaching import toy_memory as tm  # noqa: E402
 
 TINY = tm.ToyConfig(symbols=4, noise=1.0, max_gap=6, units=6, batch=16, steps=24, eval_gaps=(1, 3, 6),
                     eval_sequences=32, eval_every=8, time_budget_s=120.0)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from lstm_core.spec import ModelSpec
-from lstm_core.trainer import Trainer, TrainConfig, TrainError, min_corpus_chars
-from lstm_core.vocab import CharVocab
+from lstm_core.training.trainer import Trainer, TrainConfig, TrainError, min_corpus_chars
+from lstm_core.data.vocab import CharVocab
 
 
 def make_trainer(text, cell="lstm", layers=1, **config):
@@ -122,7 +122,7 @@ def test_validation_set_is_bounded(tiny_text):
 
 
 def test_bfloat16_is_chosen_only_where_the_cpu_has_it(tmp_path, monkeypatch):
-    from lstm_core import precision
+    from lstm_core.training import precision
 
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16 amx_tile\n")
@@ -141,8 +141,8 @@ def test_bfloat16_is_chosen_only_where_the_cpu_has_it(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("precision, cell", [("float32", "lstm"), ("bfloat16", "lstm"), ("bfloat16", "gru")])
 def test_both_precisions_learn_and_save_a_float32_model(tiny_text, tmp_path, precision, cell):
-    from lstm_core.engine import trace
-    from lstm_core.persistence import load_keras_model, load_model_folder
+    from lstm_core.inference.engine import trace
+    from lstm_core.storage.persistence import load_keras_model, load_model_folder
 
     trainer = make_trainer(tiny_text, cell=cell, precision=precision, learning_rate=0.02)
     first = trainer.validate()
@@ -161,7 +161,7 @@ def test_both_precisions_learn_and_save_a_float32_model(tiny_text, tmp_path, pre
 
 
 def test_resuming_from_a_saved_folder_continues_the_same_optimisation(tiny_text, tmp_path):
-    from lstm_core.persistence import load_keras_model
+    from lstm_core.storage.persistence import load_keras_model
 
     a = make_trainer(tiny_text, precision="bfloat16")
     a.run(steps=5)

@@ -18,10 +18,10 @@ import plotly.graph_objects as go
 import pytest
 
 from helpers_training import tiny_recipe
-from lstm_core.persistence import load_keras_model, load_model_folder
-from lstm_core.slots import TrainingSlots
-from lstm_core.tf_runtime import retry_ast_race
-from lstm_core.train_worker import Watch
+from lstm_core.storage.persistence import load_keras_model, load_model_folder
+from lstm_core.training.slots import TrainingSlots
+from lstm_core.training.tf_runtime import retry_ast_race
+from lstm_core.training.train_worker import Watch
 from ui import training_job as tj
 from ui.figures_training import MAX_RAW_POINTS, loss_figure, smooth
 from ui.models import Snapshot

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lstm_core import unit_stats as us
+from lstm_core.inference import unit_stats as us
 
 
 # ---------------------------------------------------------------- saturation

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lstm_core.vocab import UNKNOWN_GLYPH, UNKNOWN_ID, CharVocab, VocabError
+from lstm_core.data.vocab import UNKNOWN_GLYPH, UNKNOWN_ID, CharVocab, VocabError
 
 
 def test_encode_decode_round_trip():

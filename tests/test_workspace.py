@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from ui import workspace
 
 
-def new_session(ws=None, page="app_pages/sample.py"):
+def new_session(ws=None, page="pages/sample.py"):
     at = AppTest.from_file("../app.py", default_timeout=60)
     if ws is not None:
         at.query_params["ws"] = ws

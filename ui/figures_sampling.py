@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core import sampling
-from lstm_core.vocab import UNKNOWN_GLYPH, UNKNOWN_ID
+from lstm_core.inference import sampling
+from lstm_core.data.vocab import UNKNOWN_GLYPH, UNKNOWN_ID
 
 LN2 = math.log(2.0)
 

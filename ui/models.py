@@ -9,8 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lstm_core.params import total_params
-from lstm_core.persistence import DEFAULT_MODEL, LoadedModel, ModelFileError, import_zip, load_model_folder
+from lstm_core.teaching.params import total_params
+from lstm_core.storage.persistence import DEFAULT_MODEL, LoadedModel, ModelFileError, import_zip, load_model_folder
 
 from . import workspace
 

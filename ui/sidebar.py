@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_core.model_zip import MAX_ZIP_BYTES
-from lstm_core.persistence import ModelFileError
+from lstm_core.storage.model_zip import MAX_ZIP_BYTES
+from lstm_core.storage.persistence import ModelFileError
 
 from . import models
 from .literal import literal

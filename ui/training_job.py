@@ -1,8 +1,8 @@
 """Training a character model for one browser session, in a child process, watched from the page.
 
 A `TrainingJob` is one model. Each Start or Resume is a run: it waits for a free training slot
-(lstm_core.slots: the server trains a few models at a time, the rest queue in order), then
-spawns a process (lstm_core.train_worker) that trains, saves the model folder and exits; Resume
+(lstm_core.training.slots: the server trains a few models at a time, the rest queue in order), then
+spawns a process (lstm_core.training.train_worker) that trains, saves the model folder and exits; Resume
 starts a new process from the saved folder, optimizer state included. A supervisor thread per
 run copies the child's reports into the job under a lock; the page (the script thread) reads a
 consistent copy with `view()`. No thread here touches Streamlit.
@@ -25,10 +25,10 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
-from lstm_core.params import total_params
-from lstm_core.slots import SLOTS, TrainingSlots
-from lstm_core.train_worker import Resume, RunOrder, TrainRecipe, Watch, run, until_stopped_cap
-from lstm_core.trainer import NATS_TO_BITS, HistoryPoint, Progress
+from lstm_core.teaching.params import total_params
+from lstm_core.training.slots import SLOTS, TrainingSlots
+from lstm_core.training.train_worker import Resume, RunOrder, TrainRecipe, Watch, run, until_stopped_cap
+from lstm_core.training.trainer import NATS_TO_BITS, HistoryPoint, Progress
 
 from .models import Snapshot
 

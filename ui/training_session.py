@@ -14,8 +14,8 @@ from typing import Callable
 
 import streamlit as st
 
-from lstm_core.persistence import LoadedModel, load_model_folder
-from lstm_core.train_worker import TrainRecipe, readable
+from lstm_core.storage.persistence import LoadedModel, load_model_folder
+from lstm_core.training.train_worker import TrainRecipe, readable
 
 from . import models, workspace
 from .models import ModelEntry, Snapshot

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..netweights import Network, PreparedCell
+from lstm_core.inference.netweights import Network, PreparedCell
 
 # Rows per pass: bounds the (rows, length, gates) temporaries of deeper layers to a few MB.
 MAX_BATCH_ELEMENTS = 2_000_000

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..corpora import wide_encoding
+from lstm_core.data.corpora import wide_encoding
 
 NEUTRAL_MARGIN = 0.5
 SPLITS = ("train", "val", "test")

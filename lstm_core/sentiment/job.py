@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..slots import SLOTS, TrainingSlots, yield_to_pages
+from lstm_core.training.slots import SLOTS, TrainingSlots, yield_to_pages
 from .data import Example
 from .model import ARCHS
 from .training import EpochPoint, Evaluation, Progress, TrainSettings

@@ -99,7 +99,7 @@ def parameter_count(spec: SentimentSpec) -> int:
 
 def build_classifier(spec: SentimentSpec, seed: int | None = None, embedding_init=None):
     """The Keras model (uncompiled). `embedding_init` (vocab_size, embed_dim) sets the starting embedding."""
-    from ..tf_runtime import keras
+    from lstm_core.training.tf_runtime import keras
 
     k = keras()
     if seed is not None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine import Trace, trace
+from lstm_core.inference.engine import Trace, trace
 from . import batch
 from .tokens import Token, WordVocab, tokenize
 

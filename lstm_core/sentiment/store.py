@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import model_zip
-from ..netweights import WeightsError, from_keras_file
-from ..persistence import ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES
+from lstm_core.storage import model_zip
+from lstm_core.inference.netweights import WeightsError, from_keras_file
+from lstm_core.storage.persistence import ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES
 from .model import SentimentSpec, SpecError
 from .tokens import VocabError, WordVocab
 
@@ -130,7 +130,7 @@ def _check_consistent(net, vocab: WordVocab, spec: SentimentSpec | None) -> None
 
 def load_keras_model(folder: str | Path):
     """The Keras model itself (to compare with NumPy, or to train further). Safe mode refuses code in the file."""
-    from ..tf_runtime import keras
+    from lstm_core.training.tf_runtime import keras
 
     path = resolve(folder) / MODEL_FILE
     try:

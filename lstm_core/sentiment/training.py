@@ -243,7 +243,7 @@ class SentimentTrainer:
         return parameter_count(self.spec)
 
     def _build(self):
-        from ..tf_runtime import keras
+        from lstm_core.training.tf_runtime import keras
 
         k = keras()
         model = build_classifier(self.spec, seed=self.settings.seed, embedding_init=self._embedding_init)
@@ -355,7 +355,7 @@ class SentimentTrainer:
 
     # -- results ------------------------------------------------------------------------------
     def network(self):
-        from ..netweights import from_keras_model
+        from lstm_core.inference.netweights import from_keras_model
 
         return from_keras_model(self.model)
 

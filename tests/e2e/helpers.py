@@ -307,3 +307,41 @@ def set_slider(page: Page, label: str, value: float | str, timeout: float = DEFA
     if abs(reached - value) >= step / 2:
         raise AssertionError(f"slider {label!r} reached {reached:g}, not {value:g} (step {step:g})")
     wait_until_settled(page, timeout=timeout)
+
+
+def nudge_slider(page: Page, label: str, key: str = "ArrowRight", timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Move a slider by one step (one key press: one rerun) and wait for that rerun.
+
+    Unlike ``set_slider``, the wait ends as soon as the app is idle, with no settling grace
+    after it, so the call can be timed as one interaction.
+    """
+    thumb = _widget(page, ("stSlider",), label).locator('input[type="range"]').first
+    thumb.focus()
+    _arm(page)
+    thumb.press(key)
+    wait_for_idle(page, timeout=timeout, after_action=True)
+
+
+# -- moving around the app ----------------------------------------------------------------------
+
+
+def go(page: Page, title: str, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Switch page as a person does, with the sidebar's navigation: the session stays the same
+    (loading a URL would start a new one)."""
+    _arm(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    wait_for_idle(page, timeout=timeout, after_action=True)
+
+
+def prepare_training(page: Page, app_url: str, paste: str | None = None) -> None:
+    """A new session on Train, set for the smallest, shortest training (8 units, 15 s); with
+    ``paste``, on that text instead of the built-in one. Start is left to the caller."""
+    open_page(page, app_url, "/")
+    go(page, "Train")
+    if paste is not None:
+        _arm(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("Paste text", exact=True).click()
+        wait_for_idle(page, after_action=True)
+        fill_text(page, "Your text", paste)
+    set_slider(page, "Units per layer", "8")
+    set_slider(page, "Training time", 0)  # the shortest, 15 s

@@ -1,7 +1,7 @@
 """The Anatomy page in a real browser: one step in the open proved against Keras, the parameter
 calculator, the gradient curves, and the memory test trained live in under a minute.
 
-While app.py does not list app_pages/anatomy.py yet, these tests serve the page themselves (the
+While app.py does not list pages/anatomy.py yet, these tests serve the page themselves (the
 app's sidebar and this page, in a navigation like app.py's); once it is listed they use the shared
 server of conftest.py.
 """
@@ -27,8 +27,8 @@ from helpers import ARTIFACTS, assert_no_exception, click_button, screenshot, wa
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "app_pages/anatomy.py"
-REGISTERED = PAGE in (ROOT / "app.py").read_text(encoding="utf-8")
+PAGE = "pages/anatomy.py"
+REGISTERED = PAGE in (ROOT / "ui" / "shell.py").read_text(encoding="utf-8")
 TRAIN_TIMEOUT_MS = 150_000
 
 LAUNCHER = """
@@ -67,7 +67,7 @@ def anatomy_url(request, browser, tmp_path_factory):
         return
     folder = tmp_path_factory.mktemp("anatomy-app")
     launcher = folder / "app.py"
-    home = next(p for p in (ROOT / "app_pages" / "home.py", ROOT / "pages" / "home.py") if p.is_file())
+    home = ROOT / "pages" / "home.py"
     launcher.write_text(LAUNCHER.format(root=str(ROOT), home=str(home), page=str(ROOT / PAGE)), encoding="utf-8")
     port = _free_port()
     log_path = ARTIFACTS / "streamlit-anatomy-server.log"

@@ -28,6 +28,7 @@ from playwright.sync_api import Locator, Page, expect
 from lstm_core.sentiment.tokens import normalise
 
 from helpers import _arm, assert_no_exception, click_button, fill_text, open_page, screenshot, wait_for_idle
+from ui.shell import PAGES
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +47,7 @@ PAYLOADS = [
 FIELDS = ('[data-testid="stTextInput"] input, [data-testid="stTextArea"] textarea, '
           '[data-testid="stChatInput"] textarea')
 MAIN = '[data-testid="stMain"]'
-NAV_PAGES = re.findall(r'st\.Page\([^)]*title="([^"]+)"', (Path(__file__).resolve().parents[2] / "app.py").read_text())
+NAV_PAGES = [title for _, title, _ in PAGES]
 
 # Whatever a payload could have built: the flag it sets, elements or attributes made from it.
 _DAMAGE_JS = r"""() => {

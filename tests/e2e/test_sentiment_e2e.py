@@ -17,14 +17,14 @@ from helpers import assert_no_exception, fill_text, open_page, screenshot, wait_
 
 pytestmark = pytest.mark.e2e
 
-PAGE = "app_pages/sentiment.py"
+PAGE = "pages/sentiment.py"
 HOSTILE = "<img src=x onerror=alert(1)> <script>alert(2)</script> not good"
 
 
 @pytest.fixture(autouse=True)
 def _page_registered():
     app_dir = Path(os.environ.get("LSTM_LAB_E2E_APP_DIR") or Path(__file__).resolve().parents[2])
-    if PAGE not in (app_dir / "app.py").read_text(encoding="utf-8"):
+    if PAGE not in (app_dir / "ui" / "shell.py").read_text(encoding="utf-8"):
         pytest.skip(f"app.py does not list {PAGE} in its navigation yet")
 
 

@@ -1,14 +1,11 @@
 """The app shell in a real browser: every page loads inside the shared shell, the home page, the sidebar.
 
 The page tests come first on purpose: on a server nobody has visited yet, a deep link such as
-/train is the case that goes wrong when a ``pages/`` folder sits next to app.py. Streamlit then
-treats the app as an old-style (v1) multipage app and runs pages/train.py on its own, without app.py:
-no shared sidebar, no page config, and a navigation listing the files (app, gates, home, ...).
-It switches to st.navigation only once someone has loaded the home page.
+/train is the case that goes wrong with a ``pages/`` folder next to app.py. Streamlit then treats
+the app as an old-style (v1) multipage app and runs pages/train.py on its own, without app.py;
+ui.shell.require_app draws the shell around it, so it must look exactly like any other visit.
 """
 
-import re
-from pathlib import Path
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="browser tests skipped: the playwright package is not installed")
@@ -16,11 +13,12 @@ pytest.importorskip("playwright.sync_api", reason="browser tests skipped: the pl
 from playwright.sync_api import expect  # noqa: E402
 
 from helpers import assert_no_exception, open_page, screenshot  # noqa: E402
+from ui.shell import PAGES  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
 # The titles app.py gives its pages, in order: what the navigation must list.
-NAV_PAGES = re.findall(r'st\.Page\([^)]*title="([^"]+)"', (Path(__file__).resolve().parents[2] / "app.py").read_text())
+NAV_PAGES = [title for _, title, _ in PAGES]
 
 
 def nav_labels(page) -> list[str]:
@@ -29,10 +27,10 @@ def nav_labels(page) -> list[str]:
     return [t.strip() for t in links.all_inner_texts()]
 
 
-@pytest.mark.parametrize("path", ["train", "gates", "sample"])
-def test_page_opens_without_exception(page, app_url, path):
-    open_page(page, app_url, f"/{path}")
-    screenshot(page, f"page-{path}")  # not "{path}": page tests (test_gates_e2e.py) use those names
+DEEP_LINKS = [path.removeprefix("pages/").removesuffix(".py") for path, _, _ in PAGES[1:]]
+
+
+def _in_shell(page, app_url, path):
     assert_no_exception(page)
     labels = nav_labels(page)
     assert labels == NAV_PAGES, (f"/{path} is not shown inside the app's shell: the navigation lists {labels}, "
@@ -40,6 +38,17 @@ def test_page_opens_without_exception(page, app_url, path):
     # A page st.navigation does not know sends Streamlit to the default page: check we are on this one.
     current = page.locator('[data-testid="stSidebarNavLink"][aria-current="page"]')
     expect(current).to_have_attribute("href", f"{app_url}/{path}")
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Active model", exact=True)).to_be_visible()
+
+
+@pytest.mark.parametrize("path", DEEP_LINKS)
+def test_page_opens_by_its_address_and_after_a_reload(page, app_url, path):
+    open_page(page, app_url, f"/{path}")
+    screenshot(page, f"page-{path}")  # not "{path}": page tests (test_gates_e2e.py) use those names
+    _in_shell(page, app_url, path)
+    page.reload()
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    _in_shell(page, app_url, path)
 
 
 def test_home_shows_title_sidebar_and_navigation(page, app_url):

@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .netweights import Network, PreparedCell
+from lstm_core.inference.netweights import Network, PreparedCell
 
 # Per-layer quantities a trace records for each cell kind, each (T, units).
 # LSTM z_* are the pre-activations (x·W + h·U + b) of the input, forget, candidate and output gates.

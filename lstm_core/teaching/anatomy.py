@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .netweights import CellWeights, Network
-from .params import BIASES, GATES, recurrent_formula, recurrent_params
-from .spec import CELL_NAMES
-from .tf_runtime import retry_ast_race
+from lstm_core.inference.netweights import CellWeights, Network
+from lstm_core.teaching.params import BIASES, GATES, recurrent_formula, recurrent_params
+from lstm_core.spec import CELL_NAMES
+from lstm_core.training.tf_runtime import retry_ast_race
 
 # The pre-activations of each cell kind, in Keras' column order, and the function applied to each.
 GATE_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "hh"), "rnn": ("h",)}
@@ -281,7 +281,7 @@ def keras_frozen():
     Objects freed by reference counting are still freed."""
     import gc
 
-    from .tf_runtime import keras
+    from lstm_core.training.tf_runtime import keras
 
     k = keras()
     gc.freeze()
@@ -334,7 +334,7 @@ def keras_check(net: Network, trace, layer: int, position: int, step: UnitStep,
     Otherwise a fresh Keras layer gets this layer's weights and the engine's inputs. Imports
     TensorFlow (seconds, the first time).
     """
-    from .netweights import from_keras_model
+    from lstm_core.inference.netweights import from_keras_model
 
     k = keras_frozen()
     ids = np.asarray(trace.ids[:position + 1], dtype=np.int32)
@@ -420,7 +420,7 @@ def count_rows(cell: str, *, input_size: int, units: int, layers: int = 1, vocab
 def keras_counts(cell: str, *, input_size: int, units: int, layers: int = 1, vocab: int | None = None,
                  outputs: int | None = None) -> list[int]:
     """count_params() of each weight-carrying layer of the same network built in Keras (imports TF)."""
-    from .keras_model import RNN_CLASSES
+    from lstm_core.training.keras_model import RNN_CLASSES
 
     k = keras_frozen()
 

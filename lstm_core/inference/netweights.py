@@ -26,7 +26,7 @@ from typing import IO
 import h5py
 import numpy as np
 
-from .params import GATES
+from lstm_core.teaching.params import GATES
 
 CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 HEAD_ACTIVATIONS = ("softmax", "sigmoid")

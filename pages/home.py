@@ -2,15 +2,19 @@
 
 import streamlit as st
 
+from ui import shell
+
 from ui.cell_diagram import lstm_cell_svg
 
+shell.require_app()
+
 STARTS = [
-    ("app_pages/gates.py", "Gates", ":material/grid_on:", "See every gate of every character of a text."),
-    ("app_pages/sample.py", "Sample", ":material/edit_note:", "Let the model write, and see how it chose each letter."),
-    ("app_pages/train.py", "Train", ":material/model_training:", "Train your own model live and watch it learn."),
-    ("app_pages/sentiment.py", "Sentiment", ":material/sentiment_satisfied:",
+    ("pages/gates.py", "Gates", ":material/grid_on:", "See every gate of every character of a text."),
+    ("pages/sample.py", "Sample", ":material/edit_note:", "Let the model write, and see how it chose each letter."),
+    ("pages/train.py", "Train", ":material/model_training:", "Train your own model live and watch it learn."),
+    ("pages/sentiment.py", "Sentiment", ":material/sentiment_satisfied:",
      "Read a review word by word and watch the verdict change."),
-    ("app_pages/anatomy.py", "Anatomy", ":material/biotech:",
+    ("pages/anatomy.py", "Anatomy", ":material/biotech:",
      "One step worked out with real numbers, parameter counts, and why gradients vanish."),
 ]
 

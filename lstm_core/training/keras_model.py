@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .precision import keras_policy
-from .spec import ModelSpec
-from .tf_runtime import keras
+from lstm_core.training.precision import keras_policy
+from lstm_core.spec import ModelSpec
+from lstm_core.training.tf_runtime import keras
 
 RNN_CLASSES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
 

@@ -15,10 +15,10 @@ from typing import Callable
 
 import numpy as np
 
-from .corpora import split_train_val
-from .precision import PRECISIONS, resolve
-from .spec import ModelSpec
-from .vocab import CharVocab
+from lstm_core.data.corpora import split_train_val
+from lstm_core.training.precision import PRECISIONS, resolve
+from lstm_core.spec import ModelSpec
+from lstm_core.data.vocab import CharVocab
 
 NATS_TO_BITS = 1 / math.log(2)
 MAX_LEARNING_RATE = 10.0
@@ -159,8 +159,8 @@ class Trainer:
         self.set_learning_rate(config.learning_rate)
 
     def _compiled(self, precision: str, seed: int | None = None):
-        from .keras_model import build_char_model
-        from .tf_runtime import keras
+        from lstm_core.training.keras_model import build_char_model
+        from lstm_core.training.tf_runtime import keras
 
         k = keras()
         model = build_char_model(self.spec, seed=seed, precision=precision)
@@ -338,13 +338,13 @@ class Trainer:
     # -- results --------------------------------------------------------------------------
     def network(self):
         """The current weights as a NumPy network for the gate engine and the sampler."""
-        from .netweights import from_keras_model
+        from lstm_core.inference.netweights import from_keras_model
 
         return from_keras_model(self.float_model())
 
     def save(self, folder, corpus: dict, include_optimizer: bool = True, label: str | None = None):
         """Write a model folder with the corpus, settings and metrics a person needs to trust it."""
-        from .persistence import save_model_folder
+        from lstm_core.storage.persistence import save_model_folder
 
         val = self.last_val_loss
         metrics = {"steps": self.steps, "epochs": round(self.epoch, 3), "train_seconds": round(self.seconds_trained, 1),

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .netweights import CellWeights, Network
-from .params import GATES
+from lstm_core.inference.netweights import CellWeights, Network
+from lstm_core.teaching.params import GATES
 
 CELLS = ("rnn", "gru", "lstm")
 

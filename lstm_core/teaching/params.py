@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .spec import CELL_NAMES, ModelSpec
+from lstm_core.spec import CELL_NAMES, ModelSpec
 
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 BIASES = {"lstm": 1, "gru": 2, "rnn": 1}

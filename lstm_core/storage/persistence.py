@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import model_zip
-from .netweights import WeightsError, from_keras_file
-from .spec import ModelSpec, SpecError
-from .vocab import CharVocab, VocabError
+from lstm_core.storage import model_zip
+from lstm_core.inference.netweights import WeightsError, from_keras_file
+from lstm_core.spec import ModelSpec, SpecError
+from lstm_core.data.vocab import CharVocab, VocabError
 
 MODEL_FILE, VOCAB_FILE, META_FILE = "model.keras", "vocab.json", "meta.json"
 FOLDER_FILES = (MODEL_FILE, VOCAB_FILE, META_FILE)
 FORMAT = "lstm-lab-model"
 FORMAT_VERSION = 1
 MAX_JSON_BYTES = 16 * 1024 * 1024
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 DEFAULT_MODEL = ASSETS / "shakespeare3-lstm"
 
 
@@ -56,7 +56,7 @@ def save_model_folder(folder: str | Path, model, vocab: CharVocab, spec: ModelSp
     folder.mkdir(parents=True, exist_ok=True)
     if not include_optimizer:
         # A fresh, never-compiled twin carries no optimizer state (keras' clone_model keeps it).
-        from .keras_model import build_char_model
+        from lstm_core.training.keras_model import build_char_model
 
         bare = build_char_model(spec)
         bare.set_weights(model.get_weights())
@@ -119,7 +119,7 @@ def _check_consistent(net, vocab: CharVocab, spec: ModelSpec) -> None:
 
 def load_keras_model(folder: str | Path):
     """The Keras model itself, for resuming training. Safe mode refuses code hidden in the file."""
-    from .tf_runtime import keras
+    from lstm_core.training.tf_runtime import keras
 
     path = resolve(folder) / MODEL_FILE
     try:

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .gradients import geometric_mean, input_gradient_norms, last_state
-from .netweights import CellWeights
-from .tf_runtime import retry_ast_race
+from lstm_core.teaching.gradients import geometric_mean, input_gradient_norms, last_state
+from lstm_core.inference.netweights import CellWeights
+from lstm_core.training.tf_runtime import retry_ast_race
 
 CELLS = ("rnn", "gru", "lstm")
 COMPILE_BEFORE = 0.6  # start compiling the training step only within this share of the time budget
@@ -162,8 +162,8 @@ class ToyKeras:
 def build_keras(cell: str, config: ToyConfig, seed: int) -> ToyKeras:
     """The Keras layers for one cell kind, seeded through their initializers (no global seed, so
     other sessions' training is not disturbed)."""
-    from .keras_model import RNN_CLASSES
-    from .tf_runtime import keras
+    from lstm_core.training.keras_model import RNN_CLASSES
+    from lstm_core.training.tf_runtime import keras
 
     k = keras()
     rnn = getattr(k.layers, RNN_CLASSES[cell])(
@@ -179,7 +179,7 @@ def build_keras(cell: str, config: ToyConfig, seed: int) -> ToyKeras:
 def _training_step(models: dict, config: ToyConfig):
     """One compiled function that trains every model on the same batch: traced once, for any
     sequence length (Keras' own train_on_batch would trace again for many of the lengths)."""
-    from .tf_runtime import keras
+    from lstm_core.training.tf_runtime import keras
 
     k = keras()
     import tensorflow as tf  # already loaded by Keras' TensorFlow backend
@@ -263,7 +263,7 @@ def train(config: ToyConfig = ToyConfig(), *, on_checkpoint: Callable[[Checkpoin
         mark[0] = now
 
     phase("Starting TensorFlow…")
-    from .anatomy import keras_frozen
+    from lstm_core.teaching.anatomy import keras_frozen
 
     keras_frozen()
     lap("tensorflow")

@@ -12,18 +12,21 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lstm_core.corpora import BUILTIN, CorpusError, download_gutenberg, gutenberg_status, load_corpus, user_text
-from lstm_core.params import layer_counts, total_params
-from lstm_core.persistence import export_zip
+from lstm_core.data.corpora import BUILTIN, CorpusError, download_gutenberg, gutenberg_status, load_corpus, user_text
+from lstm_core.teaching.params import layer_counts, total_params
+from lstm_core.storage.persistence import export_zip
 from lstm_core.spec import CELL_NAMES, CELLS, ModelSpec, SpecError
-from lstm_core.train_worker import TrainRecipe
-from lstm_core.trainer import TrainConfig, TrainError, min_corpus_chars
-from lstm_core.vocab import CharVocab
+from lstm_core.training.train_worker import TrainRecipe
+from lstm_core.training.trainer import TrainConfig, TrainError, min_corpus_chars
+from lstm_core.data.vocab import CharVocab
+from ui import shell
 from ui import models
 from ui import training_job as tj
 from ui import training_session as ts
 from ui.figures_training import loss_figure
 from ui.waiting import waiting_notice
+
+shell.require_app()
 
 # -- choices ------------------------------------------------------------------------------------
 

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .slots import yield_to_pages
-from .spec import ModelSpec
-from .tf_runtime import retry_ast_race
-from .trainer import HistoryPoint, Progress, TrainConfig, Trainer
-from .vocab import CharVocab
+from lstm_core.training.slots import yield_to_pages
+from lstm_core.spec import ModelSpec
+from lstm_core.training.tf_runtime import retry_ast_race
+from lstm_core.training.trainer import HistoryPoint, Progress, TrainConfig, Trainer
+from lstm_core.data.vocab import CharVocab
 
 REPORT_EVERY_S = 0.25  # progress reports; the history goes every 0.5 s
 HISTORY_EVERY_S = 0.5
@@ -127,7 +127,7 @@ def run(recipe: TrainRecipe, order: RunOrder, watch: Watch, reports, stop, paren
 def _trainer(recipe: TrainRecipe, order: RunOrder) -> Trainer:
     if order.resume is None:
         return recipe.build()
-    from .persistence import load_keras_model
+    from lstm_core.storage.persistence import load_keras_model
 
     trainer = recipe.build(model=load_keras_model(order.folder))
     r = order.resume
@@ -224,7 +224,7 @@ class _Run:
 
     def look(self, clock: float, force: bool = False) -> None:
         """Convert the weights to NumPy once, sample from them, and send both."""
-        from .sampling import generate
+        from lstm_core.inference.sampling import generate
 
         t0 = time.perf_counter()
         trainer, watch = self.trainer, self.watch

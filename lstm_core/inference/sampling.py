@@ -16,9 +16,9 @@ from functools import cached_property
 
 import numpy as np
 
-from . import engine
-from .netweights import Network
-from .vocab import UNKNOWN_ID, CharVocab
+from lstm_core.inference import engine
+from lstm_core.inference.netweights import Network
+from lstm_core.data.vocab import UNKNOWN_ID, CharVocab
 
 # One generation at most this long: at ~50 µs a character it stays around a second.
 MAX_LENGTH = 20_000

@@ -1,6 +1,6 @@
 """Sample: let the model write one character at a time, and see how it chose each one.
 
-Everything runs in NumPy through lstm_core.sampling; this page never imports TensorFlow.
+Everything runs in NumPy through lstm_core.inference.sampling; this page never imports TensorFlow.
 Session state keys all start with ``sample_``; the last generation is kept in
 ``sample_result`` so it survives switching pages.
 """
@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lstm_core import sampling
-from lstm_core.vocab import CharVocab
+from lstm_core.inference import sampling
+from lstm_core.data.vocab import CharVocab
+from ui import shell
 from ui import figures_sampling as figs
 from ui import models
 from ui.literal import literal
+
+shell.require_app()
 
 PRIME_LIMIT = 2_000  # the model reads at most this many characters of the prime (the last ones)
 LENGTH_MIN, LENGTH_MAX, LENGTH_DEFAULT = 50, 2_000, 400

@@ -1,0 +1,1 @@
+"""Model folders on disk and their zip form."""

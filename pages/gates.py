@@ -1,0 +1,305 @@
+"""Gates: every gate and state of every unit at every character of a text.
+
+Views (Karpathy, Johnson & Fei-Fei 2015; Strobelt et al., LSTMVis): the text coloured by one unit,
+a units × characters heat map, the gate saturation plot, and a search for units that follow a
+pattern of the text. The engine runs in NumPy, so this page never imports TensorFlow.
+
+The page chooses the model (or a training snapshot), layer, quantity and unit, traces the text and
+lays out the tabs; the views beside the coloured text and in the other tabs are in ui.gates_views.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import streamlit as st
+
+from lstm_core.data.corpora import CorpusError, load_corpus
+from lstm_core.inference.engine import trace as run_trace
+from lstm_core.spec import CELL_NAMES
+from ui import shell
+from ui import figures_gates as fg
+from ui import models
+from ui.gates_views import about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
+from ui.widget_state import keep
+
+shell.require_app()
+
+MAX_CHARS = 2_000
+PASSAGE_START = "LORD POLONIUS\nI hear him coming"  # ... Hamlet's "To be, or not to be"
+PASSAGE_MIN, PASSAGE_MAX = 480, 620
+# Traces kept per session (model, step, text): a few, within a memory budget, since a classroom of
+# sessions shares one server (3 layers × 256 units × 2,000 characters is about 60 MB).
+CACHE_ENTRIES = 3
+CACHE_BYTES = 64 << 20
+
+EXPLAIN = {
+    "f": "The **forget gate** decides how much of its memory a unit keeps from one character to the next: "
+         "near 1 (red) it keeps it, near 0 (blue) it wipes it.",
+    "i": "The **input gate** decides how much of the new candidate is written into memory: "
+         "near 1 (red) all of it, near 0 (blue) none.",
+    "g": "The **candidate** is the new value, between −1 and 1, that a unit proposes to add to its memory.",
+    "o": "The **output gate** decides how much of the memory a unit shows to the next layer and the prediction: "
+         "near 1 (red) all of it, near 0 (blue) nothing.",
+    "c": "The **cell state** is the unit's memory; it can grow beyond ±1 by adding up over many characters. "
+         "Its colours run from minus to plus its largest size in this text.",
+    "tanh_c": "**tanh(c)** is the memory squeezed into −1..1, just before the output gate scales it.",
+    "h": "The **hidden state** is what the unit outputs after each character (h = o·tanh(c) in an LSTM); "
+         "the next layer and the prediction read it.",
+    "z": "The **update gate** decides how much of its previous state a unit keeps: near 1 (red) it keeps it, "
+         "near 0 (blue) it takes the new candidate.",
+    "r": "The **reset gate** decides how much of the previous state is used to compute the new candidate.",
+    "hh": "The **candidate h̃** is the new state, between −1 and 1, the unit would take if it kept nothing of the old.",
+}
+EXPLAIN_RNN_H = "The **hidden state** is what the unit outputs after each character, between −1 and 1."
+DEFAULT_QUANTITY = {"lstm": "tanh_c", "gru": "h", "rnn": "h"}
+QUANTITY_ORDER = {"lstm": ("i", "f", "g", "o", "c", "tanh_c", "h"), "gru": ("z", "r", "hh", "h"), "rnn": ("h",)}
+
+
+# ---------------------------------------------------------------- data
+
+
+@st.cache_data(show_spinner=False)
+def default_passage() -> str:
+    """Hamlet's "To be, or not to be", with the lines before it, read from the built-in corpus."""
+    try:
+        text = load_corpus("shakespeare3").text
+    except CorpusError:
+        return ""
+    start = text.find(PASSAGE_START)
+    if start < 0:
+        start = max(0, text.find("To be, or not to be"))
+    end = text.find("\n", start + PASSAGE_MIN)
+    if end < 0 or end - start > PASSAGE_MAX:
+        end = start + PASSAGE_MAX
+    return text[start:end + 1]
+
+
+def _traced(entry_key: str, step, net, text: str, ids: np.ndarray) -> dict:
+    """The trace of `text`, kept in this session for the last few (model, step, text) so widgets feel
+    instant. Entries hold the net itself, so id(net) cannot be reused while they live."""
+    cache: list = st.session_state.setdefault("gates_cache", [])
+    key = (entry_key, id(net), step, text)
+    for i, item in enumerate(cache):
+        if item["key"] == key and item["net"] is net:
+            cache.append(cache.pop(i))
+            return item
+    result = run_trace(net, ids)
+    size = sum(a.nbytes for layer in result.layers for a in layer.forward.values()) + result.probs.nbytes
+    item = {"key": key, "net": net, "trace": result, "derived": {}, "bytes": size}
+    cache.append(item)
+    del cache[:-CACHE_ENTRIES]
+    while len(cache) > 1 and sum(i["bytes"] for i in cache) > CACHE_BYTES:
+        cache.pop(0)
+    return item
+
+
+def _values(item: dict, layer: int, quantity: str) -> np.ndarray:
+    forward = item["trace"].layers[layer].forward
+    if quantity != "tanh_c":
+        return forward[quantity]
+    key = ("tanh_c", layer)
+    if key not in item["derived"]:
+        item["derived"][key] = np.tanh(forward["c"])
+    return item["derived"][key]
+
+
+def _memo(item: dict, layer: int, quantity: str):
+    """A cache of analyses of one trace's (layer, quantity) values, kept with the trace; errors are not kept."""
+    store = item["derived"].setdefault(("memo", layer, quantity), {})
+
+    def cached(key, compute):
+        if key not in store:
+            if len(store) > 32:
+                store.clear()
+            store[key] = compute()
+        return store[key]
+
+    return cached
+
+
+def _guesses(item: dict, vocab) -> list:
+    if "guesses" not in item["derived"]:
+        item["derived"]["guesses"] = fg.top_guesses(item["trace"].probs, vocab.char_of, k=5)
+    return item["derived"]["guesses"]
+
+
+def _unknown_note(unknown_chars, count: int) -> str:
+    """HTML naming the characters the model never saw, each outlined as in the coloured text."""
+    chars = sorted(set(unknown_chars))
+    listed = " ".join(f'<span style="outline:2px dashed {fg.UNKNOWN_OUTLINE};outline-offset:-1px;'
+                      f'padding:0 4px;font-family:monospace">{html.escape(fg.glyph(c))}</span>' for c in chars[:40])
+    more = f" and {len(chars) - 40} more" if len(chars) > 40 else ""
+    one = len(chars) == 1
+    return (f'<div style="font-size:15px;color:#5A189A;line-height:1.9">The model never saw '
+            f'{"this character" if one else "these characters"}: {listed}{more} ({count:,} in the text). '
+            f'It reads {"it" if one else "them"} as “unknown”; {"it is" if one else "they are"} outlined '
+            f'in the coloured text.</div>')
+
+
+def _use_passage() -> None:
+    st.session_state.gates_text = default_passage()
+
+
+# ---------------------------------------------------------------- page
+
+
+def render() -> None:
+    st.title("Gates")
+    st.markdown("Watch what the network's units do at every character of a text, "
+                "and look for units that track something: a line start, a bracket, a capital.")
+
+    entry = models.active()
+    if entry is None:
+        st.warning("There is no model to look at yet: train one on the **Train** page or upload one in the sidebar.")
+        return
+
+    if "gates_text" not in st.session_state:
+        st.session_state.gates_text = default_passage()
+    raw = st.session_state.gates_text or ""
+    text = raw[:MAX_CHARS]
+
+    net, step = _choose_model(entry)
+    if text:
+        _suggest_unit(entry, step, net, text)
+    multi = len(net.layers) > 1
+    cols = st.columns([4, 1.4, 1.4] if multi else [4, 1.4], gap="medium")
+    with cols[-1]:
+        unit_box = st.container()
+    if multi:
+        with cols[1]:
+            layer = _choose_layer(net)
+    else:
+        layer = 0
+    with cols[0]:
+        quantity = _choose_quantity(net, layer)
+    with unit_box:
+        unit = _choose_unit(net, layer)
+
+    # A key keeps the box open while its label (the text's length) changes with each edit.
+    with st.expander(f"Change the text ({len(text):,} characters)" if text else "Type a text",
+                     expanded=not text, icon=":material/edit:", key="gates_text_box"):
+        st.text_area("Text to read", key="gates_text", height=150, persist_state="session",
+                     help=f"Any text up to {MAX_CHARS:,} characters. Press Ctrl+Enter to apply.")
+        st.button("Use the Shakespeare passage", on_click=_use_passage, key="gates_reset",
+                  icon=":material/restart_alt:")
+    if len(raw) > MAX_CHARS:
+        st.warning(f"Your text has {len(raw):,} characters; only the first {MAX_CHARS:,} are used.")
+    if not text:
+        st.info("Type or paste some text above (or press **Use the Shakespeare passage**), "
+                "then press Ctrl+Enter to see the network read it.")
+        return
+
+    vocab = entry.model.vocab
+    encoded = vocab.encode(text)
+    unknown = set(encoded.unknown_positions)
+    if unknown:
+        st.html(_unknown_note(encoded.unknown_chars, len(unknown)))
+
+    item = _traced(entry.key, step, net, text, encoded.ids)
+    layer_trace = item["trace"].layers[layer]
+    cell = layer_trace.cell
+    values = _values(item, layer, quantity)
+    label = fg.QUANTITY_LABELS[cell][quantity]
+    guesses = _guesses(item, vocab)
+
+    # Only the open tab's figures are built and sent (on_change="rerun"): a heat map of every unit
+    # is heavy to draw, and nobody sees it while another tab is open.
+    tab_text, tab_heat, tab_sat, tab_find = st.tabs(
+        ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern"], key="gates_tab",
+        on_change="rerun")
+
+    # The pattern is chosen in the last tab but also sorts the heat map, so that tab is filled first.
+    with tab_find:
+        mask, pattern_name = pattern_controls(text)
+        pattern_results(text, values, mask, pattern_name, quantity, label, guesses, unknown,
+                        cache=_memo(item, layer, quantity))
+
+    with tab_text:
+        lo, hi = fg.value_range(quantity, values[:, unit])
+        st.html(fg.legend_html(lo, hi, f"unit {unit}, {label}", unknown=bool(unknown)))
+        shown, about = st.columns([5, 2], gap="medium")
+        with shown:
+            tips = tooltips(text, values[:, unit], unit, label, guesses, unknown)
+            st.html(fg.colored_text_html(text, values[:, unit], lo, hi, tooltips=tips, unknown_positions=unknown))
+            st.caption("Each character is coloured by the unit's value just after the network read it. Hover over "
+                       "a character to see the value and the model's five best guesses for the next character.")
+        with about:
+            about_unit(text, values[:, unit], unit, quantity, label)
+
+    with tab_heat:
+        if tab_heat.open:
+            heatmap(text, values, quantity, label, mask, unit, cache=_memo(item, layer, quantity))
+
+    with tab_sat:
+        if tab_sat.open:
+            saturation(item, layer, cell)
+
+
+def _choose_model(entry):
+    """The active model, or one of its training snapshots."""
+    model = entry.model
+    if not entry.snapshots:
+        return model.net, None
+    steps = [s.step for s in entry.snapshots]
+    following = st.session_state.get("gates_step") == st.session_state.get("gates_step_latest")
+    if st.session_state.get("gates_step_model") != entry.key or following:
+        # A new model starts at its latest step; someone watching the latest step keeps watching it
+        # while training adds snapshots.
+        st.session_state.gates_step_model = entry.key
+        st.session_state.gates_step = steps[-1]
+    st.session_state.gates_step_latest = steps[-1]
+    keep("gates_step", steps, steps[-1])
+    if len(steps) == 1:
+        st.caption(f"Showing the model at training step {steps[0]:,}.")
+        return entry.snapshots[0].net, steps[0]
+    step = st.select_slider("Training step", options=steps, key="gates_step", format_func=lambda s: f"{s:,}",
+                            help="The weights as they were at that step of training: slide to watch a pattern form. "
+                                 "The last step is the model as it is now.")
+    return entry.snapshots[steps.index(step)].net, step
+
+
+def _suggest_unit(entry, step, net, text: str) -> None:
+    """On a model's first showing, start on its most changing unit (of the default quantity, layer 1)
+    rather than on unit 0, which may do nothing interesting."""
+    if st.session_state.get("gates_unit_for") == entry.key:
+        return
+    st.session_state.gates_unit_for = entry.key
+    item = _traced(entry.key, step, net, text, entry.model.vocab.encode(text).ids)
+    quantity = DEFAULT_QUANTITY[net.layers[0].cell]
+    st.session_state.gates_unit = int(np.argmax(_values(item, 0, quantity).var(axis=0)))
+
+
+def _choose_layer(net) -> int:
+    layers = net.layers
+    names = {i: f"Layer {i + 1} ({CELL_NAMES[l.cell]}, {l.units} units)" for i, l in enumerate(layers)}
+    keep("gates_layer", list(names), 0)
+    if len(layers) == 1:
+        return 0
+    return st.selectbox("Layer", list(names), format_func=names.get, key="gates_layer",
+                        help="Layer 1 reads the characters; each further layer reads the one below.")
+
+
+def _choose_unit(net, layer: int) -> int:
+    units = net.layers[layer].units
+    keep("gates_unit", range(units), 0)
+    unit = st.number_input(f"Unit (0–{units - 1})", min_value=0, max_value=units - 1, step=1, key="gates_unit",
+                           help="The unit the coloured text shows. The other tabs help you find interesting ones.")
+    if net.layers[layer].bidirectional:
+        st.caption("This layer reads the text in both directions; the page shows the left-to-right half.")
+    return int(unit)
+
+
+def _choose_quantity(net, layer: int) -> str:
+    cell = net.layers[layer].cell
+    order = QUANTITY_ORDER[cell]
+    keep("gates_quantity", order, DEFAULT_QUANTITY[cell])
+    quantity = st.segmented_control("Show", order, format_func=fg.QUANTITY_SHORT.get,
+                                    key="gates_quantity", required=True, wrap=True)
+    quantity = quantity if quantity in order else DEFAULT_QUANTITY[cell]
+    st.caption(EXPLAIN_RNN_H if cell == "rnn" else EXPLAIN[quantity])
+    return quantity
+
+
+render()
