@@ -13,10 +13,16 @@ import numpy as np
 from lstm_core.data.corpora import CorpusError, load_corpus
 from lstm_core.storage.persistence import ModelFileError, load_model_folder
 from lstm_core.spec import CELLS, ModelSpec, SpecError
+from lstm_core.training import budget
+from lstm_core.training.outcome import diverged
+from lstm_core.training.precision import resolve
 from lstm_core.training.trainer import TrainConfig, Trainer, TrainError
 from lstm_core.data.vocab import CharVocab
 
 USER_ERRORS = (CorpusError, ModelFileError, SpecError, TrainError, ValueError, OSError)
+# Exit codes: 2 for settings or files that cannot be used (argparse's own), 1 for a text that gives
+# no result (empty, or no word the model knows) and for a training that diverged.
+UNUSABLE = 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="folder to write the model to")
     t.add_argument("--no-optimizer", action="store_true", help="leave the optimizer state out (a smaller folder)")
     t.add_argument("--report-every", type=float, default=5.0, help="seconds between progress lines")
+    t.add_argument("--memory-mb", type=int,
+                   help="the run's memory budget in MB (default: LSTM_LAB_TRAIN_MEMORY_MB, or half the machine's "
+                        "memory); a run estimated over it is refused, and the process may not grow past it")
+    t.add_argument("--json", action="store_true", help="progress lines go to stderr; stdout has only the result")
     t.set_defaults(func=_train)
 
     s = sub.add_parser("sample", help="generate text")
@@ -97,7 +107,12 @@ def _train(args) -> int:
     spec = ModelSpec(vocab_size=vocab.size, cell=args.arch, layers=args.layers, units=args.units,
                      embed_dim=args.embed, dropout=args.dropout)
     config = TrainConfig(seq_len=args.seq_len, batch_size=args.batch, learning_rate=args.lr, seed=args.seed)
+    memory_mb = args.memory_mb if args.memory_mb is not None else budget.budget_mb(1)
+    budget.check(spec, config.seq_len, config.batch_size, memory_mb,
+                 mixed_precision=resolve(config.precision) != "float32", corpus_chars=len(text))
+    budget.limit_this_process(memory_mb)
     trainer = Trainer(spec, vocab, vocab.ids(text), config, corpus_name=corpus.label)
+    progress_out = sys.stderr if args.json else sys.stdout
 
     def on_progress(p):
         if args.lr_final is not None:
@@ -108,20 +123,27 @@ def _train(args) -> int:
     def line(p):
         val = "" if p.val_loss is None else f" val {p.val_loss:.3f} nats ({p.val_bits:.2f} bits)"
         print(f"step {p.step:>6}  epoch {p.epoch:6.2f}  train {p.train_loss:.3f}{val}  "
-              f"{p.chars_per_s:,.0f} chars/s  lr {p.learning_rate:.2g}  {p.elapsed_s:5.0f}s", flush=True)
+              f"{p.chars_per_s:,.0f} chars/s  lr {p.learning_rate:.2g}  {p.elapsed_s:5.0f}s", flush=True,
+              file=progress_out)
 
     start_step = trainer.steps
     result = trainer.run(seconds=args.seconds, steps=args.steps, on_progress=on_progress,
                          progress_every_s=args.report_every, cool_down=args.lr_final is None)
+    status, message = result.status, result.message
+    if status != "diverged":
+        why = diverged([h.train_loss for h in trainer.history], trainer.last_val_loss, vocab.size, args.lr)
+        if why:
+            status, message = "diverged", why
+            print(f"error: {why}", file=sys.stderr)
     folder = trainer.save(Path(args.out), corpus={"name": corpus.name, "label": corpus.label,
                                                   "chars": len(text), "lowercase": args.lowercase},
                           include_optimizer=not args.no_optimizer)
     p = result.progress
-    print(json.dumps({"status": result.status, "message": result.message, "out": str(folder),
+    print(json.dumps({"status": status, "message": message, "out": str(folder),
                       "steps": trainer.steps, "val_loss_nats": trainer.last_val_loss,
                       "val_bits": None if trainer.last_val_loss is None else trainer.last_val_loss / math.log(2),
                       "chars_per_s": p.chars_per_s if p else 0.0, "seconds": trainer.train_seconds}))
-    return 0 if result.status != "diverged" else 1
+    return UNUSABLE if status == "diverged" else 0
 
 
 def _sample(args) -> int:
@@ -206,18 +228,24 @@ def _sentiment(args) -> int:
             lines = raw.decode("utf-8-sig").splitlines()
         except UnicodeDecodeError:
             raise ValueError(f"{args.file} is not UTF-8 text.") from None
-        for line in lines:
-            print(json.dumps(result(line), ensure_ascii=False), flush=True)
-        return 0
+        unusable = 0
+        for number, line in enumerate(lines, 1):
+            out = result(line)
+            if out["reason"]:
+                unusable += 1
+                print(f"line {number}: {out['reason']}", file=sys.stderr)
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        return UNUSABLE if unusable else 0
     out = result(args.text)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-        return 0
     for note in out["notes"]:
         print(f"note: {note}", file=sys.stderr)
-    if out["label"] is None:
-        print("nothing to classify: the text is empty")
-        return 0
+    if out["reason"]:
+        print(f"error: {out['reason']}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return UNUSABLE if out["reason"] else 0
+    if out["reason"]:
+        return UNUSABLE
     print(f"{out['label']} (probability of positive {out['probability_positive']:.3f})")
     for step in out["trajectory"]:
         bar = "#" * round(step["p_positive"] * 40)

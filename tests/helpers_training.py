@@ -6,7 +6,9 @@ spawned child process, which imports this module to rebuild it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -23,6 +25,9 @@ class FaultyRecipe(TrainRecipe):
     nan_at: int | None = None  # the weights become NaN just before this step, as after a runaway update
     fail_build: bool = False  # building the model runs out of memory
     ast_race: bool = False  # tracing the first step hits CPython 3.11's AST race once
+    hold_at: int | None = None  # this step never returns (a giant first step, a hung kernel)...
+    held_marker: str = ""  # ...and this file says it has begun
+    hog_after_s: float | None = None  # after this long, a step needs far more memory than estimated
 
     def build(self, model=None):
         if self.fail_build:
@@ -30,8 +35,16 @@ class FaultyRecipe(TrainRecipe):
         trainer = super().build(model)
         original = trainer.train_step
 
+        started = time.monotonic()
+
         def train_step():
             step = trainer.steps + 1
+            if self.hold_at is not None and step == self.hold_at:
+                if self.held_marker:
+                    Path(self.held_marker).touch()
+                time.sleep(3600)
+            if self.hog_after_s is not None and time.monotonic() - started > self.hog_after_s:
+                np.ones(4 << 30, np.uint8)  # 4 GB, written: the run's memory limit must end it
             if self.fail_at is not None and step == self.fail_at:
                 raise RuntimeError("simulated failure in the training step")
             if self.nan_at is not None and step == self.nan_at:

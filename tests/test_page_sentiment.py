@@ -140,8 +140,8 @@ def test_hostile_text_is_escaped_everywhere():
 
 @pytest.mark.parametrize("text, expected", [
     ("", "Type or paste a review"),
-    ("😀 !!! ???", "no words here"),
-    ("Это очень плохой фильм", "does not look like English"),
+    ("😀 !!! ???", "knows none of these words"),  # one note: the most important one
+    ("Это очень плохой фильм", "it learned from English reviews only"),
     ("good " * 30_000, "reads only its first 3,000 characters"),
 ])
 def test_bad_input_gets_a_message_not_an_exception(text, expected):

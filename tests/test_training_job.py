@@ -8,6 +8,7 @@ an idle machine and still pass on a busy one.
 
 import math
 import multiprocessing
+from dataclasses import replace
 import os
 import signal
 import time
@@ -234,6 +235,58 @@ def test_an_exception_in_a_step_is_readable_and_keeps_what_was_trained(tiny_text
     assert view.steps == 2 and view.saved  # what was trained is still there, and resumable
     assert load_model_folder(job.folder).meta["metrics"]["steps"] == 2
     assert any("Traceback" in note for note in view.notes)
+
+
+def test_stop_ends_a_run_held_inside_its_first_step(tiny_text, tmp_path):
+    held = tmp_path / "held"
+    job = new_job(tiny_text, tmp_path, faults={"hold_at": 1, "held_marker": str(held)}, stop_grace_s=1.0)
+    job.start(seconds=600)
+    wait_for(held.exists, what="the run inside its first step")
+    asked = time.monotonic()
+    job.stop()
+    assert job.join(timeout=30), "Stop did not end a run held inside a step"
+    assert time.monotonic() - asked < 15
+    view = job.view()
+    assert view.status == tj.STOPPED and not view.running
+    assert "Stop was pressed while the run was inside a training step" in view.message
+    assert "process was ended" in view.message and "Nothing was trained" in view.message
+    assert not multiprocessing.active_children()
+
+
+def test_the_time_limit_ends_a_run_held_inside_its_first_step(tiny_text, tmp_path):
+    held = tmp_path / "held"
+    job = new_job(tiny_text, tmp_path, faults={"hold_at": 1, "held_marker": str(held)}, overtime_s=1.0)
+    job.start(seconds=2)
+    wait_for(held.exists, what="the run inside its first step")
+    assert job.join(timeout=60), "the time limit did not end a run held inside a step"
+    view = job.view()
+    assert view.status == tj.STOPPED and "Its time was up while the run was inside a training step" in view.message
+
+
+def test_a_run_over_its_memory_limit_ends_with_a_message_and_keeps_its_checkpoint(tiny_text, tmp_path):
+    """The hard limit holds when the estimate lied: a step suddenly needs 4 GB more than the 1.5 GB budget."""
+    job = new_job(tiny_text, tmp_path, faults={"hog_after_s": 2.0}, memory_mb=1500, checkpoint_every_s=0.5)
+    job.start(seconds=60)
+    assert finished(job)
+    view = job.view()
+    assert view.status == tj.ERROR and "more memory than its budget of 1,500 MB" in view.message
+    assert view.saved and view.steps > 0
+    assert load_model_folder(job.folder).meta["metrics"]["steps"] >= view.steps
+
+
+def test_a_learning_rate_far_too_high_ends_as_diverged_not_finished(tiny_text, tmp_path):
+    recipe = tiny_recipe(tiny_text)
+    spec = replace(recipe.spec, units=64)
+    job = tj.TrainingJob(replace(recipe, spec=spec, config=replace(recipe.config, learning_rate=10.0)),
+                         tmp_path / "runaway", watch=Watch(sample_chars=40), slots=TrainingSlots(4))
+    JOBS.append(job)
+    job.start(seconds=4)
+    assert finished(job)
+    view = job.view()
+    assert view.status == tj.DIVERGED, view.message
+    assert "worse than random guessing" in view.message or "then rose" in view.message
+    assert "learning rate (10) was too high" in view.message
+    assert view.saved  # kept, for a look at what went wrong
 
 
 def test_a_build_that_fails_is_reported(tiny_text, tmp_path):

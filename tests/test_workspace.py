@@ -59,3 +59,29 @@ def test_a_forged_or_unknown_workspace_id_gets_a_fresh_one():
         ws = at.session_state["workspace_id"]
         assert ws != forged and len(ws) == 32
         assert set(at.session_state["models"]) == {"pretrained"}
+
+
+def test_a_reload_takes_up_the_running_training_and_can_stop_it():
+    from test_page_train import button, rerun_until
+
+    first = new_session(page="pages/train.py")
+    for key, value in (("train_units", 8), ("train_embed", 4), ("train_seq_len", 16), ("train_batch", 8),
+                       ("train_duration", 0)):
+        first.select_slider(key=key).set_value(value).run()
+    button(first, "Start").click().run()
+    job = first.session_state["train_job"]
+    try:
+        # The tab reloads (a new session for the same address) while the run goes on.
+        second = new_session(first.session_state["workspace_id"], page="pages/train.py")
+        assert second.session_state["train_job"] is job and job.is_alive
+        assert any("still running" in i for i in second.first_infos)
+        assert not button(second, "Stop").disabled and button(second, "Start").disabled
+        rerun_until(second, lambda: job.view().steps >= 2 and len(second.metric) == 4, "the run shown live")
+        assert second.get("plotly_chart")
+        button(second, "Stop").click().run()
+        rerun_until(second, lambda: any(s.startswith("Stopped") for s in [i.value for i in second.info]),
+                    "the stop, from the second session")
+        assert not job.is_alive
+    finally:
+        job.stop()
+        job.join(timeout=60)

@@ -78,20 +78,26 @@ def vader_card(compound: float | None, unavailable: str | None = None) -> str:
                         POSITIVE if compound > 0 else NEGATIVE)
 
 
-def disagreement(prob: float | None, compound: float | None) -> str | None:
-    """A sentence when the LSTM and VADER disagree (None when they agree or one has no verdict)."""
-    if prob is None or compound is None:
+def comparison(label: str | None, compound: float | None) -> tuple[str, str] | None:
+    """The one sentence comparing the LSTM's verdict (`label`: None when it gives none) with VADER's
+    (`compound`: None when it has none), and its kind ("success", "warning" or "info"); None when
+    neither has anything to say. "Agree" only when both gave a verdict and they match."""
+    if compound is None:
         return None
-    lstm = "positive" if prob >= 0.5 else "negative"
+    vader = "no opinion" if compound == 0 else "positive" if compound > 0 else "negative"
+    if label is None:
+        if compound == 0:
+            return None
+        return ("info", f"Only VADER gives a verdict here ({vader}): it scores the symbols it has ratings for, such as "
+                        "emoji, while the LSTM knows none of these words.")
     if compound == 0:
-        return (f"VADER finds none of its sentiment words here, so it has no opinion; the LSTM says {lstm}, "
-                "from the words and their order it learned from the reviews.")
-    vader = "positive" if compound > 0 else "negative"
-    if vader == lstm:
-        return None
-    return (f"They disagree: the LSTM says {lstm}, VADER says {vader}. VADER adds up the ratings of the words it "
-            "knows, with a few rules (such as “not” before a word); the LSTM learned from labelled reviews how "
-            "words combine in order. Which one is right here?")
+        return ("info", f"VADER finds none of its sentiment words here, so it has no opinion; the LSTM says {label}, "
+                        "from the words and their order it learned from the reviews.")
+    if vader == label:
+        return ("success", f"The LSTM and VADER agree: {label}.")
+    return ("warning", f"They disagree: the LSTM says {label}, VADER says {vader}. VADER adds up the ratings of the "
+                       "words it knows, with a few rules (such as “not” before a word); the LSTM learned from labelled "
+                       "reviews how words combine in order. Which one is right here?")
 
 
 # ---------------------------------------------------------------- trajectory

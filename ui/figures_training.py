@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from lstm_core.training.outcome import chance_loss
+
 NATS_TO_BITS = 1 / math.log(2)
 # The raw curve is drawn from at most this many points: a 10-minute run has ~10,000 steps.
 MAX_RAW_POINTS = 1500
@@ -78,7 +80,7 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
                                  line=dict(color=VAL_COLOR, width=2.5), marker=dict(size=9),
                                  hovertemplate="step %{x:,}<br>validation %{y:.3f} " + unit + "<extra></extra>"))
     if vocab_size and vocab_size > 1:
-        guess = math.log(vocab_size - 1) * scale  # the unknown slot is never the answer
+        guess = chance_loss(vocab_size) * scale
         fig.add_hline(y=guess, line=dict(color=GUESS_COLOR, width=1.5, dash="dot"),
                       annotation_text=f"random guessing ({guess:.2f})", annotation_position="top right",
                       annotation_font=dict(color=GUESS_COLOR, size=13))
@@ -87,7 +89,7 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
     if finite.size:
         top = float(np.percentile(finite, 99.5)) if finite.size > 20 else float(finite.max())
         if vocab_size and vocab_size > 1:
-            top = max(top, math.log(vocab_size - 1) * scale)
+            top = max(top, chance_loss(vocab_size) * scale)
         y_range = [max(0.0, float(finite.min()) * 0.9), top * 1.06]
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=10, b=10), template="plotly_white",

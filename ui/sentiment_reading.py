@@ -108,11 +108,12 @@ def classify_area(entry: Entry) -> None:
     with left:
         st.html(fs.lstm_card(verdict.prob, verdict.status, name=entry.model.spec.arch_name))
         st.html(fs.vader_card(item["vader"], item["vader_missing"]))
-        note = fs.disagreement(verdict.prob, item["vader"]) if verdict.status == scoring.OK else None
-        if note:
-            st.warning(note, icon=":material/compare_arrows:")
-        elif verdict.prob is not None and item["vader"] is not None:
-            st.success("The LSTM and VADER agree.", icon=":material/handshake:")
+        said = fs.comparison(verdict.label, item["vader"])
+        if said:
+            kind, text = said
+            icon = {"success": ":material/handshake:", "warning": ":material/compare_arrows:"}.get(kind,
+                                                                                                 ":material/info:")
+            getattr(st, kind)(text, icon=icon)
     with right:
         for message in verdict.reading.notes:
             st.info(message, icon=":material/info:")

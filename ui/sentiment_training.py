@@ -15,6 +15,7 @@ from lstm_core.sentiment.training import TrainError, TrainSettings
 
 from . import figures_sentiment as fs
 from . import models as session_models
+from . import workspace_jobs
 from .sentiment_models import Entry, entries
 from .waiting import waiting_notice
 
@@ -121,7 +122,7 @@ def _settings(locked: bool) -> TrainSettings | None:
 
 
 def _start(examples, settings_list, kind: str) -> None:
-    from .training_session import session_alive_check
+    from .training_session import workspace_alive_check
 
     old = _job()
     if old is not None and old.is_alive:
@@ -130,9 +131,10 @@ def _start(examples, settings_list, kind: str) -> None:
     out = session_models.session_dir() / "sentiment"
     names = " + ".join(data.domain_label(d) for d in dict.fromkeys(e.domain for e in examples))
     job = TrainingJob(examples, settings_list, out, kind=kind, label_prefix=f"{names} · ",
-                      alive=session_alive_check())
+                      alive=workspace_alive_check())
     st.session_state.sent_job = job
     st.session_state.sent_job_registered = 0
+    workspace_jobs.keep(st.session_state.workspace_id, "sentiment", (job, 0))  # a reload finds it
     job.start()
 
 

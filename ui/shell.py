@@ -10,12 +10,17 @@ run that way draws the shell itself (require_app), so it looks and behaves the s
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
+# Plotly imports pandas on first use; two sessions drawing their first figure at the same moment
+# could each see it half-imported (AttributeError). Imported here, once, before any session runs.
+import pandas  # noqa: F401
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import sidebar, workspace
+from . import sidebar, training_session, workspace
 
+ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
 PAGES = [
     ("pages/home.py", "Home", ":material/home:"),
     ("pages/train.py", "Train", ":material/model_training:"),
@@ -31,10 +36,12 @@ _run = threading.local()
 
 def frame():
     """Navigation, workspace and sidebar; returns the page the address asks for."""
-    st.set_page_config(page_title="LSTM Lab", page_icon=":material/memory:", layout="wide")
+    # The icon is a file of ours: a Material icon would make every tab fetch it from the internet.
+    st.set_page_config(page_title="LSTM Lab", page_icon=str(ICON), layout="wide")
     page = st.navigation([st.Page(path, title=title, icon=icon, default=i == 0)
                           for i, (path, title, icon) in enumerate(PAGES)])
     workspace.folder()  # the tab's address carries its workspace id, for a server restart
+    training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
     sidebar.render()
     workspace.restart_notice()
     _run.framed = True

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lstm_core.teaching.params import total_params
+from lstm_core.training.budget import over_budget
 from lstm_core.training.slots import SLOTS, TrainingSlots
 from lstm_core.training.train_worker import Resume, RunOrder, TrainRecipe, Watch, run, until_stopped_cap
 from lstm_core.training.trainer import NATS_TO_BITS, HistoryPoint, Progress
@@ -39,7 +40,19 @@ ENDED = (STOPPED, FINISHED, DIVERGED, ERROR)
 UNTIL_STOPPED_CAP_S = 3600.0
 # A session whose browser has been gone this long stops training (or leaves the queue).
 GONE_GRACE_S = 60.0
+# Stop (or the time limit) asks the run to end between two steps; one that does not within this
+# many seconds (building its model, or inside a long step) has its process ended.
+STOP_GRACE_S = 3.0
+# Starting TensorFlow and building the model does not count against a run's time, up to this long
+# (a busy server can take a minute to start a process); a run still building after it is ended.
+BUILD_ALLOWANCE_S = 120.0
+# A run past its time is asked to stop at once and ended after this much more: its first step
+# (traced by TensorFlow) can take many seconds on a busy server, and that is no runaway.
+OVERTIME_S = 60.0
 _POLL_S = 0.2
+# How a child process that was ended shows in its exit code: killed (by us or the kernel's
+# out-of-memory killer) or aborted (an allocation over its memory limit failed in TensorFlow).
+_KILLED, _ABORTED = -9, -6
 
 
 @dataclass(frozen=True)
@@ -111,11 +124,13 @@ class TrainingJob:
     def __init__(self, recipe: TrainRecipe, folder, *, run_id: str | None = None, corpus: dict | None = None,
                  label: str = "", watch: Watch = Watch(), keep_samples: int = 10, snapshot_every_s: float = 5.0,
                  max_snapshots: int = 24, snapshot_bytes: int = 128 << 20, alive=None, alive_every_s: float = 5.0,
-                 gone_grace_s: float = GONE_GRACE_S, slots: TrainingSlots = SLOTS, checkpoint_every_s: float = 60.0):
+                 gone_grace_s: float = GONE_GRACE_S, slots: TrainingSlots = SLOTS, checkpoint_every_s: float = 60.0,
+                 memory_mb: int | None = None, stop_grace_s: float = STOP_GRACE_S, overtime_s: float = OVERTIME_S):
         self.run_id = run_id or new_run_id()
         self.recipe, self.folder, self.corpus, self.label, self.watch = recipe, str(folder), corpus or {}, label, watch
         self.vocab = recipe.vocab
         self.slots, self.checkpoint_every_s = slots, checkpoint_every_s
+        self.memory_mb, self.stop_grace_s, self.overtime_s = memory_mb, stop_grace_s, overtime_s
         self._alive, self.alive_every_s, self.gone_grace_s = alive, alive_every_s, gone_grace_s
         self.keep_samples = keep_samples
         self.snapshot_every_s, self.max_snapshots, self.snapshot_bytes = snapshot_every_s, max_snapshots, snapshot_bytes
@@ -137,6 +152,7 @@ class TrainingJob:
         self._steps, self._train_seconds, self._last_val = 0, 0.0, None
         self._saved, self._save_error = False, ""
         self._checkpoint: tuple | None = None  # (steps, train_seconds, last_val) of this run's last checkpoint
+        self._run_start: tuple = (0, 0.0, None)  # the same, as the run found them
         self._ticket: int | None = None
         self._snapshot_interval = snapshot_every_s
         self._last_snapshot_clock = -math.inf
@@ -169,12 +185,14 @@ class TrainingJob:
             resume = (Resume(self._steps, self._train_seconds, self._last_val, tuple(self._history))
                       if self._saved else None)
             order = RunOrder(budget, self.folder, self.corpus, self.label, learning_rate, resume,
-                             cool_down=seconds is not None, checkpoint_every_s=self.checkpoint_every_s)
+                             cool_down=seconds is not None, checkpoint_every_s=self.checkpoint_every_s,
+                             memory_mb=self.memory_mb)
             self._stop.clear()  # one event for the job's life: the finalizer set up in __init__ holds it
             self._status, self._message = QUEUED, ""
             self._budget_s = seconds
             self._progress = None  # the last run's progress (elapsed time, ETA) means nothing for this one
             self._checkpoint = None
+            self._run_start = (self._steps, self._train_seconds, self._last_val)
             self._ticket = self.slots.request()
             self._supervisor = threading.Thread(target=self._supervise, args=(order, self._ticket, self._stop),
                                                 daemon=True, name=f"lstm-lab-train-{self.run_id}")
@@ -259,6 +277,12 @@ class TrainingJob:
         process.start()
         ended: tuple | None = None
         error: tuple | None = None
+        # The run's hard deadline: its budget from when its model is built (or, should building
+        # never end, from now plus the building allowance), plus overtime. The child keeps to its
+        # budget between steps; this ends one that cannot (building, or inside one long step).
+        deadline = time.monotonic() + BUILD_ALLOWANCE_S + order.seconds + self.overtime_s
+        asked_at: float | None = None  # when the run was asked to stop (Stop, a closed tab, its deadline)
+        forced = ""  # why the process was ended from here, if it was
         try:
             while True:
                 try:
@@ -274,22 +298,36 @@ class TrainingJob:
                 if message is not None:
                     if message[0] == "done":
                         break
-                    if message[0] == "ended":
+                    if message[0] == "built":
+                        deadline = time.monotonic() + order.seconds + self.overtime_s
+                    elif message[0] == "ended":
                         ended = message
                     elif message[0] == "error":
                         error = message
                     self._apply(message)
-                if self._check_alive() and self._gone_for(time.monotonic()) >= self.gone_grace_s:
+                now = time.monotonic()
+                if self._check_alive() and self._gone_for(now) >= self.gone_grace_s:
                     stop.set()
+                if ended is None and asked_at is None and stop.is_set():
+                    asked_at = now
+                overdue = asked_at is not None and now - asked_at >= self.stop_grace_s
+                if ended is None and (now >= deadline or overdue):
+                    stop.set()
+                    why = ("The browser tab was closed" if self._gone_for(now) >= self.gone_grace_s
+                           else "Its time was up" if now >= deadline else "Stop was pressed")
+                    forced = self._end_process(process, why)
+                    break
         finally:
             process.join(timeout=30)
             if process.is_alive():
-                process.terminate()
+                process.kill()
+                process.join(timeout=5)
+        if forced:
+            return STOPPED, forced + self._back_to_checkpoint()
         if error is not None:
             return ERROR, error[1]
         if ended is None:
-            message = f"The training process ended unexpectedly (exit code {process.exitcode})."
-            return ERROR, message + self._back_to_checkpoint()
+            return ERROR, self._died(process.exitcode) + self._back_to_checkpoint()
         status, message = ended[1], ended[2]
         if status == STOPPED and self._gone_for(time.monotonic()) >= self.gone_grace_s:
             message = "The browser tab was closed, so training stopped."
@@ -297,14 +335,35 @@ class TrainingJob:
             message = f"Training stopped by itself after {UNTIL_STOPPED_CAP_S / 60:.0f} minutes."
         return status, message
 
-    def _back_to_checkpoint(self) -> str:
-        """After a run died: the record goes back to the model its last checkpoint saved."""
+    def _end_process(self, process, why: str) -> str:
+        """End a run that did not stop when asked; the message says what it was doing."""
         with self._lock:
-            if self._checkpoint is None:
-                return ""
-            self._steps, self._train_seconds, self._last_val = self._checkpoint
+            building = self._building
+        process.terminate()
+        process.join(timeout=2)
+        if process.is_alive():
+            process.kill()
+        doing = "still building its model" if building else "inside a training step"
+        return f"{why} while the run was {doing}, so its process was ended."
+
+    def _died(self, exitcode: int | None) -> str:
+        if self.memory_mb is not None and exitcode in (_KILLED, _ABORTED):
+            return over_budget(self.memory_mb)
+        return f"The training process ended unexpectedly (exit code {exitcode})."
+
+    def _back_to_checkpoint(self) -> str:
+        """After a run died or was ended: the record goes back to the model saved last, by this
+        run's last checkpoint or else by the run before it."""
+        with self._lock:
+            if self._checkpoint is not None:
+                self._steps, self._train_seconds, self._last_val = self._checkpoint
+                said = f" The model saved at step {self._steps:,} (its last checkpoint) is kept."
+            else:
+                self._steps, self._train_seconds, self._last_val = self._run_start
+                said = (f" The model as the previous run left it (step {self._steps:,}) is kept."
+                        if self._saved else " Nothing was trained.")
             self._history = [h for h in self._history if h.step <= self._steps]
-            return f" The model saved at step {self._steps:,} (its last checkpoint) is kept."
+            return said
 
     def _apply(self, message: tuple) -> None:
         kind = message[0]

@@ -17,12 +17,14 @@ import streamlit as st
 from lstm_core.storage.persistence import LoadedModel, load_model_folder
 from lstm_core.training.train_worker import TrainRecipe, readable
 
-from . import models, workspace
+from . import models, workspace, workspace_jobs
 from .models import ModelEntry, Snapshot
-from .training_job import QUEUED, READY, RUNNING, TrainingJob, bits
+from .training_job import DIVERGED, QUEUED, READY, RUNNING, TrainingJob, bits
 
 JOB_KEY = "train_job"
 INFO_KEY = "train_job_info"
+# The Sentiment page's job and the id of the last one it registered (ui.sentiment_training).
+SENTIMENT_KEYS = ("sent_job", "sent_job_registered")
 
 
 @dataclass
@@ -38,21 +40,41 @@ class JobInfo:
     saved_runs: int = 0
     saved_folder: Path | None = None
     save_error: str = ""
+    activated: bool = False  # the last saved run became the session's active model
     extra: dict = field(default_factory=dict)
 
 
-def session_alive_check() -> Callable[[], bool] | None:
-    """A function telling whether this browser session still exists (None outside a server)."""
+def _session_id() -> str | None:
     try:
-        from streamlit.runtime import Runtime
         from streamlit.runtime.scriptrunner import get_script_run_ctx
     except ImportError:
         return None
     ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None or not Runtime.exists():
-        return None
-    runtime, session_id = Runtime.instance(), ctx.session_id
-    return lambda: runtime.is_active_session(session_id)
+    return None if ctx is None else ctx.session_id
+
+
+def workspace_alive_check() -> Callable[[], bool] | None:
+    """A function telling whether any tab of this workspace is still open (None outside a server)."""
+    return workspace_jobs.alive_check(st.session_state.workspace_id)
+
+
+def attach() -> None:
+    """On every run (the shell calls it): count this session as one of its workspace's, and take up
+    the workspace's trainings if this session does not know them yet (after a reload, or in a
+    second tab), so they show live and can be stopped here."""
+    ws, session_id = st.session_state.workspace_id, _session_id()
+    if session_id is not None:
+        from streamlit.runtime import Runtime
+
+        if Runtime.exists():
+            workspace_jobs.enter(ws, session_id, Runtime.instance().is_active_session)
+    for kind, keys in (("char", (JOB_KEY, INFO_KEY)), ("sentiment", SENTIMENT_KEYS)):
+        record = workspace_jobs.find(ws, kind)
+        if record is not None and st.session_state.get(keys[0]) is not record[0]:
+            for key, value in zip(keys, record):
+                st.session_state[key] = value
+            if kind == "char" and record[0].is_alive:
+                offer_live_model(*record)
 
 
 class TrainingEntry(ModelEntry):
@@ -108,15 +130,17 @@ def session_job() -> tuple[TrainingJob | None, JobInfo | None]:
     return st.session_state.get(JOB_KEY), st.session_state.get(INFO_KEY)
 
 
-def start_job(recipe: TrainRecipe, info: JobInfo, seconds: float | None, run_id: str) -> TrainingJob:
+def start_job(recipe: TrainRecipe, info: JobInfo, seconds: float | None, run_id: str,
+              memory_mb: int | None = None) -> TrainingJob:
     """A new model: replaces this session's job (the models it trained before stay in the list)."""
     old = st.session_state.get(JOB_KEY)
     if old is not None and old.is_alive:
         raise RuntimeError("A model is already training; stop it first.")
     job = TrainingJob(recipe, info.folder, run_id=run_id, corpus=info.corpus, label=info.label,
-                      alive=session_alive_check())
+                      alive=workspace_alive_check(), memory_mb=memory_mb)
     job.start(seconds)
     st.session_state[JOB_KEY], st.session_state[INFO_KEY] = job, info
+    workspace_jobs.keep(st.session_state.workspace_id, "char", (job, info))
     workspace.remember("training", run_id)  # if the server restarts now, the new session says so
     return job
 
@@ -147,7 +171,7 @@ def needs_saving(job: TrainingJob, info: JobInfo) -> bool:
 
 
 def finalise(job: TrainingJob, info: JobInfo) -> ModelEntry | None:
-    """After a run ends: load the model it saved, register it and make it active.
+    """After a run ends: load the model it saved, register it and make it active (unless it diverged).
 
     Returns the new entry, or None when there was nothing to keep (the model could not even be
     built, or was stopped before its first step) or it could not be saved or read back (then
@@ -172,5 +196,7 @@ def finalise(job: TrainingJob, info: JobInfo) -> ModelEntry | None:
         return None
     info.saved_folder = info.folder
     entry = ModelEntry(job.run_id, "Trained here", loaded, list(view.snapshots))
-    models.add(entry, activate=True)
+    # A diverged model is kept to look at, but the pages do not switch to it unless chosen.
+    info.activated = view.status != DIVERGED
+    models.add(entry, activate=info.activated)
     return entry

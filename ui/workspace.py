@@ -142,7 +142,11 @@ def restart_notice() -> None:
     if models_back:
         parts.append(f"Your {models_back} saved model{'s are' if models_back > 1 else ' is'} back in the lists.")
     training = recall("training")
-    if training:
+    job = st.session_state.get("train_job")  # taken up from the workspace by ui.training_session.attach
+    if training and job is not None and job.run_id == training:
+        if job.is_alive:
+            parts.append("Your training is still running: it is shown live on the **Train** page.")
+    elif training:
         parts.append("A training was running when the connection was lost. It has stopped: a run is saved every "
                      "minute and when it ends; what it learnt since its last save is gone.")
         remember("training", None)

@@ -64,7 +64,8 @@ class Verdict:
 
     @property
     def label(self) -> str | None:
-        if self.prob is None:
+        """"positive" or "negative"; None when there is no verdict (nothing read, or no known word)."""
+        if self.prob is None or self.status != OK:
             return None
         return "positive" if self.prob >= THRESHOLD else "negative"
 
@@ -73,9 +74,18 @@ class Verdict:
         """The probability of the label given (0.5 .. 1)."""
         return None if self.prob is None else max(self.prob, 1 - self.prob)
 
+    @property
+    def reason(self) -> str | None:
+        """Why there is no verdict, for a person; None when there is one."""
+        if self.status == EMPTY:
+            return "There is nothing to classify: the text is empty (or only spaces)."
+        if self.status == UNKNOWN_ONLY:
+            return "The model knows none of the words in this text, so it gives no verdict."
+        return None
+
     def to_dict(self) -> dict:
         r = self.reading
-        return {"status": self.status, "probability_positive": self.prob, "label": self.label,
+        return {"status": self.status, "probability_positive": self.prob, "label": self.label, "reason": self.reason,
                 "trajectory": [{"word": w, "p_positive": round(float(p), 6)} for w, p in zip(r.words, self.trajectory)],
                 "trajectory_kind": self.trajectory_kind,
                 "unknown_words": [r.tokens[i].text for i in r.unknown], "notes": list(r.notes),
@@ -118,18 +128,20 @@ def read(text: str | None, vocab: WordVocab) -> Reading:
     if tokens:
         has_words = any(any(ch.isalnum() for ch in t.text) for t in tokens)
         letters, other = _letters(cut)
-        if not has_words:
+        # One note, the one that matters most: knowing nothing outranks what the text is made of.
+        if len(unknown) == len(tokens):
+            english = "" if not (letters and other / letters > 0.5) else " (it learned from English reviews only)"
+            notes.append(f"The model knows none of these words{english}, so it gives no verdict: its output would be "
+                         "what it says about “unknown” words in general, not about this text.")
+        elif not has_words:
             notes.append("There are no words here, only punctuation or symbols (such as emoji): the verdict rests "
                          "on those alone.")
         elif letters and other / letters > 0.5:
             notes.append("This does not look like English: the classifier learned from English reviews only, so "
                          "its verdict means little here.")
-        elif len(tokens) >= 3 and len(unknown) / len(tokens) >= 0.5 and len(unknown) < len(tokens):
+        elif len(tokens) >= 3 and len(unknown) / len(tokens) >= 0.5:
             notes.append(f"The model never saw {len(unknown)} of these {len(tokens)} words (is it English?): "
                          "it reads them all as the same “unknown” word.")
-        if len(unknown) == len(tokens):
-            notes.append("The model knows none of these words, so it has nothing to go on: its output is what "
-                         "it says about “unknown” words in general, not a verdict on this text.")
     return Reading(cut, tuple(tokens), encoded.ids, unknown, tuple(notes), original, cut_words)
 
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstm_core.training.budget import limit_this_process, over_budget
+from lstm_core.training.outcome import diverged
 from lstm_core.training.slots import yield_to_pages
 from lstm_core.spec import ModelSpec
 from lstm_core.training.tf_runtime import retry_ast_race
@@ -93,6 +95,7 @@ class RunOrder:
     cool_down: bool = True  # lower the learning rate at the end of the budget (not for "until I stop it")
     # The model is also saved this often during the run, so a server that stops mid-run loses little.
     checkpoint_every_s: float = 60.0
+    memory_mb: int | None = None  # the run's hard memory limit (lstm_core.training.budget)
 
 
 def readable(exc: BaseException) -> str:
@@ -110,6 +113,8 @@ def run(recipe: TrainRecipe, order: RunOrder, watch: Watch, reports, stop, paren
     """The child's main function (multiprocessing target)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     yield_to_pages()
+    if order.memory_mb is not None:
+        limit_this_process(order.memory_mb)
     try:
         reports.put(("building",))
         trainer = retry_ast_race(lambda: _trainer(recipe, order),
@@ -136,6 +141,10 @@ def _trainer(recipe: TrainRecipe, order: RunOrder) -> Trainer:
     # Fresh windows for the new run, still reproducible from the seed and the steps done.
     trainer.reseed(r.steps)
     return trainer
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"
 
 
 def _hiccup(exc: BaseException) -> str:
@@ -172,11 +181,19 @@ class _Run:
                 self.reports.put(("note", _hiccup(exc)))
                 trainer.forget_traced()
 
+            first = len(trainer.history)
             try:
                 result = retry_ast_race(train, on_retry=forget_traced_functions)
                 status, message, progress = result.status, result.message, result.progress
+                if status in ("finished", "stopped"):  # a run that ran away is no success
+                    why = diverged([h.train_loss for h in trainer.history[first:]], trainer.last_val_loss,
+                                   trainer.vocab.size, trainer.config.learning_rate)
+                    if why:
+                        status, message = "diverged", why
             except Exception as exc:  # said on the page; what was trained until then is still saved
                 status, message = "error", readable(exc)
+                if order.memory_mb is not None and _out_of_memory(exc):
+                    message = over_budget(order.memory_mb)
                 self.reports.put(("note", "".join(traceback.format_exception(exc))[-4000:]))
             self.reports.put(("history", True, _points(trainer.history)))
             self.look(clock=trainer.train_seconds, force=True)

@@ -19,7 +19,7 @@ import bench_class_load  # noqa: E402
 pytestmark = pytest.mark.e2e
 
 SESSIONS = 8
-PER_THREAD = 2  # four driving threads: much of each interaction is waiting, which they overlap
+PER_THREAD = 1  # a browser per session: much of an interaction is waiting, which the threads overlap
 MINUTES = 4  # a bound against a hung server, not a timing goal: the class is expected to finish
 
 

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, VIEWPORT
-from helpers import (APP, assert_no_exception, button, click_button, fill_text, open_page, screenshot, set_slider,
-                     wait_for_idle, _arm)
+from helpers import (APP, assert_no_exception, button, click_button, fill_text, go, open_page, prepare_training,
+                     screenshot)
 
 pytestmark = pytest.mark.e2e
 
@@ -34,26 +34,6 @@ def timed(timings, what, action):
     started = time.monotonic()
     action()
     timings.append((what, time.monotonic() - started))
-
-
-def go(page, title):
-    """Switch page as a person does, with the sidebar's navigation: the session stays the same
-    (loading a URL would start a new one)."""
-    _arm(page)
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
-    wait_for_idle(page, after_action=True)
-
-
-def prepare_training(page, app_url, paste=None):
-    open_page(page, app_url, "/")
-    go(page, "Train")
-    if paste is not None:
-        _arm(page)
-        page.locator('[data-testid="stRadio"]').get_by_text("Paste text", exact=True).click()
-        wait_for_idle(page, after_action=True)
-        fill_text(page, "Your text", paste)
-    set_slider(page, "Units per layer", "8")
-    set_slider(page, "Training time", 0)  # the shortest, 15 s
 
 
 def test_five_sessions_three_trainings_one_queue(browser, app_url):
