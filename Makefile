@@ -33,7 +33,7 @@ bench: $(STAMP)
 
 # The pretrained models are produced by their own commands, never by the tests.
 assets: $(STAMP)
-	sh assets/models/shakespeare3-lstm/regenerate.sh
+	sh assets/models/shakespeare-lstm/regenerate.sh
 	$(PY) -m lstm_core.sentiment.pretrained --out assets/models/sentiment-lstm
 
 clean:

@@ -2,4 +2,4 @@
 
 from ui import shell
 
-shell.run_page(shell.frame())
+shell.frame().run()

@@ -4,7 +4,9 @@ import streamlit as st
 
 from ui import shell
 
+from ui import models
 from ui.cell_diagram import lstm_cell_svg
+from ui.pretrained_story import pretrained_sentence
 
 shell.require_app()
 
@@ -40,7 +42,5 @@ with right:
     for path, label, icon, what in STARTS:
         st.page_link(path, label=f"**{label}**", icon=icon)
         st.caption(what)
-    st.markdown(
-        "The pretrained model in the sidebar learnt from three of Shakespeare's plays "
-        "(*Julius Caesar*, *Hamlet*, *Macbeth*). Everything runs on this computer; nothing is sent anywhere."
-    )
+    st.markdown(pretrained_sentence(models.pretrained()) + " Everything runs on this computer; nothing is sent "
+                "anywhere.")

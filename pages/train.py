@@ -14,6 +14,7 @@ from ui import models, shell
 from ui import training_job as tj
 from ui import training_session as ts
 from ui.literal import literal
+from ui.pretrained_story import learning_history
 from ui.train_live import live_area
 from ui.train_settings import DEFAULTS, memory_check, model_section, training_section
 from ui.train_text import Prepared, text_section
@@ -135,6 +136,7 @@ def main() -> None:
     # after which it is drawn without a timer. Leaving the page cancels the timer in the browser,
     # but not the training.
     st.fragment(live_area, run_every=1.0 if running else None)()
+    learning_history()
 
 
 main()

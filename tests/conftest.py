@@ -9,6 +9,24 @@ import tempfile  # noqa: E402
 
 os.environ["LSTM_LAB_DATA_DIR"] = tempfile.mkdtemp(prefix="lstm-lab-test-data-")
 
+
+def _pages_by_navigation_only() -> None:
+    """AppTest switches Streamlit's older `pages/` folder mode back on before every run (a server
+    does so once, and ui.shell.require_app turns it off on the first run). LSTM Lab defines its
+    pages with st.navigation only, so under AppTest too that mode stays off."""
+    from streamlit.runtime import pages_manager
+
+    init = pages_manager.PagesManager.__init__
+
+    def without_pages_folder(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    pages_manager.PagesManager.__init__ = without_pages_folder
+
+
+_pages_by_navigation_only()
+
 import pytest
 
 TINY_TEXT = ("To be, or not to be, that is the question:\n"

@@ -40,7 +40,7 @@ def zip_of(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes
 
 
 def good_model_zip() -> bytes:
-    return zip_of({f"shakespeare3-lstm/{k}": v for k, v in entries().items()})
+    return zip_of({f"shakespeare-lstm/{k}": v for k, v in entries().items()})
 
 
 def _patch_headers(data: bytes, name: str, **fields: int) -> bytes:

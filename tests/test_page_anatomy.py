@@ -228,7 +228,9 @@ def test_parameter_calculator_examples_and_keras(pretrained):
 
     assert at.metric[0].value == f"{total_params(pretrained.spec):,}"
     assert at.radio(key="anatomy_p_input").value == "embedding"
-    assert list(at.table[0].value.index) == ["Embedding", "LSTM", "Dense (output)", "Total"]
+    layers = pretrained.spec.layers
+    recurrent = ["LSTM"] if layers == 1 else [f"LSTM {i + 1}" for i in range(layers)]
+    assert list(at.table[0].value.index) == ["Embedding", *recurrent, "Dense (output)", "Total"]
     at.number_input(key="anatomy_p_layers").set_value(3).run()
     assert list(at.table[0].value.index)[1:4] == ["LSTM 1", "LSTM 2", "LSTM 3"]
     assert "GRU" in _texts(at.markdown) and "SimpleRNN" in _texts(at.markdown)

@@ -174,10 +174,10 @@ def test_span_and_substring_patterns(default_page):
 
 def test_unknown_characters_are_marked():
     at = _open()
-    at.text_area(key="gates_text").input("To be, or not to be — that is the qüestion").run()
+    at.text_area(key="gates_text").input("To be, or not to be € that is the qüestion").run()
     assert not at.exception
     note = next(b for b in _html(at) if "never saw" in b)
-    assert "—" in note and "ü" in note
+    assert "€" in note and "ü" in note
     coloured = _coloured(at)[0]
     assert coloured.count("dashed") == 2
 

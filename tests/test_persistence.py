@@ -76,7 +76,7 @@ def test_not_a_zip_and_zip_bomb(tmp_path, tiny_model_dir):
 def test_missing_folder_and_default_name():
     with pytest.raises(ModelFileError, match="No model folder"):
         load_model_folder("/nonexistent/model")
-    assert DEFAULT_MODEL.name == "shakespeare3-lstm"
+    assert DEFAULT_MODEL.name == "shakespeare-lstm"
 
 
 def test_without_optimizer_the_file_holds_only_the_weights(tiny_model_dir, tmp_path):

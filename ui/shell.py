@@ -3,13 +3,12 @@
 app.py draws it and runs the page inside. Streamlit 1.67 still knows its older multipage mode:
 while no script of the process has called st.navigation, a folder named `pages/` beside app.py
 makes it run the file of the address (`/train` → pages/train.py) without app.py. That happens on
-the first run of a fresh server, and on every run under AppTest, which resets the mode. A page
-run that way draws the shell itself (require_app), so it looks and behaves the same.
+the first run of a fresh server when its first visitor opens a page's address: the page then
+switches that mode off and runs again through app.py (require_app), before anyone could click.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 # Plotly imports pandas on first use; two sessions drawing their first figure at the same moment
@@ -30,9 +29,6 @@ PAGES = [
     ("pages/anatomy.py", "Anatomy", ":material/biotech:"),
 ]
 
-# Each session's script runs in its own thread, so a thread-local marks "the shell is drawn".
-_run = threading.local()
-
 
 def frame():
     """Navigation, workspace and sidebar; returns the page the address asks for."""
@@ -44,20 +40,12 @@ def frame():
     training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
     sidebar.render()
     workspace.restart_notice()
-    _run.framed = True
     return page
 
 
-def run_page(page) -> None:
-    try:
-        page.run()
-    finally:
-        _run.framed = False
-
-
 def require_app() -> None:
-    """First line of every page: draw the shell if the older multipage mode ran the page alone.
-    (A page that a test runs as its own main script has no `pages/` beside it: left alone.)"""
-    if PagesManager.uses_pages_directory and not getattr(_run, "framed", False):
-        frame()
-        _run.framed = False
+    """First line of every page: if the older multipage mode ran this page alone, run again through
+    app.py. (A page a test runs as its own main script has no `pages/` beside it: left alone.)"""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

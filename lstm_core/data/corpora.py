@@ -27,9 +27,18 @@ _MAX_CONTROL_SHARE = 0.05
 _GUTENBERG_PREFIX = "gutenberg:"
 
 _THREE_PLAYS = ("roman/julius-caesar.md", "tragedies/hamlet.md", "tragedies/macbeth.md")
+# Held out whole from every pretrained model (a tragedy, a comedy, a history): a model's loss on
+# them says how it reads Shakespeare it never saw, new names and plots included.
+HELD_OUT_PLAYS = {
+    "othello": "tragedies/othello.md",
+    "twelfth-night": "comedies/twelfth-night.md",
+    "henry-v": "histories/henry-v.md",
+}
+HELD_OUT_LABELS = {"othello": "Othello", "twelfth-night": "Twelfth Night", "henry-v": "Henry V"}
 BUILTIN: dict[str, str] = {
     "shakespeare3": "Shakespeare: Julius Caesar, Hamlet, Macbeth",
     "shakespeare-all": "Shakespeare: all plays",
+    "shakespeare-train": "Shakespeare: all plays but Othello, Twelfth Night, Henry V",
 }
 
 
@@ -119,6 +128,17 @@ def _play_paths() -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.glob("**/*.md"))
 
 
+def training_play_paths() -> list[str]:
+    """The plays pretrained models learn from: every play but the held-out ones."""
+    held_out = set(HELD_OUT_PLAYS.values())
+    return [p for p in _play_paths() if p not in held_out]
+
+
+def held_out_text(play: str) -> str:
+    """One held-out play (a key of HELD_OUT_PLAYS), as plain text."""
+    return _play_text(HELD_OUT_PLAYS[play])
+
+
 @functools.lru_cache(maxsize=None)
 def shakespeare_text(name: str) -> str:
     """The text of a built-in corpus id (a key of BUILTIN); plays are separated by a blank line."""
@@ -126,6 +146,8 @@ def shakespeare_text(name: str) -> str:
         paths = list(_THREE_PLAYS)
     elif name == "shakespeare-all":
         paths = _play_paths()
+    elif name == "shakespeare-train":
+        paths = training_play_paths()
     else:
         raise CorpusError(f"There is no built-in text called {name!r}. Choose one of: {', '.join(BUILTIN)}.")
     return "\n".join(_play_text(p) for p in paths)

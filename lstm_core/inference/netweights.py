@@ -19,7 +19,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -464,6 +464,33 @@ def _build(model_class: str, config: dict, fetch: Fetch) -> Network:
                                      p.return_sequences, p.name))
     kernel, bias = arrays(plan[-1], None)
     return Network(embedding, tuple(layers), DenseHead(kernel, bias, plan[-1].activation), name)
+
+
+def weights_list(net: Network) -> list[np.ndarray]:
+    """The network's arrays in Keras' get_weights() order: embedding, each layer's directions
+    (kernel, recurrent kernel, bias), the head's kernel and bias."""
+    arrays = [net.embedding]
+    for layer in net.layers:
+        for d in layer.directions:
+            arrays += [d.kernel, d.recurrent_kernel, d.bias]
+    return arrays + [net.head.kernel, net.head.bias]
+
+
+def with_weights(net: Network, arrays: Sequence[np.ndarray]) -> Network:
+    """A network of `net`'s shape with other weights (in weights_list order), e.g. a snapshot from
+    the model's own training; shapes are checked as for any model read from a file."""
+    arrays = list(arrays)
+    if len(arrays) != len(weights_list(net)):
+        raise WeightsError(f"{_DAMAGED}a snapshot has {len(arrays)} weight arrays, the model {len(weights_list(net))}")
+    it = iter(arrays)
+    embedding = next(it)
+    layers = []
+    for layer in net.layers:
+        dirs = [CellWeights(next(it), next(it), next(it)) for _ in layer.directions]
+        layers.append(RecurrentLayer(layer.cell, layer.units, dirs[0], dirs[1] if layer.bidirectional else None,
+                                     layer.return_sequences, layer.name))
+    kernel, bias = next(it), next(it)
+    return Network(embedding, tuple(layers), DenseHead(kernel, bias, net.head.activation), net.name)
 
 
 # ---------------------------------------------------------------- the two entry points

@@ -24,7 +24,7 @@ FORMAT = "lstm-lab-model"
 FORMAT_VERSION = 1
 MAX_JSON_BYTES = 16 * 1024 * 1024
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
-DEFAULT_MODEL = ASSETS / "shakespeare3-lstm"
+DEFAULT_MODEL = ASSETS / "shakespeare-lstm"
 
 
 class ModelFileError(ValueError):

@@ -7,7 +7,8 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from helpers import assert_no_exception, open_page, screenshot, wait_for_idle
+from helpers import (assert_no_exception, button, click_button, open_page, prepare_training, screenshot, set_slider,
+                     wait_for_idle)
 from ui import workspace
 
 pytestmark = pytest.mark.e2e
@@ -40,3 +41,21 @@ def test_models_come_back_after_a_reload(page, app_url, tiny_model_dir):
     page.keyboard.press("Escape")
     assert_no_exception(page)
     screenshot(page, "workspace-restored")
+
+
+def test_a_reload_shows_the_running_training_live_and_stop_still_works(page, app_url):
+    prepare_training(page, app_url)
+    set_slider(page, "Training time", "until I stop it")
+    click_button(page, "Start")
+    expect(page.get_by_text("characters/s", exact=False)).to_be_visible(timeout=120_000)
+    page.reload()
+    wait_for_idle(page)
+    expect(page.get_by_text("Your training is still running", exact=False)).to_be_visible()
+    # The run is still going, in this new session: its progress, chart and Stop.
+    expect(page.get_by_text("characters/s", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    expect(button(page, "Stop")).to_be_enabled()
+    screenshot(page, "train-reattached")
+    click_button(page, "Stop")
+    expect(page.get_by_text("Stopped:", exact=False)).to_be_visible(timeout=60_000)
+    assert_no_exception(page)

@@ -1,0 +1,69 @@
+"""What the pretrained model is and how it learnt, in words and pictures: its held-out plays on the
+Home page, its learning history on the Train page."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from lstm_core.inference.sampling import generate
+from lstm_core.storage.persistence import LoadedModel
+from lstm_core.training.outcome import chance_loss
+
+from . import models
+from .figures_training import loss_figure
+from .training_job import LossHistory
+
+HISTORY_PRIME = "HAMLET.\n"
+HISTORY_CHARS = 160
+
+
+def pretrained_sentence(model: LoadedModel | None) -> str:
+    """One paragraph: what the pretrained model read, and what its loss on plays it never read means."""
+    if model is None:
+        return "The pretrained model is missing (`make assets` rebuilds it)."
+    spec, held = model.spec, model.meta.get("held_out")
+    shape = f"an {spec.cell_name} with {spec.layers} layer{'s' if spec.layers > 1 else ''} of {spec.units} units"
+    if not held:
+        return f"The pretrained model in the sidebar is {shape}, trained on {model.meta['corpus']['label']}."
+    plays = held["plays"]
+    mean = held["mean_loss_nats"]
+    each = ", ".join(f"*{p['label']}* {p['loss_nats']:.2f}" for p in plays.values())
+    return (f"The pretrained model in the sidebar is {shape}. It read Shakespeare's plays except three, kept "
+            f"out whole so we can test it on plays it never saw. On those its loss is {mean:.2f} nats per "
+            f"character ({each}): its average surprise at the true next character. That is as unsure as choosing "
+            f"among {math.exp(mean):.1f} equally likely characters each time (its *perplexity*); guessing at random "
+            f"among all {spec.vocab_size - 1} would be {chance_loss(spec.vocab_size):.2f} nats.")
+
+
+@st.cache_resource(show_spinner="Letting each snapshot of the pretrained model write…")
+def _history_samples() -> list[tuple[int, float | None, str]]:
+    """(step, validation loss, text) at each snapshot: the same prime and seed for every one."""
+    model, history = models.pretrained(), models.pretrained_history()
+    return [(step, history.snapshot_val.get(step),
+             generate(net, model.vocab, HISTORY_PRIME, HISTORY_CHARS, temperature=0.8, seed=1).text)
+            for step, net in history.snapshots]
+
+
+def learning_history() -> None:
+    """The Train page's look at how the pretrained model learnt: its loss curve, and what it wrote
+    at each snapshot, so a class sees noise turn into words before training anything."""
+    model, history = models.pretrained(), models.pretrained_history()
+    if model is None or history is None:
+        return
+    with st.expander("How the pretrained model learnt", icon=":material/history:"):
+        points = history.curve
+        vals = [(p.step, p.val_loss) for p in points if p.val_loss is not None]
+        curve = LossHistory(tuple(p.step for p in points), tuple(p.train_loss for p in points),
+                            tuple(s for s, _ in vals), tuple(v for _, v in vals))
+        st.plotly_chart(loss_figure(curve, vocab_size=model.spec.vocab_size), key="train_pretrained_curve",
+                        config={"displayModeBar": False})
+        st.caption(f"Its training loss every 100 steps and its validation loss every 500, over "
+                   f"{points[-1].step:,} steps of 64 windows of 128 characters. Below: what it wrote at each "
+                   f"snapshot, from the same start (“{HISTORY_PRIME.strip()}”), seed and temperature 0.8. "
+                   "Gates and Sample can go back to any of these steps too.")
+        for step, val, text in _history_samples():
+            loss = "" if val is None else f" · validation loss {val:.2f}"
+            st.markdown(f"**Step {step:,}**{loss}")
+            st.code(HISTORY_PRIME + text, language=None, wrap_lines=True)
