@@ -26,6 +26,7 @@ import os
 import resource
 from dataclasses import dataclass
 
+from lstm_core.environment import int_setting
 from lstm_core.spec import ModelSpec
 from lstm_core.teaching.params import total_params
 
@@ -79,16 +80,8 @@ def default_budget_mb(concurrent: int) -> int:
 
 def budget_mb(concurrent: int) -> int:
     """LSTM_LAB_TRAIN_MEMORY_MB when set, else default_budget_mb."""
-    value = os.environ.get(ENV_VAR, "").strip()
-    if not value:
-        return default_budget_mb(concurrent)
-    try:
-        mb = int(value)
-    except ValueError:
-        raise ValueError(f"{ENV_VAR} must be a whole number of megabytes, not {value!r}") from None
-    if mb < 256:
-        raise ValueError(f"{ENV_VAR} must be at least 256 (MB), not {mb}")
-    return mb
+    mb = int_setting(ENV_VAR, 256, "megabytes")
+    return default_budget_mb(concurrent) if mb is None else mb
 
 
 # The settings a person can lower, with their names on the page and their usual values: the one

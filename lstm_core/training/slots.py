@@ -18,21 +18,15 @@ import os
 import threading
 from collections import deque
 
+from lstm_core.environment import int_setting
+
 ENV_VAR = "LSTM_LAB_MAX_TRAININGS"
 TRAINING_NICENESS = 10
 
 
 def default_limit() -> int:
-    value = os.environ.get(ENV_VAR, "").strip()
-    if value:
-        try:
-            limit = int(value)
-        except ValueError:
-            raise ValueError(f"{ENV_VAR} must be a whole number of trainings, not {value!r}") from None
-        if limit < 1:
-            raise ValueError(f"{ENV_VAR} must be at least 1, not {limit}")
-        return limit
-    return max(1, (os.cpu_count() or 2) // 2)
+    limit = int_setting(ENV_VAR, 1, "trainings")
+    return max(1, (os.cpu_count() or 2) // 2) if limit is None else limit
 
 
 def yield_to_pages() -> None:
