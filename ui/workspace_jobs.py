@@ -54,10 +54,7 @@ def alive_check(ws: str) -> Callable[[], bool] | None:
     def alive() -> bool:
         with _lock:
             sessions = set(_sessions.get(ws, ()))
-        open_now = {s for s in sessions if runtime.is_active_session(s)}
-        with _lock:  # forget the closed ones, so the set stays as small as the tabs open
-            _sessions[ws] = open_now | (_sessions.get(ws, set()) - sessions)
-        return bool(open_now)
+        return any(runtime.is_active_session(s) for s in sessions)  # enter()'s sweep forgets closed ones
 
     return alive
 
