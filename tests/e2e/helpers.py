@@ -338,6 +338,9 @@ def prepare_training(page: Page, app_url: str, paste: str | None = None) -> None
     ``paste``, on that text instead of the built-in one. Start is left to the caller."""
     open_page(page, app_url, "/")
     go(page, "Train")
+    # A busy server (a class, trainings) can take a while to draw the settings after the switch.
+    page.locator('[data-testid="stSlider"]', has_text="Units per layer").first.wait_for(state="visible",
+                                                                                        timeout=90_000)
     if paste is not None:
         _arm(page)
         page.locator('[data-testid="stRadio"]').get_by_text("Paste text", exact=True).click()
