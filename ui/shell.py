@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Plotly imports pandas on first use; two sessions drawing their first figure at the same moment
-# could each see it half-imported (AttributeError). Imported here, once, before any session runs.
-import pandas  # noqa: F401
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from . import preload  # noqa: F401  (first, before any session's script thread imports them)
 from . import sidebar, training_session, workspace
 
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"

