@@ -11,6 +11,7 @@ from lstm_core.data import corpora
 from lstm_core.data.corpora import (
     BUILTIN,
     MAX_USER_BYTES,
+    SHAKESPEARE,
     VAL_FRACTION,
     Corpus,
     CorpusError,
@@ -40,7 +41,7 @@ def test_three_plays_in_order_with_expected_size():
     assert "\n[Enter HORATIO and MARCELLUS]\n" in text
 
 
-@pytest.mark.parametrize("name", list(BUILTIN))
+@pytest.mark.parametrize("name", list(SHAKESPEARE))
 def test_builtin_text_has_no_markdown_left(name):
     text = shakespeare_text(name)
     lines = text.splitlines()
