@@ -83,7 +83,7 @@ def from_folder(folder: str, use_keras: bool):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="a saved model folder, or 'default' for the pretrained one")
+    parser.add_argument("--model", help="a saved model folder, or a pretrained one: 'default' or 'tang'")
     parser.add_argument("--chars", type=int, default=2000, help="length of the traced text")
     parser.add_argument("--generate", type=int, default=1000, help="number of generated characters")
     parser.add_argument("--keras-calls", type=int, default=10, help="Keras calls timed per method")

@@ -38,10 +38,12 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lstm_core", description="LSTM Lab's engine from the command line.")
     sub = p.add_subparsers(required=True, metavar="command")
-    model_help = "a model folder, or 'default' for the pretrained Shakespeare model"
+    model_help = "a model folder, or a pretrained model: 'default' (Shakespeare) or 'tang' (Tang poems)"
 
     t = sub.add_parser("train", help="train a character model and save it as a model folder")
-    t.add_argument("--corpus", default="shakespeare3", help="shakespeare3, shakespeare-all, gutenberg:FILEID or a path")
+    t.add_argument("--corpus", default="shakespeare3",
+                   help="a built-in text (shakespeare3, shakespeare-all, shakespeare-train, tang300, tang, songci; "
+                        "tang300-trad and tang-trad in traditional characters), gutenberg:FILEID or a path")
     t.add_argument("--lowercase", action="store_true", help="lowercase the corpus first")
     t.add_argument("--arch", choices=CELLS, default="lstm")
     t.add_argument("--layers", type=int, default=1)

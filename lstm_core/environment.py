@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 
+from lstm_core.i18n import N_, _
+
+# What the callers' settings count (int_setting's `unit`), translated where a message names it.
+_UNITS = (N_("trainings"), N_("megabytes"))
+
 
 def int_setting(name: str, minimum: int, unit: str) -> int | None:
     """The whole number in environment variable `name` (None when unset), at least `minimum`;
@@ -14,7 +19,13 @@ def int_setting(name: str, minimum: int, unit: str) -> int | None:
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number of {unit}, not {value!r}") from None
+        raise ValueError(_("{name} must be a whole number of {unit}, not {value!r}").format(
+            name=name, unit=_unit(unit), value=value)) from None
     if number < minimum:
-        raise ValueError(f"{name} must be at least {minimum} ({unit}), not {number}")
+        raise ValueError(_("{name} must be at least {minimum} ({unit}), not {number}").format(
+            name=name, minimum=minimum, unit=_unit(unit), number=number))
     return number
+
+
+def _unit(unit: str) -> str:
+    return _(unit) if unit in _UNITS else unit

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from lstm_core.i18n import _
+
 CELLS = ("lstm", "gru", "rnn")
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
 MAX_LAYERS = 3
@@ -26,15 +28,16 @@ class ModelSpec:
 
     def __post_init__(self):
         if self.cell not in CELLS:
-            raise SpecError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+            raise SpecError(_("cell must be one of {cells}, not {cell!r}").format(cells=", ".join(CELLS), cell=self.cell))
         for name, value, high in (("layers", self.layers, MAX_LAYERS), ("units", self.units, MAX_UNITS),
                                   ("embed_dim", self.embed_dim, MAX_EMBED)):
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= high:
-                raise SpecError(f"{name} must be a whole number from 1 to {high}, not {value!r}")
+                raise SpecError(_("{name} must be a whole number from 1 to {high}, not {value!r}").format(
+                    name=name, high=high, value=value))
         if not isinstance(self.vocab_size, int) or self.vocab_size < 2:
-            raise SpecError("the vocabulary needs at least one character besides the unknown slot")
+            raise SpecError(_("the vocabulary needs at least one character besides the unknown slot"))
         if not 0.0 <= float(self.dropout) < 1.0:
-            raise SpecError(f"dropout must be at least 0 and below 1, not {self.dropout!r}")
+            raise SpecError(_("dropout must be at least 0 and below 1, not {dropout!r}").format(dropout=self.dropout))
 
     @property
     def cell_name(self) -> str:
@@ -49,4 +52,4 @@ class ModelSpec:
         try:
             return cls(**known)
         except TypeError as exc:
-            raise SpecError(f"incomplete model description: {exc}") from None
+            raise SpecError(_("incomplete model description: {error}").format(error=exc)) from None

@@ -14,9 +14,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from lstm_core import i18n
+from lstm_core.i18n import N_, _
 from lstm_core.spec import CELL_NAMES
 from ui import shell
-from ui import models
+from ui import model_texts, models
 from ui.anatomy_gradients import gradients_tab
 from ui.anatomy_memory import memory_tab
 from ui.anatomy_params import params_tab
@@ -25,7 +27,7 @@ from ui.widget_state import keep
 
 shell.require_app()
 
-TABS = ("One step in the open", "Counting parameters", "Vanishing gradients", "Memory test")
+TABS = (N_("One step in the open"), N_("Counting parameters"), N_("Vanishing gradients"), N_("Memory test"))
 DEFAULT_TEXT = "To be, or not to be, that is the question."
 
 
@@ -46,14 +48,15 @@ def _choose_model():
         if active is not None and active.key in keys:
             st.session_state.anatomy_model = active.key
     keep("anatomy_model", keys, active.key if active is not None and active.key in keys else keys[0])
-    key = st.selectbox("Model", keys, format_func=lambda k: registry[k].label, key="anatomy_model",
-                       help="The active model (sidebar) by default; any model of this session can be opened here.")
+    key = st.selectbox(_("Model"), keys, format_func=lambda k: registry[k].label, key="anatomy_model",
+                       help=_("The active model (sidebar) by default; any model of this session can be opened "
+                              "here."))
     return registry[key]
 
 
 def step_tab() -> None:
-    st.markdown("Pick a character of a text and one unit: the page recomputes that unit's step from the "
-                "network's weights, every multiplication in the open, and shows the numbers on the cell.")
+    st.markdown(_("Pick a character of a text and one unit: the page recomputes that unit's step from the "
+                  "network's weights, every multiplication in the open, and shows the numbers on the cell."))
     entry = _choose_model_row()
     if entry is None:
         return
@@ -66,19 +69,21 @@ def _choose_model_row():
     with c_model:
         entry = _choose_model()
     if entry is None:
-        st.warning("There is no model to look at yet: train one on the **Train** page or upload one in the sidebar.")
+        st.warning(_("There is no model to look at yet: train one on the **Train** page or upload one in the "
+                     "sidebar."))
         return None
     net = entry.model.net
-    st.session_state.setdefault("anatomy_text", DEFAULT_TEXT)
+    model_texts.follow("anatomy_text", model_texts.first_line(entry.model) or DEFAULT_TEXT)
     with c_text:
-        st.text_input("Text", key="anatomy_text", max_chars=MAX_STEP_CHARS, persist_state="session",
-                      help=f"Up to {MAX_STEP_CHARS} characters. Press Enter to apply.")
+        st.text_input(_("Text"), key="anatomy_text", max_chars=MAX_STEP_CHARS, persist_state="session",
+                      help=_("Up to {n} characters. Press Enter to apply.").format(n=MAX_STEP_CHARS))
     layers = net.layers
     names = {i: f"{i + 1} ({CELL_NAMES[l.cell]}, {l.units})" for i, l in enumerate(layers)}
     keep("anatomy_layer", list(names), 0)
     with c_layer:
-        st.selectbox("Layer", list(names), format_func=names.get, key="anatomy_layer", disabled=len(layers) == 1,
-                     help="Layer 1 reads the characters' embeddings; each further layer reads the h of the one below.")
+        st.selectbox(_("Layer"), list(names), format_func=names.get, key="anatomy_layer", disabled=len(layers) == 1,
+                     help=_("Layer 1 reads the characters' embeddings; each further layer reads the h of the one "
+                            "below."))
     layer = st.session_state.anatomy_layer
     units = layers[layer].units
     text = (st.session_state.get("anatomy_text") or "")[:MAX_STEP_CHARS]
@@ -89,8 +94,9 @@ def _choose_model_row():
         st.session_state.anatomy_unit = _default_unit(trace.layers[layer], len(text) - 1)
     keep("anatomy_unit", range(units), 0)
     with c_unit:
-        st.number_input(f"Unit (0–{units - 1})", min_value=0, max_value=units - 1, step=1, key="anatomy_unit",
-                        help="One of the layer's units; every unit has its own row of weights in each gate.")
+        st.number_input(_("Unit (0–{last})").format(last=units - 1), min_value=0, max_value=units - 1, step=1,
+                        key="anatomy_unit",
+                        help=_("One of the layer's units; every unit has its own row of weights in each gate."))
     return entry
 
 
@@ -110,11 +116,21 @@ def _default_unit(layer_trace, position: int) -> int:
 # ================================================================ the page
 
 
+def _tab_in_this_language() -> None:
+    """The open tab is remembered by its label: after a change of language, name it in the new one."""
+    chosen = st.session_state.get("anatomy_tab")
+    for tab in TABS:
+        if chosen in {i18n.catalog(lang).gettext(tab) for lang in i18n.LANGUAGES}:
+            st.session_state.anatomy_tab = _(tab)
+            return
+
+
 def render() -> None:
-    st.title("Anatomy of a cell")
-    st.markdown("The textbook's LSTM, made of numbers you can poke: one step computed in the open, the parameter "
-                "count, and why gradients vanish in a simple RNN but not in an LSTM.")
-    tabs = st.tabs(list(TABS), key="anatomy_tab", on_change="rerun")
+    st.title(_("Anatomy of a cell"))
+    st.markdown(_("The textbook's LSTM, made of numbers you can poke: one step computed in the open, the parameter "
+                  "count, and why gradients vanish in a simple RNN but not in an LSTM."))
+    _tab_in_this_language()
+    tabs = st.tabs([_(t) for t in TABS], key="anatomy_tab", on_change="rerun")
     for tab, draw in zip(tabs, (step_tab, params_tab, gradients_tab, memory_tab)):
         with tab:
             if tab.open:

@@ -15,12 +15,14 @@ import html
 import numpy as np
 import streamlit as st
 
+from lstm_core import i18n
 from lstm_core.data.corpora import CorpusError, load_corpus
+from lstm_core.i18n import N_, _, ngettext
 from lstm_core.inference.engine import trace as run_trace
 from lstm_core.spec import CELL_NAMES
 from ui import shell
 from ui import figures_gates as fg
-from ui import models
+from ui import model_texts, models
 from ui.gates_views import about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
 from ui.widget_state import keep
 
@@ -34,25 +36,32 @@ PASSAGE_MIN, PASSAGE_MAX = 480, 620
 CACHE_ENTRIES = 3
 CACHE_BYTES = 64 << 20
 
+# Shown through _(): English here, marked for the catalog.
 EXPLAIN = {
-    "f": "The **forget gate** decides how much of its memory a unit keeps from one character to the next: "
-         "near 1 (red) it keeps it, near 0 (blue) it wipes it.",
-    "i": "The **input gate** decides how much of the new candidate is written into memory: "
-         "near 1 (red) all of it, near 0 (blue) none.",
-    "g": "The **candidate** is the new value, between −1 and 1, that a unit proposes to add to its memory.",
-    "o": "The **output gate** decides how much of the memory a unit shows to the next layer and the prediction: "
-         "near 1 (red) all of it, near 0 (blue) nothing.",
-    "c": "The **cell state** is the unit's memory; it can grow beyond ±1 by adding up over many characters. "
-         "Its colours run from minus to plus its largest size in this text.",
-    "tanh_c": "**tanh(c)** is the memory squeezed into −1..1, just before the output gate scales it.",
-    "h": "The **hidden state** is what the unit outputs after each character (h = o·tanh(c) in an LSTM); "
-         "the next layer and the prediction read it.",
-    "z": "The **update gate** decides how much of its previous state a unit keeps: near 1 (red) it keeps it, "
-         "near 0 (blue) it takes the new candidate.",
-    "r": "The **reset gate** decides how much of the previous state is used to compute the new candidate.",
-    "hh": "The **candidate h̃** is the new state, between −1 and 1, the unit would take if it kept nothing of the old.",
+    "f": N_("The **forget gate** decides how much of its memory a unit keeps from one character to the next: "
+            "near 1 (red) it keeps it, near 0 (blue) it wipes it."),
+    "i": N_("The **input gate** decides how much of the new candidate is written into memory: "
+            "near 1 (red) all of it, near 0 (blue) none."),
+    "g": N_("The **candidate** is the new value, between −1 and 1, that a unit proposes to add to its memory."),
+    "o": N_("The **output gate** decides how much of the memory a unit shows to the next layer and the prediction: "
+            "near 1 (red) all of it, near 0 (blue) nothing."),
+    "c": N_("The **cell state** is the unit's memory; it can grow beyond ±1 by adding up over many characters. "
+            "Its colours run from minus to plus its largest size in this text."),
+    "tanh_c": N_("**tanh(c)** is the memory squeezed into −1..1, just before the output gate scales it."),
+    "h": N_("The **hidden state** is what the unit outputs after each character (h = o·tanh(c) in an LSTM); "
+            "the next layer and the prediction read it."),
+    "z": N_("The **update gate** decides how much of its previous state a unit keeps: near 1 (red) it keeps it, "
+            "near 0 (blue) it takes the new candidate."),
+    "r": N_("The **reset gate** decides how much of the previous state is used to compute the new candidate."),
+    "hh": N_("The **candidate h̃** is the new state, between −1 and 1, the unit would take if it kept nothing of "
+             "the old."),
 }
-EXPLAIN_RNN_H = "The **hidden state** is what the unit outputs after each character, between −1 and 1."
+EXPLAIN_RNN_H = N_("The **hidden state** is what the unit outputs after each character, between −1 and 1.")
+# Widgets whose options are shown through _(): the browser keeps their choice as its (translated) label.
+TRANSLATED_CHOICES = ("gates_quantity", "gates_layer", "gates_pattern_kind", "gates_predicate", "gates_best_unit",
+                      "gates_sort")
+# The tabs, in English; st.tabs keeps the open tab's (translated) label in st.session_state.gates_tab.
+TABS = (N_("Text, one unit"), N_("All units"), N_("Gate saturation"), N_("Find units for a pattern"))
 DEFAULT_QUANTITY = {"lstm": "tanh_c", "gru": "h", "rnn": "h"}
 QUANTITY_ORDER = {"lstm": ("i", "f", "g", "o", "c", "tanh_c", "h"), "gru": ("z", "r", "hh", "h"), "rnn": ("h",)}
 
@@ -130,33 +139,68 @@ def _unknown_note(unknown_chars, count: int) -> str:
     chars = sorted(set(unknown_chars))
     listed = " ".join(f'<span style="outline:2px dashed {fg.UNKNOWN_OUTLINE};outline-offset:-1px;'
                       f'padding:0 4px;font-family:monospace">{html.escape(fg.glyph(c))}</span>' for c in chars[:40])
-    more = f" and {len(chars) - 40} more" if len(chars) > 40 else ""
-    one = len(chars) == 1
-    return (f'<div style="font-size:15px;color:#5A189A;line-height:1.9">The model never saw '
-            f'{"this character" if one else "these characters"}: {listed}{more} ({count:,} in the text). '
-            f'It reads {"it" if one else "them"} as “unknown”; {"it is" if one else "they are"} outlined '
-            f'in the coloured text.</div>')
+    if len(chars) > 40:
+        listed += html.escape(_(" and {n} more").format(n=len(chars) - 40))
+    if len(chars) == 1:
+        note = _("The model never saw this character: {listed} ({count:,} in the text). It reads it as “unknown”; "
+                 "it is outlined in the coloured text.")
+    else:
+        note = _("The model never saw these characters: {listed} ({count:,} in the text). It reads them as "
+                 "“unknown”; they are outlined in the coloured text.")
+    return f'<div style="font-size:15px;color:#5A189A;line-height:1.9">{note.format(listed=listed, count=count)}</div>'
+
+
+def _passage() -> str:
+    """The page's own text for the active model: a held-out poem for a poetry model, else Hamlet."""
+    return model_texts.poem(models.active().model) or default_passage()
 
 
 def _use_passage() -> None:
-    st.session_state.gates_text = default_passage()
+    st.session_state.gates_text = _passage()
+
+
+def _relabel_choices() -> None:
+    """A selectbox's (radio's, segmented control's) choice lives in the browser as its label: after a change
+    of language, hand each choice back through session state, so the browser shows it in the new words and
+    does not send the old ones back."""
+    language = i18n.language()
+    if st.session_state.get("gates_language") == language:
+        return
+    st.session_state.gates_language = language
+    for key in TRANSLATED_CHOICES:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def _keep_tab() -> None:
+    """st.tabs remembers the open tab by its label: after a change of language, find it in the new one."""
+    opened = st.session_state.get("gates_tab")
+    if opened is None:
+        return
+    for tab in TABS:
+        labels = {i18n.catalog(language).gettext(tab) for language in i18n.LANGUAGES}
+        if opened in labels:
+            if opened != _(tab):
+                st.session_state.gates_tab = _(tab)
+            return
 
 
 # ---------------------------------------------------------------- page
 
 
 def render() -> None:
-    st.title("Gates")
-    st.markdown("Watch what the network's units do at every character of a text, "
-                "and look for units that track something: a line start, a bracket, a capital.")
+    _relabel_choices()
+    st.title(_("Gates"))
+    st.markdown(_("Watch what the network's units do at every character of a text, "
+                  "and look for units that track something: a line start, a bracket, a capital."))
 
     entry = models.active()
     if entry is None:
-        st.warning("There is no model to look at yet: train one on the **Train** page or upload one in the sidebar.")
+        st.warning(_("There is no model to look at yet: train one on the **Train** page or upload one in the "
+                     "sidebar."))
         return
 
-    if "gates_text" not in st.session_state:
-        st.session_state.gates_text = default_passage()
+    model_texts.follow("gates_text", _passage())
     raw = st.session_state.gates_text or ""
     text = raw[:MAX_CHARS]
 
@@ -178,17 +222,18 @@ def render() -> None:
         unit = _choose_unit(net, layer)
 
     # A key keeps the box open while its label (the text's length) changes with each edit.
-    with st.expander(f"Change the text ({len(text):,} characters)" if text else "Type a text",
+    with st.expander(_("Change the text ({n:,} characters)").format(n=len(text)) if text else _("Type a text"),
                      expanded=not text, icon=":material/edit:", key="gates_text_box"):
-        st.text_area("Text to read", key="gates_text", height=150, persist_state="session",
-                     help=f"Any text up to {MAX_CHARS:,} characters. Press Ctrl+Enter to apply.")
-        st.button("Use the Shakespeare passage", on_click=_use_passage, key="gates_reset",
-                  icon=":material/restart_alt:")
+        st.text_area(_("Text to read"), key="gates_text", height=150, persist_state="session",
+                     help=_("Any text up to {most:,} characters. Press Ctrl+Enter to apply.").format(most=MAX_CHARS))
+        label = _("Use a held-out poem") if model_texts.poem(entry.model) else _("Use the Shakespeare passage")
+        st.button(label, on_click=_use_passage, key="gates_reset", icon=":material/restart_alt:")
     if len(raw) > MAX_CHARS:
-        st.warning(f"Your text has {len(raw):,} characters; only the first {MAX_CHARS:,} are used.")
+        st.warning(_("Your text has {n:,} characters; only the first {most:,} are used.")
+                   .format(n=len(raw), most=MAX_CHARS))
     if not text:
-        st.info("Type or paste some text above (or press **Use the Shakespeare passage**), "
-                "then press Ctrl+Enter to see the network read it.")
+        st.info(_("Type or paste some text above (or press **Use the Shakespeare passage**), "
+                  "then press Ctrl+Enter to see the network read it."))
         return
 
     vocab = entry.model.vocab
@@ -201,14 +246,13 @@ def render() -> None:
     layer_trace = item["trace"].layers[layer]
     cell = layer_trace.cell
     values = _values(item, layer, quantity)
-    label = fg.QUANTITY_LABELS[cell][quantity]
+    label = _(fg.QUANTITY_LABELS[cell][quantity])
     guesses = _guesses(item, vocab)
 
     # Only the open tab's figures are built and sent (on_change="rerun"): a heat map of every unit
     # is heavy to draw, and nobody sees it while another tab is open.
-    tab_text, tab_heat, tab_sat, tab_find = st.tabs(
-        ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern"], key="gates_tab",
-        on_change="rerun")
+    _keep_tab()
+    tab_text, tab_heat, tab_sat, tab_find = st.tabs([_(tab) for tab in TABS], key="gates_tab", on_change="rerun")
 
     # The pattern is chosen in the last tab but also sorts the heat map, so that tab is filled first.
     with tab_find:
@@ -218,13 +262,14 @@ def render() -> None:
 
     with tab_text:
         lo, hi = fg.value_range(quantity, values[:, unit])
-        st.html(fg.legend_html(lo, hi, f"unit {unit}, {label}", unknown=bool(unknown)))
+        st.html(fg.legend_html(lo, hi, _("unit {unit}, {label}").format(unit=unit, label=label),
+                               unknown=bool(unknown)))
         shown, about = st.columns([5, 2], gap="medium")
         with shown:
             tips = tooltips(text, values[:, unit], unit, label, guesses, unknown)
             st.html(fg.colored_text_html(text, values[:, unit], lo, hi, tooltips=tips, unknown_positions=unknown))
-            st.caption("Each character is coloured by the unit's value just after the network read it. Hover over "
-                       "a character to see the value and the model's five best guesses for the next character.")
+            st.caption(_("Each character is coloured by the unit's value just after the network read it. Hover over "
+                         "a character to see the value and the model's five best guesses for the next character."))
         with about:
             about_unit(text, values[:, unit], unit, quantity, label)
 
@@ -252,11 +297,11 @@ def _choose_model(entry):
     st.session_state.gates_step_latest = steps[-1]
     keep("gates_step", steps, steps[-1])
     if len(steps) == 1:
-        st.caption(f"Showing the model at training step {steps[0]:,}.")
+        st.caption(_("Showing the model at training step {step:,}.").format(step=steps[0]))
         return entry.snapshots[0].net, steps[0]
-    step = st.select_slider("Training step", options=steps, key="gates_step", format_func=lambda s: f"{s:,}",
-                            help="The weights as they were at that step of training: slide to watch a pattern form. "
-                                 "The last step is the model as it is now.")
+    step = st.select_slider(_("Training step"), options=steps, key="gates_step", format_func=lambda s: f"{s:,}",
+                            help=_("The weights as they were at that step of training: slide to watch a pattern "
+                                   "form. The last step is the model as it is now."))
     return entry.snapshots[steps.index(step)].net, step
 
 
@@ -273,21 +318,23 @@ def _suggest_unit(entry, step, net, text: str) -> None:
 
 def _choose_layer(net) -> int:
     layers = net.layers
-    names = {i: f"Layer {i + 1} ({CELL_NAMES[l.cell]}, {l.units} units)" for i, l in enumerate(layers)}
+    names = {i: ngettext("Layer {number} ({cell}, {n} unit)", "Layer {number} ({cell}, {n} units)", l.units)
+             .format(number=i + 1, cell=CELL_NAMES[l.cell], n=l.units) for i, l in enumerate(layers)}
     keep("gates_layer", list(names), 0)
     if len(layers) == 1:
         return 0
-    return st.selectbox("Layer", list(names), format_func=names.get, key="gates_layer",
-                        help="Layer 1 reads the characters; each further layer reads the one below.")
+    return st.selectbox(_("Layer"), list(names), format_func=names.get, key="gates_layer",
+                        help=_("Layer 1 reads the characters; each further layer reads the one below."))
 
 
 def _choose_unit(net, layer: int) -> int:
     units = net.layers[layer].units
     keep("gates_unit", range(units), 0)
-    unit = st.number_input(f"Unit (0–{units - 1})", min_value=0, max_value=units - 1, step=1, key="gates_unit",
-                           help="The unit the coloured text shows. The other tabs help you find interesting ones.")
+    unit = st.number_input(_("Unit (0–{last})").format(last=units - 1), min_value=0, max_value=units - 1, step=1,
+                           key="gates_unit",
+                           help=_("The unit the coloured text shows. The other tabs help you find interesting ones."))
     if net.layers[layer].bidirectional:
-        st.caption("This layer reads the text in both directions; the page shows the left-to-right half.")
+        st.caption(_("This layer reads the text in both directions; the page shows the left-to-right half."))
     return int(unit)
 
 
@@ -295,10 +342,11 @@ def _choose_quantity(net, layer: int) -> str:
     cell = net.layers[layer].cell
     order = QUANTITY_ORDER[cell]
     keep("gates_quantity", order, DEFAULT_QUANTITY[cell])
-    quantity = st.segmented_control("Show", order, format_func=fg.QUANTITY_SHORT.get,
+    quantity = st.segmented_control(_("Show"), order, format_func=lambda q: _(fg.QUANTITY_SHORT[q]),
                                     key="gates_quantity", required=True, wrap=True)
     quantity = quantity if quantity in order else DEFAULT_QUANTITY[cell]
-    st.caption(EXPLAIN_RNN_H if cell == "rnn" else EXPLAIN[quantity])
+    explained = EXPLAIN_RNN_H if cell == "rnn" else EXPLAIN[quantity]
+    st.caption(_(explained))
     return quantity
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from lstm_core.i18n import N_, _, ngettext
 from lstm_core.inference import sampling
 from lstm_core.data.vocab import CharVocab
 from ui import shell
 from ui import figures_sampling as figs
-from ui import models
+from ui import model_texts, models
 from ui.literal import literal
 
 shell.require_app()
@@ -28,7 +29,7 @@ LENGTH_MIN, LENGTH_MAX, LENGTH_DEFAULT = 50, 2_000, 400
 TEMPERATURES = (0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0)
 TEMPERATURE_DEFAULT = 0.8
 COMPARE_TEMPERATURES = (0.2, 0.5, 1.0)
-COMPARE_NOTES = {0.2: "cautious", 0.5: "in between", 1.0: "the model’s own odds"}
+COMPARE_NOTES = {0.2: N_("cautious"), 0.5: N_("in between"), 1.0: N_("the model’s own odds")}  # shown via _()
 COMPARE_MAX = 500  # characters per column
 SEED_DEFAULT, SEED_MAX = 1, 2**32 - 1
 ANIMATION_S = 0.8  # the typewriter effect, whatever the length: visible, yet the page answers at once
@@ -111,12 +112,12 @@ def _unique(chars) -> list[str]:
 
 
 def _describe(s: Settings) -> str:
-    parts = ["greedy (temperature 0)" if s.temperature == 0 else f"temperature {s.temperature:g}"]
+    described = _("greedy (temperature 0)") if s.temperature == 0 else _("temperature {t:g}").format(t=s.temperature)
     if s.top_k:
-        parts.append(f"top-k {s.top_k}")
+        described = _("{first}, {then}").format(first=described, then=f"top-k {s.top_k}")
     if s.top_p < 1:
-        parts.append(f"top-p {s.top_p:.2f}")
-    return ", ".join(parts)
+        described = _("{first}, {then}").format(first=described, then=f"top-p {s.top_p:.2f}")
+    return described
 
 
 def _read_prime(raw: str) -> tuple[str, int | None]:
@@ -126,7 +127,12 @@ def _read_prime(raw: str) -> tuple[str, int | None]:
     return raw, None
 
 
-def _default_prime(vocab: CharVocab) -> str:
+def _default_prime(model) -> str:
+    """The start of a held-out poem for a poetry model; else a speaker's name, as a play's line starts."""
+    opening = model_texts.opening(model)
+    if opening:
+        return opening
+    vocab = model.vocab
     for prime in ("HAMLET\n", "hamlet\n"):
         if all(c in vocab for c in prime):
             return prime
@@ -135,15 +141,16 @@ def _default_prime(vocab: CharVocab) -> str:
 
 # ---------------------------------------------------------------- page
 
-st.title("Sample")
-st.markdown(
+st.title(_("Sample"))
+st.markdown(_(
     "The model writes **one character at a time**: it gives every character a probability, one is drawn "
     "with those odds and fed back in, and the next step begins. The settings change the odds before each draw."
-)
+))
 
 entry = models.active()
 if entry is None:
-    st.warning("There is no model to write with yet. Train one on the **Train** page, or upload one in the sidebar.")
+    st.warning(_("There is no model to write with yet. Train one on the **Train** page, or upload one in the "
+                 "sidebar."))
     st.stop()
 
 model = entry.model
@@ -151,7 +158,7 @@ vocab = model.vocab
 net = model.net
 
 # ------------------------------------------------ controls (left) and the text (right)
-_default("sample_prime", _default_prime(vocab))
+model_texts.follow("sample_prime", _default_prime(model))
 _default("sample_length", LENGTH_DEFAULT)
 _default("sample_temperature", TEMPERATURE_DEFAULT)
 _default("sample_greedy", False)
@@ -176,64 +183,71 @@ with controls:
             st.session_state["sample_snapshot_step"] = latest  # new snapshots: follow the latest one
         st.session_state["sample_snapshot_latest"] = latest
         step = st.select_slider(
-            "Training step", options=steps, format_func=lambda s: f"{s:,}", key="sample_snapshot_step",
+            _("Training step"), options=steps, format_func=lambda s: f"{s:,}", key="sample_snapshot_step",
             persist_state="session")
-        st.caption("Write with the model as it was after this many training steps: early ones write "
-                   "noise, later ones words.")
+        st.caption(_("Write with the model as it was after this many training steps: early ones write "
+                     "noise, later ones words."))
         net = next(snap.net for snap in entry.snapshots if snap.step == step)
 
-    raw_prime = st.text_area("Prime: the model reads this first, then carries on", key="sample_prime",
+    raw_prime = st.text_area(_("Prime: the model reads this first, then carries on"), key="sample_prime",
                              height=80, persist_state="session")
     prime, cut_from = _read_prime(raw_prime)
     if raw_prime:
         tail = raw_prime[-24:]
-        st.html(f"<div style='font-size:0.9rem;color:#5b6473;margin-top:-0.4rem'>It reads "
-                f"{min(len(raw_prime), PRIME_LIMIT):,} character{'s' if len(raw_prime) != 1 else ''}: "
-                f"<code style=\"font-family:{MONO};color:#1d2330;background:#eef1f7;padding:0.1rem 0.35rem;"
-                f"border-radius:4px\">{'…' if len(raw_prime) > 24 else ''}{_visible(tail)}</code>"
-                f"{' (⏎ = line break)' if chr(10) in tail else ''}</div>")
+        read = min(len(raw_prime), PRIME_LIMIT)
+        code = (f"<code style=\"font-family:{MONO};color:#1d2330;background:#eef1f7;padding:0.1rem 0.35rem;"
+                f"border-radius:4px\">{'…' if len(raw_prime) > 24 else ''}{_visible(tail)}</code>")
+        reads = html.escape(ngettext("It reads {n:,} character: {text}", "It reads {n:,} characters: {text}", read))
+        breaks = html.escape(_(" (⏎ = line break)")) if "\n" in tail else ""
+        st.html(f"<div style='font-size:0.9rem;color:#5b6473;margin-top:-0.4rem'>{reads.format(n=read, text=code)}"
+                f"{breaks}</div>")
     else:
-        st.info("The prime is empty, so the model starts from its start state, as at the beginning of a "
-                "line, with nothing to go on.", icon=":material/info:")
+        st.info(_("The prime is empty, so the model starts from its start state, as at the beginning of a "
+                  "line, with nothing to go on."), icon=":material/info:")
     if cut_from is not None:
-        st.warning(f"Your prime is {cut_from:,} characters long; the model reads only its last {PRIME_LIMIT:,}. "
-                   "(What it read much earlier hardly changes what it writes next.)", icon=":material/content_cut:")
+        st.warning(_("Your prime is {n:,} characters long; the model reads only its last {most:,}. "
+                     "(What it read much earlier hardly changes what it writes next.)")
+                   .format(n=cut_from, most=PRIME_LIMIT), icon=":material/content_cut:")
     unknown = _unique(vocab.encode(prime).unknown_chars)
     if unknown:
         listed = ", ".join(f"“{figs.display_char(c)}”" for c in unknown[:20])
         listed += " …" if len(unknown) > 20 else ""
-        st.warning(f"{'This character' if len(unknown) == 1 else f'These {len(unknown)} characters'} never "
-                   f"appeared in the model’s training text: {listed}. It reads "
-                   f"{'it' if len(unknown) == 1 else 'each'} as “unknown”, so the text right after may be "
-                   "shakier. Generation still works.", icon=":material/help:")
+        if len(unknown) == 1:
+            never = _("This character never appeared in the model’s training text: {listed}. It reads it as "
+                      "“unknown”, so the text right after may be shakier. Generation still works.")
+        else:
+            never = _("These {n} characters never appeared in the model’s training text: {listed}. It reads each "
+                      "as “unknown”, so the text right after may be shakier. Generation still works.")
+        st.warning(never.format(n=len(unknown), listed=listed), icon=":material/help:")
 
     greedy = st.session_state["sample_greedy"]
-    t_value = st.select_slider("Temperature", options=TEMPERATURES, key="sample_temperature",
+    t_value = st.select_slider(_("Temperature"), options=TEMPERATURES, key="sample_temperature",
                                format_func=lambda t: f"{t:g}", disabled=greedy, persist_state="session")
-    st.toggle("Greedy (temperature 0)", key="sample_greedy", persist_state="session")
-    st.caption("Low: it sticks to its favourite characters (safe, repetitive). High: it takes chances "
-               "(inventive, then nonsense). At 1 it uses the model’s own odds.")
+    st.toggle(_("Greedy (temperature 0)"), key="sample_greedy", persist_state="session")
+    st.caption(_("Low: it sticks to its favourite characters (safe, repetitive). High: it takes chances "
+                 "(inventive, then nonsense). At 1 it uses the model’s own odds."))
     top_k = st.slider("Top-k", 0, k_max, key="sample_top_k", persist_state="session")
-    st.caption("Draw only from the k likeliest characters; never the rest. **0 = off.**")
+    st.caption(_("Draw only from the k likeliest characters; never the rest. **0 = off.**"))
     top_p = st.slider("Top-p", 0.01, 1.0, step=0.01, format="%.2f", key="sample_top_p", persist_state="session")
-    st.caption("Draw only from the likeliest characters that together reach probability p; the unlikely "
-               "tail is cut off. **1.00 = off.**")
+    st.caption(_("Draw only from the likeliest characters that together reach probability p; the unlikely "
+                 "tail is cut off. **1.00 = off.**"))
     c_len, c_seed = st.columns(2)
-    length = c_len.number_input("Length", min_value=LENGTH_MIN, max_value=LENGTH_MAX, step=50,
+    length = c_len.number_input(_("Length"), min_value=LENGTH_MIN, max_value=LENGTH_MAX, step=50,
                                 key="sample_length", persist_state="session",
-                                help=f"How many characters to write ({LENGTH_MIN}–{LENGTH_MAX:,}).")
-    seed = c_seed.number_input("Seed", min_value=0, max_value=SEED_MAX, step=1, key="sample_seed",
+                                help=_("How many characters to write ({least}–{most:,}).")
+                                .format(least=LENGTH_MIN, most=LENGTH_MAX))
+    seed = c_seed.number_input(_("Seed"), min_value=0, max_value=SEED_MAX, step=1, key="sample_seed",
                                persist_state="session")
-    st.caption("The seed fixes the dice: the same seed and settings write the same text.")
+    st.caption(_("The seed fixes the dice: the same seed and settings write the same text."))
 
     temperature = 0.0 if greedy else float(t_value)
     settings = Settings(entry.key, step, raw_prime, int(length), temperature, int(top_k), float(top_p), int(seed))
     if temperature == 0 or top_k == 1:
-        st.info("Only the single likeliest character can be drawn at each step (greedy): every seed writes "
-                "the same text, and it often gets stuck repeating itself.", icon=":material/info:")
+        st.info(_("Only the single likeliest character can be drawn at each step (greedy): every seed writes "
+                  "the same text, and it often gets stuck repeating itself."), icon=":material/info:")
     elif top_p < 0.05:
-        st.info(f"Top-p {top_p:.2f} keeps only the likeliest character at almost every step: nearly greedy.",
-                icon=":material/info:")
+        st.info(_("Top-p {p:.2f} keeps only the likeliest character at almost every step: nearly greedy.")
+                .format(p=top_p), icon=":material/info:")
 
 
 # ------------------------------------------------ generating
@@ -264,18 +278,18 @@ def _run(settings: Settings, prime: str, placeholder) -> Result:
 
 
 with written:
-    generate = st.button("Generate", type="primary", icon=":material/edit:", width="stretch",
+    generate = st.button(_("Generate"), type="primary", icon=":material/edit:", width="stretch",
                          key="sample_generate")
     result: Result | None = st.session_state.get("sample_result")
     header = st.empty()
     output = st.empty()
     if generate or result is None:
         try:
-            header.caption("Writing…")
+            header.caption(_("Writing…"))
             result = _run(settings, prime, output)
         except ValueError as exc:
             output.empty()
-            header.error(f"This model cannot write text here: {exc}", icon=":material/error:")
+            header.error(_("This model cannot write text here: {error}").format(error=exc), icon=":material/error:")
             st.stop()
         st.session_state["sample_result"] = result
         st.session_state["sample_inspect_step"] = 1
@@ -283,47 +297,52 @@ with written:
         output.html(_box(result.prime, result.generation.text))
 
     with st.container(border=True):
-        st.markdown(
+        st.markdown(_(
             "**Try this**\n"
             "- Temperature **0.2**, then **1.5**: from safe and repetitive to bold and strange.\n"
             "- **Greedy** or top-k **1**: the same text for every seed.\n"
             "- Change only the **seed**: same odds, different dice.\n"
-            "- Move **Character to inspect** below to see the odds behind any letter.")
+            "- Move **Character to inspect** below to see the odds behind any letter."))
 
     used = result.settings
     with header.container():
-        where = f" at training step {used.step:,}" if used.step is not None else ""
-        st.caption(f"**{len(result.generation.text):,} characters** by {literal(result.model_label)}{where}; "
-                   f"{_describe(used)}, seed {used.seed}. The grey start is the prime.")
+        facts = dict(n=len(result.generation.text), model=literal(result.model_label), step=used.step,
+                     settings=_describe(used), seed=used.seed)
+        if used.step is not None:
+            st.caption(_("**{n:,} characters** by {model} at training step {step:,}; {settings}, seed {seed}. "
+                         "The grey start is the prime.").format(**facts))
+        else:
+            st.caption(_("**{n:,} characters** by {model}; {settings}, seed {seed}. The grey start is the prime.")
+                       .format(**facts))
         if used != settings:
-            st.caption(":orange[:material/sync_problem: The settings have changed since: press **Generate** "
-                       "to write again.]")
+            st.caption(_(":orange[:material/sync_problem: The settings have changed since: press **Generate** "
+                         "to write again.]"))
 
 # ------------------------------------------------ three temperatures
-st.subheader("Same prime, same seed, three temperatures")
-st.markdown(
+st.subheader(_("Same prime, same seed, three temperatures"))
+st.markdown(_(
     "Only the temperature differs (no top-k or top-p). **What to notice:** at 0.2 the model plays safe "
     "and keeps repeating common words; at 1.0 it takes risks and invents words that only look English; "
-    "0.5 sits in between.")
+    "0.5 sits in between."))
 columns = st.columns(len(COMPARE_TEMPERATURES), gap="small")
 for column, t in zip(columns, COMPARE_TEMPERATURES):
     with column:
-        st.markdown(f"**T = {t:g}** · {COMPARE_NOTES[t]}")
+        st.markdown(f"**T = {t:g}** · {_(COMPARE_NOTES[t])}")
         st.html(_box(result.prime, result.comparison[t], size="0.9rem", height="20rem",
                      css_class="sample-compare"))
 if result.compare_length < used.length:
-    st.caption(f"The first {result.compare_length:,} characters of each.")
+    st.caption(_("The first {n:,} characters of each.").format(n=result.compare_length))
 
 # ------------------------------------------------ one step up close
-st.subheader("How was each character chosen?")
+st.subheader(_("How was each character chosen?"))
 generation = result.generation
 n = len(generation.steps)
 if n == 0:
-    st.info("Nothing was generated, so there is no step to look at.")
+    st.info(_("Nothing was generated, so there is no step to look at."))
     st.stop()
 if not 1 <= st.session_state.get("sample_inspect_step", 1) <= n:
     st.session_state["sample_inspect_step"] = 1
-k = st.slider("Character to inspect (its number in the generated text)", 1, n, key="sample_inspect_step",
+k = st.slider(_("Character to inspect (its number in the generated text)"), 1, n, key="sample_inspect_step",
               persist_state="session") - 1
 chosen = generation.steps[k]
 
@@ -333,41 +352,43 @@ before_start = max(0, at - 48)
 before = full[before_start:at]
 prime_part = max(0, len(result.prime) - before_start)
 after = full[at + 1:at + 25]
-st.html(
-    f"<div style=\"font-family:{MONO};font-size:1.2rem;white-space:pre;overflow-x:auto;padding:0.5rem 0.8rem;"
+st.html(  # translate="no": the generated text is content, not words of the interface
+    f"<div translate=\"no\" style=\"font-family:{MONO};font-size:1.2rem;white-space:pre;overflow-x:auto;"
+    f"padding:0.5rem 0.8rem;"
     f"background:#f7f8fb;border:1px solid #d9dee8;border-radius:0.5rem;color:#1d2330\">"
     f"{'…' if before_start else ''}<span style='{PRIME_STYLE}'>{_visible(before[:prime_part])}</span>"
     f"{_visible(before[prime_part:])}"
     f"<span style='background:{figs.DRAWN_USED_COLOUR};color:white;border-radius:3px;padding:0 0.15rem;"
     f"font-weight:600'>{_esc(figs.display_char(chosen.char))}</span>"
     f"<span style='color:#a8afbd'>{_visible(after)}</span>{'…' if at + 25 < len(full) else ''}</div>")
-st.caption("Having read everything up to the orange character, the model gave the odds below; "
-           "the orange one was drawn. (Grey: the prime; pale: what came after.)")
+st.caption(_("Having read everything up to the orange character, the model gave the odds below; "
+             "the orange one was drawn. (Grey: the prime; pale: what came after.)"))
 
 p_model = float(chosen.probs_model[chosen.index])
 p_used = float(chosen.probs_used[chosen.index])
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Drawn", figs.char_name(chosen.char))
-m2.metric("Model’s probability", f"{p_model:.1%}")
-m3.metric("After your settings", f"{p_used:.1%}")
-m4.metric("Uncertainty (entropy)", f"{_bits(chosen.entropy_used)} bits",
-          delta=f"model alone: {_bits(chosen.entropy_model)} bits", delta_color="off", delta_arrow="off")
+m1.metric(_("Drawn"), figs.char_name(chosen.char))
+m2.metric(_("Model’s probability"), f"{p_model:.1%}")
+m3.metric(_("After your settings"), f"{p_used:.1%}")
+m4.metric(_("Uncertainty (entropy)"), _("{bits} bits").format(bits=_bits(chosen.entropy_used)),
+          delta=_("model alone: {bits} bits").format(bits=_bits(chosen.entropy_model)), delta_color="off",
+          delta_arrow="off")
 
 chars = [result.vocab.char_of(i) for i in range(result.vocab.size)]
 shown = min(20, len(chars))
 bars, curve = st.columns([3, 2], gap="medium")
 with bars:
-    st.markdown(f"**The {shown} likeliest next characters**")
+    st.markdown(_("**The {n} likeliest next characters**").format(n=shown))
     st.plotly_chart(figs.distribution_figure(chosen.probs_model, chosen.probs_used, chars, chosen.index,
-                                             top=shown, used_label="After your settings"),
+                                             top=shown, used_label=_("After your settings")),
                     config={"displayModeBar": False}, key="sample_bars", theme=None)
-    st.caption("Pale bars: what the model predicts. Blue bars: what the character was actually drawn from "
-               "after temperature, top-k and top-p. ⏎ is a line break, ␣ a space.")
+    st.caption(_("Pale bars: what the model predicts. Blue bars: what the character was actually drawn from "
+                 "after temperature, top-k and top-p. ⏎ is a line break, ␣ a space."))
 with curve:
-    st.markdown("**How unsure, at each temperature**")
+    st.markdown(_("**How unsure, at each temperature**"))
     st.plotly_chart(figs.entropy_figure(figs.logits_from_probs(chosen.probs_model), used.temperature,
                                         used.top_k or None, used.top_p if used.top_p < 1 else None),
                     config={"displayModeBar": False}, key="sample_entropy", theme=None)
-    st.caption("Entropy in bits: 0 means one certain choice, 1 bit is a coin toss, *H* bits is like "
-               "choosing among 2^*H* equally likely characters. Heating the odds flattens them and "
-               "the entropy rises.")
+    st.caption(_("Entropy in bits: 0 means one certain choice, 1 bit is a coin toss, *H* bits is like "
+                 "choosing among 2^*H* equally likely characters. Heating the odds flattens them and "
+                 "the entropy rises."))

@@ -10,33 +10,51 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lstm_core import i18n
+from lstm_core.i18n import N_, _
 from ui import sentiment_models, sentiment_reading, sentiment_training, shell
 
 shell.require_app()
 
 DEFAULT_EXAMPLE = "Negation"
+TABS = (N_("Classify"), N_("How good is it?"), N_("Retrain"))
+
+
+def _tab_labels() -> list[str]:
+    """The tabs in the reader's words. The tabs' state is the open tab's label: after a language
+    switch, the label of the other language is turned into this one's, so the same tab stays open."""
+    labels = [_(t) for t in TABS]
+    open_tab = st.session_state.get("sent_tab")
+    if open_tab is not None and open_tab not in labels:
+        for language in i18n.LANGUAGES:
+            named = [i18n.catalog(language).gettext(t) for t in TABS]
+            if open_tab in named:
+                st.session_state.sent_tab = labels[named.index(open_tab)]
+                break
+    return labels
 
 
 def render() -> None:
-    st.title("Sentiment")
-    st.markdown("A **many-to-one** LSTM: it reads a review one word at a time, keeps what matters in its memory, "
-                "and after the last word says how likely the review is to be positive.")
+    st.title(_("Sentiment"))
+    st.markdown(_("A **many-to-one** LSTM: it reads a review one word at a time, keeps what matters in its memory, "
+                  "and after the last word says how likely the review is to be positive."))
     if "sent_text" not in st.session_state:
         st.session_state.sent_text = sentiment_reading.EXAMPLES[DEFAULT_EXAMPLE]
         st.session_state.sent_example = DEFAULT_EXAMPLE
     sentiment_training.register_finished()
     entry = sentiment_models.choose_model()
     if entry is None:
-        _, problem = sentiment_models.pretrained()
-        st.warning(f"There is no classifier to use yet. {problem} You can train one under **Retrain**.")
-    tabs = st.tabs(["Classify", "How good is it?", "Retrain"], key="sent_tab", on_change="rerun")
+        problem = sentiment_models.pretrained()[1]
+        st.warning(_("There is no classifier to use yet. {problem} You can train one under **Retrain**.").format(
+            problem=problem))
+    tabs = st.tabs(_tab_labels(), key="sent_tab", on_change="rerun")
     with tabs[0]:
         if tabs[0].open and entry is not None:
             st.fragment(sentiment_reading.classify_area)(entry)
     with tabs[1]:
         if tabs[1].open and entry is not None:
             sentiment_models.quality(entry)
-            with st.expander("Upload a classifier", icon=":material/upload:"):
+            with st.expander(_("Upload a classifier"), icon=":material/upload:", key="sent_upload_expander"):
                 sentiment_models.upload_model()
     with tabs[2]:
         if tabs[2].open:

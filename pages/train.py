@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lstm_core.i18n import N_, _
 from lstm_core.spec import ModelSpec, SpecError
+from lstm_core.said import Said, say
 from lstm_core.training.train_worker import TrainRecipe
 from lstm_core.training.trainer import TrainConfig, TrainError
 from ui import models, shell
@@ -17,7 +19,7 @@ from ui.literal import literal
 from ui.pretrained_story import learning_history
 from ui.train_live import live_area
 from ui.train_settings import DEFAULTS, memory_check, model_section, training_section
-from ui.train_text import Prepared, text_section
+from ui.train_text import Prepared, shown_label, text_section
 
 shell.require_app()
 
@@ -26,8 +28,8 @@ DURATIONS = [15, 30, 60, 120, 300, 600, 0]  # seconds; 0 = until I stop it
 
 def _duration_label(seconds: int) -> str:
     if seconds == 0:
-        return "until I stop it"
-    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
+        return _("until I stop it")
+    return _("{n} s").format(n=seconds) if seconds < 60 else _("{n} min").format(n=seconds // 60)
 
 
 def _seconds() -> float | None:
@@ -37,9 +39,11 @@ def _seconds() -> float | None:
 
 def _start(prepared: Prepared, spec: ModelSpec, config: TrainConfig, memory_mb: int) -> None:
     run_id = tj.new_run_id()
-    label = f"{spec.cell_name} {spec.layers}×{spec.units} · {prepared.label}"
-    summary = (f"{label}, sequence length {config.seq_len}, batch {config.batch_size}, "
-               f"learning rate {config.learning_rate:g}")
+    # The model's name, for good (it is saved with the model): in the language of whoever trained it.
+    label = f"{spec.cell_name} {spec.layers}×{spec.units} · {shown_label(prepared)}"
+    # Said when the page is drawn, in the language of whoever looks (the workspace's other tabs too).
+    summary = Said(N_("{label}, sequence length {seq_len}, batch {batch}, learning rate {rate:g}"), label=label,
+                   seq_len=config.seq_len, batch=config.batch_size, rate=config.learning_rate)
     info = ts.JobInfo(corpus=prepared.corpus_meta, spec=spec, config=config, label=label,
                       folder=models.session_dir() / run_id, summary=summary)
     vocab = prepared.vocab
@@ -56,23 +60,25 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
     memory_mb = memory_check(prepared, spec, config) if ready and not running else None
     ready = ready and (running or memory_mb is not None)
     c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1], vertical_alignment="bottom")
-    c1.select_slider("Training time", DURATIONS, key="train_duration", format_func=_duration_label,
+    c1.select_slider(_("Training time"), DURATIONS, key="train_duration", format_func=_duration_label,
                      disabled=running, persist_state="session",
-                     help="Wall-clock time. “Until I stop it” stops by itself after an hour.")
-    start = c2.button("Start", type="primary", icon=":material/play_arrow:", disabled=running or not ready,
-                      width="stretch", help="Train a new network from random weights with the settings above.")
-    stop = c3.button("Stop", icon=":material/stop:", disabled=not running, width="stretch",
-                     help="Stops after the current step; a run that does not stop within a few seconds (still "
-                          "building, or inside one long step) is ended. The model saved last is kept.")
-    resume = c4.button("Resume", icon=":material/resume:", disabled=not can_resume, width="stretch",
-                       help="Continue training the same network (same weights and optimizer state), with the "
-                            "learning rate and training time chosen now.")
+                     help=_("Wall-clock time. “Until I stop it” stops by itself after an hour."))
+    start = c2.button(_("Start"), key="train_start", type="primary", icon=":material/play_arrow:",
+                      disabled=running or not ready, width="stretch",
+                      help=_("Train a new network from random weights with the settings above."))
+    stop = c3.button(_("Stop"), key="train_stop", icon=":material/stop:", disabled=not running, width="stretch",
+                     help=_("Stops after the current step; a run that does not stop within a few seconds (still "
+                            "building, or inside one long step) is ended. The model saved last is kept."))
+    resume = c4.button(_("Resume"), key="train_resume", icon=":material/resume:", disabled=not can_resume,
+                       width="stretch",
+                       help=_("Continue training the same network (same weights and optimizer state), with the "
+                              "learning rate and training time chosen now."))
     if start and ready and not running:
         try:
             _start(prepared, spec, config, memory_mb)
             st.session_state["train_collapse_settings"] = True
         except (RuntimeError, TrainError, SpecError, ValueError) as exc:
-            st.session_state["train_flash"] = ("error", f"Training could not start: {exc}")
+            st.session_state["train_flash"] = ("error", _("Training could not start: {reason}").format(reason=exc))
         st.rerun()
     if stop and job is not None:
         job.stop()
@@ -81,12 +87,12 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
         try:
             ts.resume_job(job, info, _seconds(), float(st.session_state.get("train_lr", TrainConfig.learning_rate)))
         except (RuntimeError, TrainError, ValueError) as exc:
-            st.session_state["train_flash"] = ("error", f"Training could not resume: {exc}")
+            st.session_state["train_flash"] = ("error", _("Training could not resume: {reason}").format(reason=exc))
         st.rerun()
     if job is not None and not running and ready and can_resume:
-        st.caption("**Start** trains a new network from scratch; **Resume** continues the one above "
-                   f"(“{literal(info.label)}”), whatever the settings now say, except the learning rate "
-                   "and training time.")
+        st.caption(_("**Start** trains a new network from scratch; **Resume** continues the one above (“{model}”), "
+                     "whatever the settings now say, except the learning rate and training time.").format(
+                         model=literal(info.label)))
 
 
 def main() -> None:
@@ -95,15 +101,15 @@ def main() -> None:
 
     job, info = ts.session_job()
     if job is not None and ts.needs_saving(job, info):
-        with st.spinner("Loading the trained model…"):
+        with st.spinner(_("Loading the trained model…")):
             ts.finalise(job, info)
         st.rerun()  # the sidebar, drawn before this page, then shows the new active model
     if job is not None and job.is_alive:
         ts.offer_live_model(job, info)
 
-    st.title("Train a model")
-    st.markdown("Train a character-level network on a text, live. It starts from random weights, so at first it "
-                "writes noise; watch the loss fall and the samples turn into words.")
+    st.title(_("Train a model"))
+    st.markdown(_("Train a character-level network on a text, live. It starts from random weights, so at first it "
+                  "writes noise; watch the loss fall and the samples turn into words."))
     flash = st.session_state.pop("train_flash", None)
     if flash:
         getattr(st, flash[0])(flash[1])
@@ -118,11 +124,11 @@ def main() -> None:
     # The label changes only when a run starts or ends: a label that followed every slider would
     # re-create the expander, and the widget under the user's mouse with it.
     if running:
-        label = f"Settings (locked while training): {info.summary}"
+        label = _("Settings (locked while training): {summary}").format(summary=say(info.summary))
     elif job is not None:
-        label = f"Settings · last run: {info.summary}"
+        label = _("Settings · last run: {summary}").format(summary=say(info.summary))
     else:
-        label = "Settings: the text, the network and the training"
+        label = _("Settings: the text, the network and the training")
     with st.expander(label, key="train_settings_open", on_change="rerun", icon=":material/tune:"):
         left, right = st.columns([1, 1], gap="large")
         with left:

@@ -232,3 +232,27 @@ def test_sort_ties_keep_index_order():
     values = np.zeros((5, 4))
     assert us.sort_units(values, "variance").tolist() == [0, 1, 2, 3]
     assert us.sort_units(np.zeros((0, 3)), "variance").tolist() == [0, 1, 2]
+
+
+# ---------------------------------------------------------------- patterns of Chinese verse
+
+QUIET_NIGHT = "床前明月光，疑是地上霜。\n举头望明月，低头思故乡。"
+
+
+def _marked(mask, text=QUIET_NIGHT):
+    return "".join(c for c, m in zip(text, mask) if m)
+
+
+def test_half_line_patterns_of_a_five_character_quatrain():
+    assert _marked(us.half_line_start(QUIET_NIGHT)) == "床疑举低"
+    assert _marked(us.before_punctuation(QUIET_NIGHT)) == "光霜月乡"  # the fifth of each half-line
+    assert _marked(us.half_line_end(QUIET_NIGHT)) == "，。，。"
+
+
+def test_only_the_patterns_a_text_has_are_offered():
+    poem = us.patterns_in(QUIET_NIGHT)
+    assert {"half-line start", "before punctuation", "half-line end", "after a newline"} <= set(poem)
+    assert not {"uppercase", "vowel", "speaker's name"} & set(poem)
+    play = us.patterns_in("HAMLET\nTo be, or not to be: that is the question.\n")
+    assert {"uppercase", "vowel", "speaker's name"} <= set(play)
+    assert not {"half-line start", "before punctuation", "half-line end"} & set(play)

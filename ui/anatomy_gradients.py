@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from lstm_core.i18n import _
 from lstm_core.spec import CELL_NAMES
 from lstm_core.teaching import anatomy
 from lstm_core.teaching import gradients
@@ -43,52 +44,54 @@ def _per_step(norms: np.ndarray) -> float:
 
 def gradients_tab() -> None:
     st.markdown(
-        "Training changes a weight by how much it changes the loss, and that is passed back through time: "
-        "how much does the last hidden state $h_T$ still change when the input $k$ steps back changes? "
-        "By the chain rule that is a product of one Jacobian per step:")
+        _("Training changes a weight by how much it changes the loss, and that is passed back through time: "
+          "how much does the last hidden state $h_T$ still change when the input $k$ steps back changes? "
+          "By the chain rule that is a product of one Jacobian per step:"))
     st.latex(r"\frac{\partial h_T}{\partial x_{T-k}} = \frac{\partial h_T}{\partial h_{T-1}}\cdots"
              r"\frac{\partial h_{T-k+1}}{\partial h_{T-k}}\;\frac{\partial h_{T-k}}{\partial x_{T-k}}")
     st.markdown(
-        "- **SimpleRNN:** each factor is $\\mathrm{diag}(1-h_t^2)\\,U^\\top$: the slope of tanh (at most 1, small "
-        "when a unit is saturated) times the recurrent matrix. Multiply k of them and the product shrinks "
-        "geometrically (or explodes, if U is large): the gradient **vanishes**.\n"
-        "- **LSTM:** the memory follows $c_t = f\\,c_{t-1} + i\\,g$, so along the cell state each factor is just "
-        "$\\mathrm{diag}(f)$: no squashing, no matrix. With forget gates near 1 the gradient passes almost "
-        "unchanged, however far back. (The GRU's update $h_t = z\\,h_{t-1} + \\dots$ does the same with z.)")
+        "- " + _("**SimpleRNN:** each factor is $\\mathrm{diag}(1-h_t^2)\\,U^\\top$: the slope of tanh (at most 1, "
+                 "small when a unit is saturated) times the recurrent matrix. Multiply k of them and the product "
+                 "shrinks geometrically (or explodes, if U is large): the gradient **vanishes**.") + "\n"
+        "- " + _("**LSTM:** the memory follows $c_t = f\\,c_{t-1} + i\\,g$, so along the cell state each factor is "
+                 "just $\\mathrm{diag}(f)$: no squashing, no matrix. With forget gates near 1 the gradient passes "
+                 "almost unchanged, however far back. (The GRU's update $h_t = z\\,h_{t-1} + \\dots$ does the same "
+                 "with z.)"))
 
-    st.subheader("Untrained networks, as Keras initialises them")
+    st.subheader(_("Untrained networks, as Keras initialises them"))
     knobs, plot = st.columns([1.25, 3], gap="large")
     with knobs:
-        scale = st.slider("SimpleRNN: scale of U", 0.25, 3.0, 1.0, 0.25, key="anatomy_g_scale",
-                          help="Multiplies the SimpleRNN's recurrent weights (Keras starts them orthogonal: scale 1).")
-        bias = st.slider("LSTM: forget-gate bias", -2.0, 8.0, 1.0, 0.5, key="anatomy_g_bias",
-                         help="Keras starts it at 1, so f ≈ σ(1) ≈ 0.73; larger values start f nearer 1.")
+        scale = st.slider(_("SimpleRNN: scale of U"), 0.25, 3.0, 1.0, 0.25, key="anatomy_g_scale",
+                          help=_("Multiplies the SimpleRNN's recurrent weights (Keras starts them orthogonal: "
+                                 "scale 1)."))
+        bias = st.slider(_("LSTM: forget-gate bias"), -2.0, 8.0, 1.0, 0.5, key="anatomy_g_bias",
+                         help=_("Keras starts it at 1, so f ≈ σ(1) ≈ 0.73; larger values start f nearer 1."))
         curves = _untrained_curves(float(scale), float(bias))
         rates = {c: _per_step(curves[c]) for c in gradients.CELLS}
-        st.markdown("**Per step back, the gradient is multiplied by**")
+        st.markdown(_("**Per step back, the gradient is multiplied by**"))
         st.markdown("\n".join(f"- {fa.CELL_LABELS[c]}: **× {rates[c]:.2f}**" for c in gradients.CELLS),
-                    help="A straight-line fit over the first 50 steps on the log scale: below 1 the gradient "
-                         "vanishes, above 1 it explodes.")
+                    help=_("A straight-line fit over the first 50 steps on the log scale: below 1 the gradient "
+                           "vanishes, above 1 it explodes."))
     with plot:
         fig = fa.gradient_figure([fa.Curve(fa.CELL_LABELS[c], curves[c], cell=c) for c in gradients.CELLS])
         st.plotly_chart(fig, config={"displayModeBar": False}, key="anatomy_g_untrained")
     st.caption(
-        f"Each curve is the typical size (geometric mean over 16 sequences) of $\\partial h_T/\\partial x_{{T-k}}$ "
-        f"for a layer of "
-        f"{TOY_CONFIG.units} units reading the memory test's sequences (a letter, then loud noise): "
-        f"{TOY_CONFIG.symbols} inputs per step, Keras' initial weights. A straight falling line on this log scale is "
-        "a gradient that shrinks by the same factor every step.")
+        _("Each curve is the typical size (geometric mean over 16 sequences) of $\\partial h_T/\\partial x_{{T-k}}$ "
+          "for a layer of {units} units reading the memory test's sequences (a letter, then loud noise): "
+          "{symbols} inputs per step, Keras' initial weights. A straight falling line on this log scale is "
+          "a gradient that shrinks by the same factor every step.").format(units=TOY_CONFIG.units,
+                                                                          symbols=TOY_CONFIG.symbols))
     st.markdown(_untrained_story(rates, scale, bias))
 
-    st.subheader("After training on the memory test")
+    st.subheader(_("After training on the memory test"))
     view = toy_view(start=False)
     if view is not None and view.history and view.latest:
         trained_gradients(view, key="anatomy_g_trained_3")
     else:
-        st.info("The **Memory test** tab trains a SimpleRNN, a GRU and an LSTM to remember a letter across 100 steps "
-                "of noise; afterwards their gradient curves appear here too.", icon=":material/school:")
+        st.info(_("The **Memory test** tab trains a SimpleRNN, a GRU and an LSTM to remember a letter across 100 "
+                  "steps of noise; afterwards their gradient curves appear here too."), icon=":material/school:")
 
-    st.subheader("The active model")
+    st.subheader(_("The active model"))
     _active_gradients()
 
 
@@ -96,30 +99,33 @@ def _untrained_story(rates: dict, scale: float, bias: float) -> str:
     r, l = rates["rnn"], rates["lstm"]
     parts = []
     if r < 1:
-        parts.append(f"The SimpleRNN's gradient is multiplied by about {r:.2f} per step: after 20 steps it is "
-                     f"{sci(r ** 20)} of its size, so an input 20 steps back barely moves its weights.")
+        parts.append(_("The SimpleRNN's gradient is multiplied by about {rate:.2f} per step: after 20 steps it is "
+                       "{left} of its size, so an input 20 steps back barely moves its weights.").format(
+            rate=r, left=sci(r ** 20)))
     else:
-        parts.append(f"With U scaled by {scale:g} the SimpleRNN's gradient **explodes** (× {r:.2f} per step): "
-                     "training becomes unstable instead.")
+        parts.append(_("With U scaled by {scale:g} the SimpleRNN's gradient **explodes** (× {rate:.2f} per step): "
+                       "training becomes unstable instead.").format(scale=scale, rate=r))
+    f = float(anatomy.sigmoid(bias))
     if l >= 0.95:
-        parts.append(f"With a forget-gate bias of {bias:g} (f ≈ {float(anatomy.sigmoid(bias)):.2f}) the LSTM's "
-                     "gradient hardly shrinks: the cell state carries it back.")
+        parts.append(_("With a forget-gate bias of {bias:g} (f ≈ {f:.2f}) the LSTM's "
+                       "gradient hardly shrinks: the cell state carries it back.").format(bias=bias, f=f))
     else:
-        parts.append(f"Untrained, the LSTM forgets too (f ≈ {float(anatomy.sigmoid(bias)):.2f}, × {l:.2f} per step); "
-                     "raise its forget-gate bias and its curve flattens. Training can learn exactly that, while "
-                     "a SimpleRNN has no such knob: only U, which also mixes everything at every step.")
+        parts.append(_("Untrained, the LSTM forgets too (f ≈ {f:.2f}, × {rate:.2f} per step); "
+                       "raise its forget-gate bias and its curve flattens. Training can learn exactly that, while "
+                       "a SimpleRNN has no such knob: only U, which also mixes everything at every step.").format(
+            f=f, rate=l))
     return " ".join(parts)
 
 
 def _active_gradients() -> None:
     entry = models.active()
     if entry is None or entry.model is None:
-        st.info("There is no active model to measure.")
+        st.info(_("There is no active model to measure."))
         return
     net, vocab = entry.model.net, entry.model.vocab
     if net.bidirectional:
-        st.info("The active model reads the text in both directions, so its last state depends on both ends; "
-                "this curve is drawn for left-to-right models only.")
+        st.info(_("The active model reads the text in both directions, so its last state depends on both ends; "
+                  "this curve is drawn for left-to-right models only."))
         return
     text = GRADIENT_TEXT[:GRADIENT_STEPS + 1]
     cache = st.session_state.setdefault("anatomy_g_active_cache", {})
@@ -133,17 +139,22 @@ def _active_gradients() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         fig = fa.gradient_figure([fa.Curve(f"{entry.model.label}", norms, cell=cell)], height=360,
-                                 x_title="k: characters back from the last one")
+                                 x_title=_("k: characters back from the last one"))
         st.plotly_chart(fig, config={"displayModeBar": False}, key="anatomy_g_active")
     with right:
         rate = _per_step(norms)
-        st.metric("Per character back", f"× {rate:.2f}")
-        deep = len(net.layers) > 1
-        words = (f"How much the last layer of **{literal(entry.model.label)}** ({CELL_NAMES[cell]}, "
-                 f"{spec.units} units) still depends on each of the last {len(text)} characters of Hamlet's line "
-                 "(on their embeddings)"
-                 + (", through all its layers." if deep else ".")
-                 + ("" if gradients.exact(net) else " Estimated from 64 random directions: the layer is large."))
+        st.metric(_("Per character back"), f"× {rate:.2f}")
+        if len(net.layers) > 1:
+            words = _("How much the last layer of **{model}** ({cell}, {units} units) still depends on each of the "
+                      "last {count} characters of Hamlet's line (on their embeddings), through all its layers.")
+        else:
+            words = _("How much the last layer of **{model}** ({cell}, {units} units) still depends on each of the "
+                      "last {count} characters of Hamlet's line (on their embeddings).")
+        words = words.format(model=literal(entry.model.label), cell=CELL_NAMES[cell], units=spec.units,
+                             count=len(text))
+        if not gradients.exact(net):
+            words += " " + _("Estimated from 64 random directions: the layer is large.")
         st.markdown(words)
-        st.caption("A character model trained on text mostly needs the last few characters, and its curve shows it; "
-                   "what the gates allow is keeping a gradient alive when the task needs it, as the memory test shows.")
+        st.caption(_("A character model trained on text mostly needs the last few characters, and its curve shows "
+                     "it; what the gates allow is keeping a gradient alive when the task needs it, as the memory test "
+                     "shows."))

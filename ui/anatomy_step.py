@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lstm_core.i18n import N_, _
 from lstm_core.inference.engine import trace as run_trace
 from lstm_core.spec import CELL_NAMES
 from lstm_core.teaching import anatomy
@@ -22,8 +23,8 @@ from ui.widget_state import keep
 
 MAX_STEP_CHARS = 200
 DIAGRAMS = {"lstm": lstm_cell_svg, "gru": gru_cell_svg, "rnn": rnn_cell_svg}
-GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate",
-              "z": "update gate", "r": "reset gate", "hh": "candidate", "h": "new state"}
+GATE_WORDS = {"i": N_("input gate"), "f": N_("forget gate"), "g": N_("candidate"), "o": N_("output gate"),
+              "z": N_("update gate"), "r": N_("reset gate"), "hh": N_("candidate"), "h": N_("new state")}
 
 
 def _num(v: float, digits: int = 3, sign: bool = True) -> str:
@@ -70,10 +71,13 @@ def _text_strip(text: str, position: int, width: int = 70) -> str:
             parts.append(ch)
     more_l = "…" if start > 0 else ""
     more_r = "…" if end < len(text) else ""
-    return (f'<div style="font-family:\'DejaVu Sans Mono\',Menlo,Consolas,monospace;font-size:22px;'
-            f'line-height:1.7;white-space:pre;overflow-x:auto">{more_l}{"".join(parts)}{more_r}</div>'
-            f'<div style="font-size:15px;color:#444">Read so far in black, the character at step t boxed; '
-            f'the grey rest is not read yet.</div>')
+    # translate="no": the text read is content, in whatever language, not words of the interface.
+    return (f'<div translate="no" style="font-family:\'DejaVu Sans Mono\',Menlo,Consolas,monospace;'
+            f'font-size:22px;line-height:1.7;white-space:pre;overflow-x:auto">{more_l}{"".join(parts)}{more_r}</div>'
+            f'<div style="font-size:15px;color:#444">{html.escape(_(READ_SO_FAR))}</div>')
+
+
+READ_SO_FAR = N_("Read so far in black, the character at step t boxed; the grey rest is not read yet.")
 
 
 def show_step(entry) -> None:
@@ -82,7 +86,7 @@ def show_step(entry) -> None:
     raw = st.session_state.get("anatomy_text", "")
     text = raw[:MAX_STEP_CHARS]
     if not text:
-        st.info("Type a text above: the network reads it one character at a time.")
+        st.info(_("Type a text above: the network reads it one character at a time."))
         return
     ids = vocab.encode(text).ids
     trace = traced(entry, net, text, ids)
@@ -92,9 +96,10 @@ def show_step(entry) -> None:
 
     keep("anatomy_position", range(len(text)), len(text) - 1)
     position = st.select_slider(
-        "Position t (the character being read)", options=list(range(len(text))), key="anatomy_position",
+        _("Position t (the character being read)"), options=list(range(len(text))), key="anatomy_position",
         format_func=lambda t: f"{t} · “{_glyph(text[t])}”",
-        help="The step of the text to look at: the network has read the characters before it, and now reads this one.")
+        help=_("The step of the text to look at: the network has read the characters before it, and now reads "
+               "this one."))
     st.html(_text_strip(text, position))
 
     step = anatomy.open_step(net, trace, layer, position, st.session_state.anatomy_unit)
@@ -116,42 +121,52 @@ def show_step(entry) -> None:
 
 
 def _diagram_caption(cell: str, unit: int, layer: int, ch: str, bidirectional: bool) -> str:
-    where = f"unit {unit} of layer {layer + 1}, reading “{literal(_glyph(ch))}”"
-    side = " (the left-to-right half of this two-way layer)" if bidirectional else ""
+    where = (_("unit {unit} of layer {layer}, reading “{ch}” (the left-to-right half of this two-way layer)")
+             if bidirectional else _("unit {unit} of layer {layer}, reading “{ch}”")).format(
+        unit=unit, layer=layer + 1, ch=literal(_glyph(ch)))
     if cell == "lstm":
-        return (f"One LSTM step of {where}{side}. The numbers on the wires are this step's: the cell state c runs "
-                "along the top, where f scales the old memory and i·g adds new content.")
+        return _("One LSTM step of {where}. The numbers on the wires are this step's: the cell state c runs "
+                 "along the top, where f scales the old memory and i·g adds new content.").format(where=where)
     if cell == "gru":
-        return (f"One GRU step of {where}{side}. The hidden state runs along the top: z keeps a share of "
-                "the old state and 1−z of the candidate h̃ comes in.")
-    return f"One SimpleRNN step of {where}{side}: a single tanh layer mixes the new input into the state."
+        return _("One GRU step of {where}. The hidden state runs along the top: z keeps a share of "
+                 "the old state and 1−z of the candidate h̃ comes in.").format(where=where)
+    return _("One SimpleRNN step of {where}: a single tanh layer mixes the new input into the state.").format(
+        where=where)
 
 
 def _inputs_block(step: anatomy.UnitStep, cell: str, layer: int, ch: str) -> None:
     m, n = len(step.x), step.units
-    source = (f"the embedding of “{literal(_glyph(ch))}”: {m} numbers the network learnt for this character"
-              if layer == 0 else f"the {m} outputs h of layer {layer} at this step")
-    lines = [f"**Inputs of step t.** $x_t$ is {source}; $h_{{t-1}}$ are the layer's {n} outputs at the step before"]
-    lines[-1] += (f", and $c_{{t-1}}$ its {n} memories." if cell == "lstm" else ".")
+    source = (_("the embedding of “{ch}”: {m} numbers the network learnt for this character").format(
+        ch=literal(_glyph(ch)), m=m) if layer == 0 else
+        _("the {m} outputs h of layer {layer} at this step").format(m=m, layer=layer))
+    if cell == "lstm":
+        intro = _("**Inputs of step t.** $x_t$ is {source}; $h_{{t-1}}$ are the layer's {n} outputs at the step "
+                  "before, and $c_{{t-1}}$ its {n} memories.")
+    else:
+        intro = _("**Inputs of step t.** $x_t$ is {source}; $h_{{t-1}}$ are the layer's {n} outputs at the step "
+                  "before.")
+    lines = [intro.format(source=source, n=n)]
     prev = f"$h_{{t-1}}$ = {_num(step.h_prev_unit)}"
     if cell == "lstm":
         prev += f", $c_{{t-1}}$ = {_num(step.c_prev_unit)}"
-    lines.append(f"For unit {step.unit}: {prev}." + (" (At t = 0 the state starts at zero.)"
-                                                     if not np.any(step.h_prev) else ""))
+    lines.append(_("For unit {unit}: {values}.").format(unit=step.unit, values=prev))
+    if not np.any(step.h_prev):
+        lines.append(_("(At t = 0 the state starts at zero.)"))
     st.markdown(" ".join(lines))
 
 
 _CELL_STYLE = "padding:6px 12px;border-bottom:1px solid #DDD;white-space:nowrap"
-_GATE_LABELS = {"i": "input gate <i>i</i>", "f": "forget gate <i>f</i>", "g": "candidate <i>g</i>",
-                "o": "output gate <i>o</i>", "z": "update gate <i>z</i>", "r": "reset gate <i>r</i>",
-                "hh": "candidate <i>h̃</i>", "h": "new state <i>h<sub>t</sub></i>"}
+_GATE_LABELS = {"i": N_("input gate <i>i</i>"), "f": N_("forget gate <i>f</i>"), "g": N_("candidate <i>g</i>"),
+                "o": N_("output gate <i>o</i>"), "z": N_("update gate <i>z</i>"), "r": N_("reset gate <i>r</i>"),
+                "hh": N_("candidate <i>h̃</i>"), "h": N_("new state <i>h<sub>t</sub></i>")}
 
 
 def _preactivation_html(step: anatomy.UnitStep, cell: str) -> str:
     """The pre-activations as a table: W·x + U·h + b = z, then the squashing function's value."""
+    pre, value = _("pre-activation"), _("value")
     th = f'<th style="{_CELL_STYLE};text-align:right;font-weight:600">'
     head = (f'<tr><th style="{_CELL_STYLE}"></th>{th}W·x<sub>t</sub></th>{th}+ U·h<sub>t−1</sub></th>{th}+ b</th>'
-            f'{th}= pre-activation</th>{th}value</th></tr>')
+            f'{th}= {pre}</th>{th}{value}</th></tr>')
     rows = []
     for gate in anatomy.GATE_ORDER[cell]:
         term = step.terms[gate]
@@ -163,26 +178,29 @@ def _preactivation_html(step: anatomy.UnitStep, cell: str) -> str:
         else:
             rec, bias = _num(term.h_dot), _num(term.bias)
         td = f'<td style="{_CELL_STYLE};text-align:right">'
-        rows.append(f'<tr><td style="{_CELL_STYLE}">{_GATE_LABELS[gate]}</td>{td}{_num(term.x_dot)}</td>{td}{rec}</td>'
+        rows.append(f'<tr><td style="{_CELL_STYLE}">{_(_GATE_LABELS[gate])}</td>{td}{_num(term.x_dot)}</td>{td}{rec}</td>'
                     f'{td}{bias}</td>{td}<b>{_num(term.pre)}</b></td>'
                     f'{td}{func}(…) = <b>{_num(term.value)}</b></td></tr>')
     note = ""
     if cell == "gru":
-        note = ('<div style="font-size:15px;color:#444;margin-top:4px"><sup>*</sup> For the candidate the reset '
-                'gate scales the recurrent part first: r·(U·h<sub>t−1</sub> + b′). For z and r, b is the sum of '
-                'Keras\' two biases (input and recurrent).</div>')
+        note = ('<div style="font-size:15px;color:#444;margin-top:4px"><sup>*</sup> '
+                + _("For the candidate the reset gate scales the recurrent part first: r·(U·h<sub>t−1</sub> + b′). "
+                    "For z and r, b is the sum of Keras' two biases (input and recurrent).") + '</div>')
     return (f'<table style="border-collapse:collapse;font-size:17px;margin:4px 0 2px 0">{head}{"".join(rows)}'
             f'</table>{note}')
 
 
 def _preactivation_table(step: anatomy.UnitStep, cell: str) -> None:
     st.html(_preactivation_html(step, cell))
-    what = "0…1 (a gate: how much to let through)" if cell != "rnn" else ""
-    squash = f"σ squashes it into {what} and tanh into −1…1 (a value to store)" if cell != "rnn" else \
-        "tanh squashes it into −1…1"
-    st.markdown(f"Each **pre-activation** is a weighted sum: every input and every previous output times its own "
-                f"weight, plus a bias (below: where the {len(step.x) + step.units + 1} numbers come from). It can be "
-                f"any number; {squash}.")
+    if cell != "rnn":
+        words = _("Each **pre-activation** is a weighted sum: every input and every previous output times its own "
+                  "weight, plus a bias (below: where the {count} numbers come from). It can be any number; σ squashes "
+                  "it into 0…1 (a gate: how much to let through) and tanh into −1…1 (a value to store).")
+    else:
+        words = _("Each **pre-activation** is a weighted sum: every input and every previous output times its own "
+                  "weight, plus a bias (below: where the {count} numbers come from). It can be any number; tanh "
+                  "squashes it into −1…1.")
+    st.markdown(words.format(count=len(step.x) + step.units + 1))
 
 
 def _state_update_tex(step: anatomy.UnitStep, cell: str) -> str:
@@ -207,66 +225,73 @@ def _state_meaning(step: anatomy.UnitStep, cell: str) -> str:
     t = step.terms
     if cell == "lstm":
         f, i, g, o = (t[k].value for k in "figo")
-        keep = "keeps almost all of" if f > 0.9 else "keeps most of" if f > 0.6 else \
-            "wipes most of" if f < 0.2 else "keeps part of"
-        big = (f" That is also why $c$ can grow far beyond ±1 (here {_num(step.c)}): tanh squashes it only on the "
-               "way out." if abs(step.c) > 1.5 else "")
-        return (f"**f = {f:.3f}**: the unit {keep} its memory ({f:.1%} of $c_{{t-1}}$). The memory is only "
-                f"scaled by f and added to, never squashed, so a forget gate near 1 keeps it for many steps.{big}\n\n"
-                f"**i = {i:.3f}** of the candidate g = {_num(g)} is written in; **o = {o:.3f}** of $\\tanh(c_t)$ "
-                "is shown as the output $h_t$.")
+        keep = (_("**f = {f:.3f}**: the unit keeps almost all of its memory ({f:.1%} of $c_{{t-1}}$).") if f > 0.9
+                else _("**f = {f:.3f}**: the unit keeps most of its memory ({f:.1%} of $c_{{t-1}}$).") if f > 0.6
+                else _("**f = {f:.3f}**: the unit wipes most of its memory ({f:.1%} of $c_{{t-1}}$).") if f < 0.2
+                else _("**f = {f:.3f}**: the unit keeps part of its memory ({f:.1%} of $c_{{t-1}}$)."))
+        first = [keep.format(f=f), _("The memory is only scaled by f and added to, never squashed, so a forget gate "
+                                     "near 1 keeps it for many steps.")]
+        if abs(step.c) > 1.5:
+            first.append(_("That is also why $c$ can grow far beyond ±1 (here {c}): tanh squashes it only on the way "
+                           "out.").format(c=_num(step.c)))
+        return (" ".join(first) + "\n\n"
+                + _("**i = {i:.3f}** of the candidate g = {g} is written in; **o = {o:.3f}** of $\\tanh(c_t)$ "
+                    "is shown as the output $h_t$.").format(i=i, g=_num(g), o=o))
     if cell == "gru":
         z = t["z"].value
-        return (f"**z = {z:.3f}**: the unit keeps {z:.1%} of its old state and takes {1 - z:.1%} of the candidate "
-                "h̃. An update gate near 1 keeps the state for many steps, like an LSTM's forget gate near 1.")
-    return ("There is no gate: the whole state is recomputed from the input and the old state at every step, and "
-            "squashed by tanh each time, which is why a SimpleRNN struggles to keep anything for long.")
+        return _("**z = {z:.3f}**: the unit keeps {z:.1%} of its old state and takes {rest:.1%} of the candidate "
+                 "h̃. An update gate near 1 keeps the state for many steps, like an LSTM's forget gate near 1.").format(
+            z=z, rest=1 - z)
+    return _("There is no gate: the whole state is recomputed from the input and the old state at every step, and "
+             "squashed by tanh each time, which is why a SimpleRNN struggles to keep anything for long.")
 
 
 def _proofs(entry, net, trace, layer: int, position: int, step: anatomy.UnitStep, difference: float) -> None:
     n = step.units
-    st.success(f"**Same as the engine:** computed here from the raw weights in float64, these numbers agree with "
-               f"the app's engine (float32) for all {n} units of the layer to within {difference:.1e}.",
-               icon=":material/check_circle:")
+    st.success(_("**Same as the engine:** computed here from the raw weights in float64, these numbers agree with "
+                 "the app's engine (float32) for all {n} units of the layer to within {difference:.1e}.").format(
+                   n=n, difference=difference), icon=":material/check_circle:")
     key = (entry.key, id(net), layer, trace.ids[:position + 1].tobytes(), position)
     checks = st.session_state.setdefault("anatomy_keras_checks", {})
     result = checks.get(key)
     cols = st.columns([1, 3], vertical_alignment="center")
     with cols[0]:
-        pressed = st.button("Check against Keras", key="anatomy_keras_check", icon=":material/verified:",
-                            help="Runs Keras' own layer over the text up to this step (starts TensorFlow: a few "
-                                 "seconds the first time).")
+        pressed = st.button(_("Check against Keras"), key="anatomy_keras_check", icon=":material/verified:",
+                            help=_("Runs Keras' own layer over the text up to this step (starts TensorFlow: a few "
+                                   "seconds the first time)."))
     if pressed:
         folder = getattr(entry.model, "folder", None)
-        with st.spinner("Starting TensorFlow and running Keras' own layer…"):
+        with st.spinner(_("Starting TensorFlow and running Keras' own layer…")):
             try:
                 result = anatomy.keras_check(net, trace, layer, position, step,
                                              folder / "model.keras" if folder is not None else None)
             except Exception as exc:  # shown, never hidden
-                result = f"Keras could not run this layer: {type(exc).__name__}: {exc}"
+                result = _("Keras could not run this layer: {error}").format(error=f"{type(exc).__name__}: {exc}")
         checks.clear()
         checks[key] = result
     with cols[1]:
         if isinstance(result, str):
             st.error(result)
         elif result is not None:
-            what = "$h_t$ and $c_t$" if result.c_difference is not None else "$h_t$"
-            how = ("Keras loaded the saved model file and computed the layer's input from the characters itself"
+            what = _("$h_t$ and $c_t$") if result.c_difference is not None else "$h_t$"
+            how = (_("Keras loaded the saved model file and computed the layer's input from the characters itself")
                    if result.source == "file" else
-                   "This model has no saved file with these weights, so a fresh Keras layer was given its weights")
-            st.success(f"**Same as Keras:** Keras' own {CELL_NAMES[step.cell]} layer gives {what} equal to these for "
-                       f"all {n} units, to within {result.difference:.1e}. {how}.", icon=":material/verified:")
+                   _("This model has no saved file with these weights, so a fresh Keras layer was given its weights"))
+            st.success(_("**Same as Keras:** Keras' own {cell} layer gives {what} equal to these for all {n} units, "
+                         "to within {difference:.1e}. {how}.").format(
+                           cell=CELL_NAMES[step.cell], what=what, n=n, difference=result.difference, how=how),
+                       icon=":material/verified:")
         else:
-            st.caption("Press the button to have Keras itself compute this step: the proof that these numbers are "
-                       "the network's own.")
+            st.caption(_("Press the button to have Keras itself compute this step: the proof that these numbers are "
+                         "the network's own."))
 
 
 def _dot_products(step: anatomy.UnitStep, cell: str, layer: int, net) -> None:
     gates = anatomy.GATE_ORDER[cell]
-    st.subheader("Where a pre-activation comes from")
+    st.subheader(_("Where a pre-activation comes from"))
     keep("anatomy_gate", gates, "f" if cell == "lstm" else gates[0])
-    gate = st.segmented_control("Pre-activation", gates, key="anatomy_gate", required=True,
-                                format_func=lambda g: f"{GATE_WORDS[g] if cell != 'rnn' else 'new state'} "
+    gate = st.segmented_control(_("Pre-activation"), gates, key="anatomy_gate", required=True,
+                                format_func=lambda g: f"{_(GATE_WORDS[g] if cell != 'rnn' else GATE_WORDS['h'])} "
                                                       f"{'h̃' if g == 'hh' else g}")
     gate = gate if gate in gates else gates[0]
     term = step.terms[gate]
@@ -283,33 +308,46 @@ def _dot_products(step: anatomy.UnitStep, cell: str, layer: int, net) -> None:
     chart, words = st.columns([3, 2], gap="large")
     with chart:
         fig = fa.contributions_figure(term.x_products, h_products, term.bias, x_names=x_names, h_names=h_names,
-                                      top=8, total_label=f"pre-activation = {_num(term.pre)}", extra=extra)
+                                      top=8, total_label=_("pre-activation = {value}").format(value=_num(term.pre)),
+                                      extra=extra)
         st.plotly_chart(fig, config={"displayModeBar": False}, key="anatomy_waterfall")
     with words:
-        xin = "the character's embedding" if layer == 0 else f"layer {layer}'s outputs"
+        xin = _("the character's embedding") if layer == 0 else _("layer {layer}'s outputs").format(layer=layer)
         st.markdown(
-            f"The pre-activation is a **dot product** of {m} inputs $x_j$ ({xin}) with this unit's {m} weights in "
-            f"$W$, plus {n} previous outputs $h_j$ with its {n} weights in $U$, plus the bias: "
-            f"{m + n + 1} numbers added up. The chart starts at the bias and adds the biggest products one by one "
-            "(red pushes up, blue down); the grey bar is the total.")
-        st.markdown(f"$W x_t$ = {_num(term.x_dot)}, $U h_{{t-1}}$ = {_num(term.h_dot)}, $b$ = {_num(term.bias)}"
-                    + (f" (input {_num(term.input_bias)} + recurrent {_num(term.recurrent_bias)})"
-                       if cell == "gru" and gate != "hh" else "") + ".")
-    with st.expander(f"Every multiplication ({m + n} products)", icon=":material/calculate:"):
+            _("The pre-activation is a **dot product** of {m} inputs $x_j$ ({inputs}) with this unit's {m} weights in "
+              "$W$, plus {n} previous outputs $h_j$ with its {n} weights in $U$, plus the bias: "
+              "{count} numbers added up. The chart starts at the bias and adds the biggest products one by one "
+              "(red pushes up, blue down); the grey bar is the total.").format(m=m, inputs=xin, n=n, count=m + n + 1))
+        if cell == "gru" and gate != "hh":
+            sums = _("$W x_t$ = {wx}, $U h_{{t-1}}$ = {uh}, $b$ = {b} (input {b_in} + recurrent {b_rec}).")
+        else:
+            sums = _("$W x_t$ = {wx}, $U h_{{t-1}}$ = {uh}, $b$ = {b}.")
+        st.markdown(sums.format(wx=_num(term.x_dot), uh=_num(term.h_dot), b=_num(term.bias),
+                                b_in=_num(term.input_bias) if term.input_bias is not None else "",
+                                b_rec=_num(term.recurrent_bias) if term.recurrent_bias is not None else ""))
+    with st.expander(_("Every multiplication ({count} products)").format(count=m + n), icon=":material/calculate:"):
+        names = {c: _(c) for c in PRODUCT_COLUMNS}
         frame = pd.DataFrame({
-            "term": [f"x{j} · W[{j}, {term.column}]" for j in range(m)]
-                    + [f"h{j} · U[{j}, {term.column}]" for j in range(n)],
-            "input": np.concatenate([step.x, step.h_prev]),
-            "weight": np.concatenate([step.w_x[gate], step.w_h[gate]]),
-            "product": np.concatenate([term.x_products, term.h_products]),
+            names["term"]: [f"x{j} · W[{j}, {term.column}]" for j in range(m)]
+                           + [f"h{j} · U[{j}, {term.column}]" for j in range(n)],
+            names["input"]: np.concatenate([step.x, step.h_prev]),
+            names["weight"]: np.concatenate([step.w_x[gate], step.w_h[gate]]),
+            names["product"]: np.concatenate([term.x_products, term.h_products]),
         })
         number = st.column_config.NumberColumn(format="%.4f")
         st.dataframe(frame, hide_index=True, width="stretch", height=320, key="anatomy_products",
-                     column_config={"input": number, "weight": number, "product": number})
-        st.caption(f"Column {term.column} of Keras' kernel W ({m} × {_kernel_width(cell, n)}) and recurrent kernel U "
-                   f"({n} × {_kernel_width(cell, n)}) belongs to this unit's {GATE_WORDS[gate]}: Keras stores the "
-                   + {"lstm": "four gates side by side (i, f, g, o)", "gru": "three parts side by side (z, r, h̃)",
-                      "rnn": "units side by side"}[cell] + ".")
+                     column_config={names["input"]: number, names["weight"]: number, names["product"]: number})
+        layout = {"lstm": _("Column {column} of Keras' kernel W ({m} × {width}) and recurrent kernel U ({n} × {width}) "
+                            "belongs to this unit's {gate}: Keras stores the four gates side by side (i, f, g, o)."),
+                  "gru": _("Column {column} of Keras' kernel W ({m} × {width}) and recurrent kernel U ({n} × {width}) "
+                           "belongs to this unit's {gate}: Keras stores the three parts side by side (z, r, h̃)."),
+                  "rnn": _("Column {column} of Keras' kernel W ({m} × {width}) and recurrent kernel U ({n} × {width}) "
+                           "belongs to this unit's {gate}: Keras stores the units side by side.")}[cell]
+        st.caption(layout.format(column=term.column, m=m, n=n, width=_kernel_width(cell, n),
+                                 gate=_(GATE_WORDS[gate])))
+
+
+PRODUCT_COLUMNS = (N_("term"), N_("input"), N_("weight"), N_("product"))
 
 
 def _kernel_width(cell: str, n: int) -> int:

@@ -26,6 +26,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 
+from lstm_core.i18n import _
+
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and on a projector.
 # The two states get the strongest colours (orange memory line, dark blue output); the pale sky blue
 # only marks a small box and a short wire. Other figures (gate heat maps, plots) reuse this mapping.
@@ -212,7 +214,7 @@ class _Canvas:
 
         (SVG collapses runs of spaces, so the formulas use an em space, U+2003, between equations.)
         """
-        self.text(x_in + 10, self.height - 14, "input x_{t}" + (f" = {x_number}" if x_number else ""))
+        self.text(x_in + 10, self.height - 14, _("input x_{t}") + (f" = {x_number}" if x_number else ""))
         self.text(VIEW_W - 8, self.height - 14, formula, anchor="end", colour="#444444")
 
     def text(self, x: float, y: float, text: str, *, size: float = FONT, anchor: str = "start",
@@ -320,10 +322,10 @@ def lstm_cell_svg(values: Mapping[str, float] | None = None, width: int = 640) -
     cv.op(xg, top, "+", C["g"])
     cv.op(xg, ig, "×", C["g"])
     cv.op(xout, om, "×", C["o"])
-    cv.box(xf, row, C["f"], "σ", "forget gate")
-    cv.box(xi, row, C["i"], "σ", "input gate")
-    cv.box(xg, row, C["g"], "tanh", "candidate")
-    cv.box(xo, row, C["o"], "σ", "output gate")
+    cv.box(xf, row, C["f"], "σ", _("forget gate"))
+    cv.box(xi, row, C["i"], "σ", _("input gate"))
+    cv.box(xg, row, C["g"], "tanh", _("candidate"))
+    cv.box(xo, row, C["o"], "σ", _("output gate"))
 
     # Each wire's name (and number) sits just right of the wire, in a gap no other text uses:
     # f high up beside its long wire, i above its horizontal leg, g and o beside their short legs.
@@ -336,16 +338,16 @@ def lstm_cell_svg(values: Mapping[str, float] | None = None, width: int = 640) -
     for x, gate in ((xf, "f"), (xi, "i"), (xg, "g"), (xo, "o")):
         cv.text(x + 8, bus - 30, _say(v, f"z_{gate}", f"z_{{{gate}}}"))
 
-    cv.state("left", top, "cell state", "c_{t−1}", _val(v, "c_prev"))
-    cv.state("left", bus, "hidden state", "h_{t−1}", _val(v, "h_prev"))
-    cv.state("right", top, "cell state", "c_{t}", _val(v, "c"))
-    cv.state("right", bus, "hidden state", "h_{t}", _val(v, "h"))
-    cv.text(xup + 10, 26, "output h_{t}")
+    cv.state("left", top, _("cell state"), "c_{t−1}", _val(v, "c_prev"))
+    cv.state("left", bus, _("hidden state"), "h_{t−1}", _val(v, "h_prev"))
+    cv.state("right", top, _("cell state"), "c_{t}", _val(v, "c"))
+    cv.state("right", bus, _("hidden state"), "h_{t}", _val(v, "h"))
+    cv.text(xup + 10, 26, _("output h_{t}"))
     cv.footer(xin, _val(v, "x"), "c_{t} = f·c_{t−1} + i·g,\u2003h_{t} = o·tanh(c_{t})")
-    return cv.svg("LSTM cell: one time step",
-                  "The cell state c runs along the top: the forget gate f scales it and the input gate i "
-                  "times the candidate g is added. The output gate o times tanh(c) gives the hidden "
-                  "state h, which goes to the next step and up to the next layer.", width)
+    return cv.svg(_("LSTM cell: one time step"),
+                  _("The cell state c runs along the top: the forget gate f scales it and the input gate i "
+                    "times the candidate g is added. The output gate o times tanh(c) gives the hidden "
+                    "state h, which goes to the next step and up to the next layer."), width)
 
 
 # -------------------------------------------------------------------------------------------- GRU
@@ -404,23 +406,23 @@ def gru_cell_svg(values: Mapping[str, float] | None = None, width: int = 640) ->
     cv.op(xc, mid, "×", C["hh"])
     cv.op(xc, top, "+", C["hh"])
     cv.op(xrh, row, "×", C["r"])
-    cv.box(xz, row, C["z"], "σ", "update gate")
-    cv.box(xr, row, C["r"], "σ", "reset gate")
-    cv.box(xc, row, C["hh"], "tanh", "candidate")
+    cv.box(xz, row, C["z"], "σ", _("update gate"))
+    cv.box(xr, row, C["r"], "σ", _("reset gate"))
+    cv.box(xc, row, C["hh"], "tanh", _("candidate"))
 
     cv.text(xz + 9, 150, _named(v, "z", "z"), weight="bold")
     cv.text(xr + 52, row - 16, _named(v, "r", "r"), weight="bold")
     cv.text(xc + 9, 229, _named(v, "hh", "h̃"), weight="bold")
     cv.text(xz + 55 + 22, mid - 9, "1−z")
 
-    cv.state("left", top, "hidden state", "h_{t−1}", _val(v, "h_prev"))
-    cv.state("right", top, "hidden state", "h_{t}", _val(v, "h"))
-    cv.text(xup + 10, 26, "output h_{t}")
+    cv.state("left", top, _("hidden state"), "h_{t−1}", _val(v, "h_prev"))
+    cv.state("right", top, _("hidden state"), "h_{t}", _val(v, "h"))
+    cv.text(xup + 10, 26, _("output h_{t}"))
     cv.footer(xin, _val(v, "x"), "h_{t} = z·h_{t−1} + (1−z)·h̃")
-    return cv.svg("GRU cell: one time step",
-                  "The hidden state h runs along the top. The update gate z keeps z of the old state and "
-                  "lets in 1−z of the candidate h̃, which is computed from the input x and the old state "
-                  "scaled by the reset gate r.", width)
+    return cv.svg(_("GRU cell: one time step"),
+                  _("The hidden state h runs along the top. The update gate z keeps z of the old state and "
+                    "lets in 1−z of the candidate h̃, which is computed from the input x and the old state "
+                    "scaled by the reset gate r."), width)
 
 
 # -------------------------------------------------------------------------------------------- RNN
@@ -448,14 +450,14 @@ def rnn_cell_svg(values: Mapping[str, float] | None = None, width: int = 640) ->
     cv.wire([(xup, out), (xup, 10)], C["h"])
     cv.wire([(xup, out), (xup, bus), (VIEW_W - 8, bus)], C["h"])
     cv.junction(xup, out, C["h"])
-    cv.box(xbox, row, C["h"], "tanh", "new state", w=110)
+    cv.box(xbox, row, C["h"], "tanh", _("new state"), w=110)
 
     cv.text(xbox + 9, bus - 30, _say(v, "z_h", "W x + U h + b"))
     cv.text(xbox + 10, out - 9, _named(v, "h", "h"), weight="bold")
-    cv.state("left", bus, "hidden state", "h_{t−1}", _val(v, "h_prev"))
-    cv.state("right", bus, "hidden state", "h_{t}", _val(v, "h"))
-    cv.text(xup + 10, 26, "output h_{t}")
+    cv.state("left", bus, _("hidden state"), "h_{t−1}", _val(v, "h_prev"))
+    cv.state("right", bus, _("hidden state"), "h_{t}", _val(v, "h"))
+    cv.text(xup + 10, 26, _("output h_{t}"))
     cv.footer(xin, _val(v, "x"), "h_{t} = tanh(W x_{t} + U h_{t−1} + b)")
-    return cv.svg("Simple RNN cell: one time step",
-                  "The input x and the previous hidden state h are combined by one tanh layer into the "
-                  "new hidden state h, which goes to the next step and up to the next layer.", width)
+    return cv.svg(_("Simple RNN cell: one time step"),
+                  _("The input x and the previous hidden state h are combined by one tanh layer into the "
+                    "new hidden state h, which goes to the next step and up to the next layer."), width)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from lstm_core.i18n import _
+
 INK = "#1A1A1A"
 GRID = "#E6E6E6"
 FONT_FAMILY = "Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
@@ -62,10 +64,10 @@ def contributions_figure(x_products: Sequence[float], h_products: Sequence[float
     values = np.concatenate([xp, hp])
     order = np.argsort(-np.abs(values), kind="stable")[:top]
     rest = float(values.sum() - values[order].sum())
-    steps = [("bias b", float(bias))] + [(labels[j], float(values[j])) for j in order]
+    steps = [(_("bias b"), float(bias))] + [(labels[j], float(values[j])) for j in order]
     others = len(values) - len(order)
     if others:
-        steps.append((f"the other {others} terms", rest))
+        steps.append((_("the other {count} terms").format(count=others), rest))
     steps += [(str(a), float(b)) for a, b in extra]
     result = sum(v for _, v in steps)
     names = [s for s, _ in steps] + [total_label]
@@ -84,7 +86,7 @@ def contributions_figure(x_products: Sequence[float], h_products: Sequence[float
     pad = 0.3 * (hi - lo or 1.0)
     _layout(fig, height or 70 + 34 * len(names),
             xaxis=dict(range=[lo - pad, hi + pad], gridcolor=GRID, zeroline=True, zerolinecolor="#999",
-                       title=dict(text="running sum (red adds, blue subtracts)", font=dict(size=14))),
+                       title=dict(text=_("running sum (red adds, blue subtracts)"), font=dict(size=14))),
             yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=14)),
             showlegend=False)
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
@@ -110,12 +112,14 @@ class Curve:
     mark_label: str = ""
 
 
-def gradient_figure(curves: Sequence[Curve], *, height: int = 420, x_title: str = "k: steps back from the last input",
+def gradient_figure(curves: Sequence[Curve], *, height: int = 420, x_title: str | None = None,
                     floor: float = 1e-30) -> go.Figure:
     """‖∂h_T/∂x_{T−k}‖ against k on a log scale: a straight falling line is a gradient that vanishes
     geometrically, a flat one a gradient that survives. Values below `floor` (or zero) are drawn at
     the floor, which is labelled as such."""
     fig = go.Figure()
+    x_title = x_title or _("k: steps back from the last input")
+    steps_back, size = _("k = %{x} steps back"), _("gradient size %{y:.3g}")
     smallest, largest = np.inf, 0.0
     for curve in curves:
         y = np.asarray(curve.norms, dtype=np.float64)
@@ -126,7 +130,7 @@ def gradient_figure(curves: Sequence[Curve], *, height: int = 420, x_title: str 
         fig.add_trace(go.Scatter(
             x=k, y=shown, mode="lines", name=html.escape(curve.name), line=line,
             opacity=0.45 if curve.faint else 1.0,
-            hovertemplate=html.escape(curve.name) + "<br>k = %{x} steps back<br>gradient size %{y:.3g}<extra></extra>",
+            hovertemplate=f"{html.escape(curve.name)}<br>{steps_back}<br>{size}<extra></extra>",
         ))
         finite = shown[shown > floor]
         if finite.size:
@@ -137,7 +141,7 @@ def gradient_figure(curves: Sequence[Curve], *, height: int = 420, x_title: str 
                 marker=dict(color=colour, size=13, symbol=CELL_MARKER.get(curve.cell, "circle"),
                             line=dict(color="#FFF", width=1.5), opacity=0.5 if curve.faint else 1.0),
                 hovertemplate=(html.escape(f"{curve.name}: {curve.mark_label}")
-                               + "<br>gradient size %{y:.3g}<extra></extra>"),
+                               + f"<br>{size}<extra></extra>"),
             ))
     if not np.isfinite(smallest):
         smallest, largest = 1e-3, 1.0
@@ -146,7 +150,7 @@ def gradient_figure(curves: Sequence[Curve], *, height: int = 420, x_title: str 
     _layout(fig, height,
             xaxis=dict(title=dict(text=x_title), gridcolor=GRID, zeroline=False, rangemode="tozero"),
             yaxis=dict(type="log", range=[lo, hi], gridcolor=GRID, exponentformat="power", dtick=_log_dtick(hi - lo),
-                       title=dict(text="‖∂h<sub>T</sub> / ∂x<sub>T−k</sub>‖ (log scale)")),
+                       title=dict(text=_("‖∂h<sub>T</sub> / ∂x<sub>T−k</sub>‖ (log scale)"))),
             hovermode="closest")
     return fig
 
@@ -169,17 +173,17 @@ def sequence_figure(x: np.ndarray, letters: str, *, height: int = 260) -> go.Fig
     fig = go.Figure(go.Heatmap(
         z=x.T, x=np.arange(steps), y=list(letters[:channels]), zmin=-limit, zmax=limit,
         colorscale=[[0.0, "rgb(33,102,172)"], [0.5, "rgb(255,255,255)"], [1.0, "rgb(178,24,43)"]],
-        colorbar=dict(thickness=12, len=0.9, tickfont=dict(size=12), title=dict(text="value", side="right")),
-        hovertemplate="step %{x}, channel %{y}: %{z:.2f}<extra></extra>",
+        colorbar=dict(thickness=12, len=0.9, tickfont=dict(size=12), title=dict(text=_("value"), side="right")),
+        hovertemplate=_("step %{x}, channel %{y}: %{z:.2f}") + "<extra></extra>",
     ))
     fig.add_shape(type="rect", x0=-0.5, x1=0.5, y0=-0.5, y1=channels - 0.5, line=dict(color=INK, width=2.5))
     hot = int(np.argmax(x[0]))
     fig.add_annotation(x=0, y=letters[hot], text="<b>1</b>", showarrow=False, font=dict(size=15, color=INK))
-    fig.add_annotation(x=0, y=-0.5, yshift=4, text="the letter", showarrow=False,
+    fig.add_annotation(x=0, y=-0.5, yshift=4, text=_("the letter"), showarrow=False,
                        xanchor="left", yanchor="bottom", font=dict(size=14))
     _layout(fig, height,
-            xaxis=dict(title=dict(text="step (after the letter: noise)"), showgrid=False, zeroline=False),
-            yaxis=dict(title=dict(text="input channel"), autorange="reversed", type="category", showgrid=False,
+            xaxis=dict(title=dict(text=_("step (after the letter: noise)")), showgrid=False, zeroline=False),
+            yaxis=dict(title=dict(text=_("input channel")), autorange="reversed", type="category", showgrid=False,
                        tickmode="array", tickvals=list(letters[:channels]), ticktext=list(letters[:channels])))
     fig.update_layout(margin=dict(l=10, r=10, t=28, b=10))
     return fig
@@ -190,6 +194,7 @@ def accuracy_figure(gaps: Sequence[int], accuracy: Mapping[str, Mapping[int, flo
     """Accuracy against the number of noise steps N (log axis), one line per cell kind, with the
     chance level (guessing a letter) dotted."""
     gaps = [int(g) for g in gaps]
+    noise, right = _("N = %{x} noise steps"), _("%{y:.0%} right")
     fig = go.Figure()
     for cell, scores in accuracy.items():
         y = [scores.get(g, np.nan) for g in gaps]
@@ -197,35 +202,36 @@ def accuracy_figure(gaps: Sequence[int], accuracy: Mapping[str, Mapping[int, flo
             x=gaps, y=y, mode="lines+markers", name=CELL_LABELS.get(cell, cell),
             line=dict(color=CELL_COLOURS.get(cell), width=3.2, dash=CELL_DASH.get(cell, "solid")),
             marker=dict(size=11, symbol=CELL_MARKER.get(cell, "circle")),
-            hovertemplate=CELL_LABELS.get(cell, cell) + "<br>N = %{x} noise steps<br>%{y:.0%} right<extra></extra>",
+            hovertemplate=f"{CELL_LABELS.get(cell, cell)}<br>{noise}<br>{right}<extra></extra>",
         ))
     fig.add_hline(y=chance, line=dict(color="#777", width=1.5, dash="dot"),
-                  annotation_text=f"guessing ({chance:.1%})", annotation_position="bottom right",
+                  annotation_text=_("guessing ({chance:.1%})").format(chance=chance), annotation_position="bottom right",
                   annotation_font=dict(size=14, color="#555"))
     _layout(fig, height,
             xaxis=dict(type="log", tickvals=gaps, ticktext=[str(g) for g in gaps], gridcolor=GRID,
-                       title=dict(text="N: noise steps between the letter and the question")),
-            yaxis=dict(range=[0, 1.05], tickformat=".0%", gridcolor=GRID, title=dict(text="letters recalled")))
+                       title=dict(text=_("N: noise steps between the letter and the question"))),
+            yaxis=dict(range=[0, 1.05], tickformat=".0%", gridcolor=GRID, title=dict(text=_("letters recalled"))))
     return fig
 
 
 def learning_figure(steps: Sequence[int], accuracy: Mapping[str, Sequence[float]], *, chance: float,
                     total_steps: int | None = None, label: str = "", height: int = 300) -> go.Figure:
     """Accuracy (at one gap, or averaged) against the training step, one line per cell kind."""
+    step, right = _("step %{x}"), _("%{y:.0%} right")
     fig = go.Figure()
     for cell, values in accuracy.items():
         fig.add_trace(go.Scatter(
             x=list(steps), y=list(values), mode="lines+markers", name=CELL_LABELS.get(cell, cell),
             line=dict(color=CELL_COLOURS.get(cell), width=3, dash=CELL_DASH.get(cell, "solid")),
             marker=dict(size=7, symbol=CELL_MARKER.get(cell, "circle")),
-            hovertemplate=CELL_LABELS.get(cell, cell) + "<br>step %{x}<br>%{y:.0%} right<extra></extra>",
+            hovertemplate=f"{CELL_LABELS.get(cell, cell)}<br>{step}<br>{right}<extra></extra>",
         ))
     fig.add_hline(y=chance, line=dict(color="#777", width=1.5, dash="dot"))
     _layout(fig, height,
             xaxis=dict(range=[0, total_steps] if total_steps else None, gridcolor=GRID,
-                       title=dict(text="training step")),
+                       title=dict(text=_("training step"))),
             yaxis=dict(range=[0, 1.05], tickformat=".0%", gridcolor=GRID,
-                       title=dict(text=label or "letters recalled")),
+                       title=dict(text=label or _("letters recalled"))),
             showlegend=False)
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
     return fig

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from lstm_core.i18n import N_, _
+
 from .cell_diagram import GATE_COLOURS, GRU_COLOURS
 
 # Diverging scale (ColorBrewer RdBu ends), white in the middle.
@@ -35,15 +37,18 @@ SPACE_GLYPH = "\u2423"  # ␣
 TAB_GLYPH = "\u21e5"  # ⇥
 
 # What each quantity is called on the page, per cell kind; keys are trace quantities, plus "tanh_c".
+# English, marked for the catalog: the page shows them through _() ("tanh(c)" is a formula, the same
+# in every language).
 QUANTITY_LABELS: dict[str, dict[str, str]] = {
-    "lstm": {"f": "forget gate f", "i": "input gate i", "g": "candidate g", "o": "output gate o",
-             "c": "cell state c", "tanh_c": "tanh(c)", "h": "hidden state h"},
-    "gru": {"z": "update gate z", "r": "reset gate r", "hh": "candidate h̃", "h": "hidden state h"},
-    "rnn": {"h": "hidden state h"},
+    "lstm": {"f": N_("forget gate f"), "i": N_("input gate i"), "g": N_("candidate g"), "o": N_("output gate o"),
+             "c": N_("cell state c"), "tanh_c": "tanh(c)", "h": N_("hidden state h")},
+    "gru": {"z": N_("update gate z"), "r": N_("reset gate r"), "hh": N_("candidate h̃"), "h": N_("hidden state h")},
+    "rnn": {"h": N_("hidden state h")},
 }
-# Short names for buttons; the long label says what it is.
-QUANTITY_SHORT = {"f": "forget f", "i": "input i", "g": "candidate g", "o": "output o", "c": "cell c",
-                  "tanh_c": "tanh(c)", "h": "hidden h", "z": "update z", "r": "reset r", "hh": "candidate h̃"}
+# Short names for buttons; the long label says what it is. Shown through _() too.
+QUANTITY_SHORT = {"f": N_("forget f"), "i": N_("input i"), "g": N_("candidate g"), "o": N_("output o"),
+                  "c": N_("cell c"), "tanh_c": "tanh(c)", "h": N_("hidden h"), "z": N_("update z"),
+                  "r": N_("reset r"), "hh": N_("candidate h̃")}
 QUANTITY_SYMBOLS = {"f": "f", "i": "i", "g": "g", "o": "o", "c": "c", "tanh_c": "tanh(c)", "h": "h",
                     "z": "z", "r": "r", "hh": "h̃"}
 GATES_OF = {"lstm": ("i", "f", "o"), "gru": ("z", "r"), "rnn": ()}
@@ -123,12 +128,12 @@ def top_guesses(probs: np.ndarray, char_of, k: int = 5) -> list[list[tuple[str, 
 def tooltip(char: str, position: int, quantity_label: str, unit: int, value: float,
             guesses: Sequence[tuple[str, float]] = (), unknown: bool = False) -> str:
     """The plain text of one character's tooltip (not yet escaped)."""
-    lines = [f"“{glyph(char)}” at position {position}",
-             f"unit {unit} · {quantity_label} = {fmt(value)}"]
+    lines = [_("“{char}” at position {position}").format(char=glyph(char), position=position),
+             _("unit {unit} · {label} = {value}").format(unit=unit, label=quantity_label, value=fmt(value))]
     if unknown:
-        lines.append("not in the model's vocabulary (read as “unknown”)")
+        lines.append(_("not in the model's vocabulary (read as “unknown”)"))
     if guesses:
-        lines.append("next-character guesses:")
+        lines.append(_("next-character guesses:"))
         lines.extend(f"  {glyph(c)}  {100 * p:5.1f}%" for c, p in guesses)
     return "\n".join(lines)
 
@@ -178,6 +183,10 @@ def colored_text_html(text: str, values: Sequence[float], lo: float, hi: float, 
             f'border-radius:6px;background:#FFF;max-height:460px;overflow-y:auto">{body}</div>')
 
 
+NOT_IN_VOCABULARY = N_("not in the model's vocabulary")
+IN_THE_PATTERN = N_("in the pattern")
+
+
 def legend_html(lo: float, hi: float, label: str, *, pattern: bool = False, unknown: bool = False) -> str:
     """A colour bar from lo to hi with its label, plus keys for the outline and underline marks."""
     mid = (lo + hi) / 2
@@ -185,18 +194,22 @@ def legend_html(lo: float, hi: float, label: str, *, pattern: bool = False, unkn
     keys = []
     if unknown:
         keys.append(f'<span style="outline:2px dashed {UNKNOWN_OUTLINE};outline-offset:-1px;padding:0 4px">'
-                    f'x</span> not in the model\'s vocabulary')
+                    f'x</span> {html.escape(_(NOT_IN_VOCABULARY))}')
     if pattern:
-        keys.append(f'<span style="box-shadow:inset 0 -4px 0 {PATTERN_MARK};padding:0 4px">x</span> in the pattern')
+        keys.append(f'<span style="box-shadow:inset 0 -4px 0 {PATTERN_MARK};padding:0 4px">x</span> '
+                    f'{html.escape(_(IN_THE_PATTERN))}')
     extra = "".join(f'<span style="margin-left:18px">{k}</span>' for k in keys)
+    named = html.escape(_("{label}:").format(label=label))
+    white = html.escape(_("(white = {value})").format(value=fmt(mid)))
     return (f'<div style="font-family:{FONT_FAMILY};font-size:15px;color:{INK};display:flex;align-items:center;'
             f'flex-wrap:wrap;gap:8px;margin:2px 0 4px 0">'
-            f'<span>{html.escape(label)}:</span>'
+            f'<span>{named}</span>'
             f'<span>{html.escape(fmt(lo))}</span>'
             f'<span style="display:inline-block;width:200px;height:14px;border:1px solid #999;'
             f'background:linear-gradient(to right, {stops})"></span>'
             f'<span>{html.escape(fmt(hi))}</span>'
-            f'<span style="color:#555">(white = {html.escape(fmt(mid))})</span>{extra}</div>')
+            f'<span style="color:#555">{white}</span>'
+            f'{extra}</div>')
 
 
 # ---------------------------------------------------------------- heat map
@@ -218,10 +231,11 @@ def units_heatmap(values: np.ndarray, chars: str, units: Sequence[int], *, quant
         raise ValueError(f"values must be (characters, units) = ({len(chars)}, {len(units)}), not {v.shape}")
     cols = len(chars)
     x = np.arange(first_position, first_position + cols)
-    y = [f"▶ unit {u}" if u == highlight else f"unit {u}" for u in units]
+    y = [(_("▶ unit {unit}") if u == highlight else _("unit {unit}")).format(unit=u) for u in units]
     shown = [glyph(c) for c in chars]
     custom = np.empty((len(units), cols), dtype=object)
-    custom[:] = [f"“{s}” (position {p})" for s, p in zip(shown, x)]
+    where = _("“{char}” (position {position})")
+    custom[:] = [where.format(char=s, position=p) for s, p in zip(shown, x)]
     fig = go.Figure(go.Heatmap(
         z=v.T, x=x, y=y, customdata=custom, colorscale=COLORSCALE, zmin=lo, zmax=hi,
         xgap=0, ygap=0,
@@ -241,7 +255,7 @@ def units_heatmap(values: np.ndarray, chars: str, units: Sequence[int], *, quant
         font=dict(family=FONT_FAMILY, size=14, color=INK),
         xaxis=dict(tickmode="array", tickvals=tickvals, ticktext=ticktext, tickangle=0,
                    tickfont=dict(family=MONO_FAMILY, size=font), side="bottom", showgrid=False,
-                   title=dict(text="character of the text (hover for details)", font=dict(size=14))),
+                   title=dict(text=_("character of the text (hover for details)"), font=dict(size=14))),
         yaxis=dict(autorange="reversed", showgrid=False, type="category",
                    tickfont=dict(size=13 if rows <= 40 else 11),
                    nticks=min(rows, 40)),
@@ -275,21 +289,23 @@ def saturation_figure(fractions: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
         left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
         if left.shape != right.shape:
             raise ValueError(f"gate {gate}: left and right fractions differ in shape")
-        name = labels.get(gate, f"gate {gate}")
+        name = labels.get(gate) or _("gate {gate}").format(gate=gate)
         fig.add_trace(go.Scatter(
             x=left, y=right, mode="markers", name=name,
             marker=dict(color=gate_colour(gate, cell), size=9, opacity=0.75, line=dict(color="#FFF", width=0.6)),
             customdata=np.arange(len(left)),
-            hovertemplate=(f"{html.escape(name)}, unit %{{customdata}}<br>shut (&lt; 0.1): %{{x:.0%}} of characters"
-                           "<br>open (&gt; 0.9): %{y:.0%} of characters<extra></extra>"),
+            hovertemplate=_("{name}, unit {unit}<br>shut (&lt; 0.1): {shut} of characters"
+                            "<br>open (&gt; 0.9): {open} of characters")
+            .format(name=html.escape(name), unit="%{customdata}", shut="%{x:.0%}", open="%{y:.0%}")
+            + "<extra></extra>",
         ))
     axis = dict(range=[-0.02, 1.02], tickformat=".0%", gridcolor="#EEE", zeroline=False, tickfont=dict(size=13),
                 constrain="domain")
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=10, b=10),
         font=dict(family=FONT_FAMILY, size=14, color=INK),
-        xaxis=dict(axis, title=dict(text="left-saturated: shut (< 0.1)", font=dict(size=14))),
-        yaxis=dict(axis, title=dict(text="right-saturated: open (> 0.9)", font=dict(size=14)),
+        xaxis=dict(axis, title=dict(text=_("left-saturated: shut (< 0.1)"), font=dict(size=14))),
+        yaxis=dict(axis, title=dict(text=_("right-saturated: open (> 0.9)"), font=dict(size=14)),
                    scaleanchor="x", scaleratio=1),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=14)),
         plot_bgcolor="#FFF", paper_bgcolor="#FFF",
@@ -309,16 +325,16 @@ def ranking_figure(units: Sequence[int], scores: Sequence[float], signs: Sequenc
     if len(units) != len(scores) or len(units) != len(signs):
         raise ValueError("units, scores and signs must have the same length")
     colours = [f"rgb{HIGH_RGB}" if s > 0 else f"rgb{LOW_RGB}" if s < 0 else "#999" for s in signs]
-    words = ["higher inside" if s > 0 else "lower inside" if s < 0 else "no difference" for s in signs]
+    words = [_("higher inside") if s > 0 else _("lower inside") if s < 0 else _("no difference") for s in signs]
     fig = go.Figure(go.Bar(
-        x=scores, y=[f"unit {u}" for u in units], orientation="h", marker=dict(color=colours),
+        x=scores, y=[_("unit {unit}").format(unit=u) for u in units], orientation="h", marker=dict(color=colours),
         customdata=words, text=[f"{s:.2f}" for s in scores], textposition="outside",
         hovertemplate="%{y}: %{x:.3f} (%{customdata})<extra></extra>",
     ))
     fig.update_layout(
         height=height or max(220, 60 + 30 * len(units)), margin=dict(l=10, r=10, t=10, b=10),
         font=dict(family=FONT_FAMILY, size=14, color=INK),
-        xaxis=dict(range=[0.5, 1.04], title=dict(text="separation (AUC: 0.5 = chance, 1 = perfect)"),
+        xaxis=dict(range=[0.5, 1.04], title=dict(text=_("separation (AUC: 0.5 = chance, 1 = perfect)")),
                    gridcolor="#EEE", tickfont=dict(size=13)),
         yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=13)),
         plot_bgcolor="#FFF", paper_bgcolor="#FFF", showlegend=False,

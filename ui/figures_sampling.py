@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from lstm_core.i18n import N_, _
 from lstm_core.inference import sampling
 from lstm_core.data.vocab import UNKNOWN_GLYPH, UNKNOWN_ID
 
@@ -42,7 +43,7 @@ def display_char(char: str) -> str:
 
 def char_name(char: str) -> str:
     """A short name in words, for captions and hover text."""
-    names = {"\n": "line break", " ": "space", "\t": "tab", UNKNOWN_GLYPH: "unknown character"}
+    names = {"\n": _("line break"), " ": _("space"), "\t": _("tab"), UNKNOWN_GLYPH: _("unknown character")}
     return names.get(char, f"“{char}”")
 
 
@@ -75,12 +76,15 @@ def _pct(p: float) -> str:
 
 def distribution_figure(probs_model: Sequence[float] | np.ndarray, probs_used: Sequence[float] | np.ndarray,
                         chars: Sequence[str], drawn: int, top: int = 20,
-                        used_label: str = "After your settings", height: int = 380) -> go.Figure:
+                        used_label: str = N_("After your settings"), height: int = 380) -> go.Figure:
     """Grouped bars for the `top` likeliest next characters: the model's distribution and the one
     actually sampled from; the drawn character's bars are orange and its label bold.
 
-    `chars[i]` is the character of id i (the vocabulary's unknown slot included at 0).
+    `chars[i]` is the character of id i (the vocabulary's unknown slot included at 0). `used_label`
+    is shown through _() (an English message, or words already in the reader's language).
     """
+    used_label = _(used_label)
+    model_label = _("Model (before)")
     pm = np.asarray(probs_model, dtype=np.float64)
     pu = np.asarray(probs_used, dtype=np.float64)
     if pm.shape != pu.shape or pm.ndim != 1:
@@ -95,10 +99,11 @@ def distribution_figure(probs_model: Sequence[float] | np.ndarray, probs_used: S
              for lab, d in zip(labels, is_drawn)]
     names = [char_name(chars[i]) for i in ids]
     custom = np.array([[n, _pct(pm[i]), _pct(pu[i])] for n, i in zip(names, ids)], dtype=object)
-    hover = "%{customdata[0]}<br>model: %{customdata[1]}<br>sampled from: %{customdata[2]}<extra></extra>"
+    hover = _("{char}<br>model: {model}<br>sampled from: {used}").format(
+        char="%{customdata[0]}", model="%{customdata[1]}", used="%{customdata[2]}") + "<extra></extra>"
 
     fig = go.Figure()
-    fig.add_bar(x=x, y=pm[ids], name="Model (before)", showlegend=False,
+    fig.add_bar(x=x, y=pm[ids], name=model_label, showlegend=False,
                 marker_color=[DRAWN_MODEL_COLOUR if d else MODEL_COLOUR for d in is_drawn],
                 customdata=custom, hovertemplate=hover)
     fig.add_bar(x=x, y=pu[ids], name=used_label, showlegend=False,
@@ -106,12 +111,12 @@ def distribution_figure(probs_model: Sequence[float] | np.ndarray, probs_used: S
                 customdata=custom, hovertemplate=hover)
     # The legend gets its own swatches: a bar trace would show the colour of its first bar, which
     # is orange whenever the likeliest character was the one drawn.
-    for name, colour in (("Model (before)", MODEL_COLOUR), (used_label, USED_COLOUR), ("drawn", DRAWN_USED_COLOUR)):
+    for name, colour in ((model_label, MODEL_COLOUR), (used_label, USED_COLOUR), (_("drawn"), DRAWN_USED_COLOUR)):
         fig.add_scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
                         marker=dict(symbol="square", size=13, color=colour))
     k = is_drawn.index(True)
     peak = float(max(pm[ids].max(), pu[ids].max(), 1e-9))
-    fig.add_annotation(x=k, y=max(pm[drawn], pu[drawn]), text="drawn", showarrow=True, arrowhead=2,
+    fig.add_annotation(x=k, y=max(pm[drawn], pu[drawn]), text=_("drawn"), showarrow=True, arrowhead=2,
                        arrowcolor=DRAWN_USED_COLOUR, ax=0, ay=-28, font=dict(color=DRAWN_USED_COLOUR, size=15))
     fig.update_layout(
         barmode="group", bargap=0.25, bargroupgap=0.05, height=height, font=FONT,
@@ -122,7 +127,7 @@ def distribution_figure(probs_model: Sequence[float] | np.ndarray, probs_used: S
     fig.update_xaxes(automargin=True, tickmode="array", tickvals=x, ticktext=ticks, tickfont=CHAR_FONT, showgrid=False,
                      title=None, fixedrange=True)
     fig.update_yaxes(automargin=True, tickformat=".0%", range=[0, min(1.0, peak * 1.18) if peak < 0.85 else 1.12],
-                     gridcolor="#e6e9ef", title="probability", fixedrange=True, zeroline=True,
+                     gridcolor="#e6e9ef", title=_("probability"), fixedrange=True, zeroline=True,
                      zerolinecolor="#c9ced8")
     return fig
 
@@ -153,15 +158,17 @@ def entropy_figure(logits: Sequence[float] | np.ndarray, temperature: float, top
     cut = bool(top_k) or (top_p is not None and top_p < 1)
 
     fig = go.Figure()
-    fig.add_scatter(x=temps, y=bits, mode="lines", name="entropy at each temperature",
+    fig.add_scatter(x=temps, y=bits, mode="lines", name=_("entropy at each temperature"),
                     line=dict(color=CURVE_COLOUR, width=3),
-                    hovertemplate="T = %{x:.2f}<br>%{y:.2f} bits<extra></extra>")
+                    hovertemplate=_("T = {t}<br>{bits} bits").format(t="%{x:.2f}", bits="%{y:.2f}")
+                    + "<extra></extra>")
     fig.add_hline(y=ceiling, line=dict(color=MUTED, dash="dot", width=1.5),
-                  annotation_text=f"all {n_possible} equally likely: {ceiling:.1f} bits",
+                  annotation_text=_("all {n} equally likely: {bits:.1f} bits").format(n=n_possible, bits=ceiling),
                   annotation_position="top left", annotation_font=dict(color=MUTED, size=13))
-    label = "greedy (T = 0): 0 bits" if greedy else f"T = {temperature:g}: {chosen_bits:.2f} bits"
+    label = (_("greedy (T = 0): 0 bits") if greedy
+             else _("T = {t:g}: {bits:.2f} bits").format(t=temperature, bits=chosen_bits))
     fig.add_scatter(x=[x_mark], y=[chosen_bits], mode="markers+text",
-                    name="greedy (T = 0)" if greedy else "your temperature",
+                    name=_("greedy (T = 0)") if greedy else _("your temperature"),
                     marker=dict(color=DRAWN_USED_COLOUR, size=14, line=dict(color="white", width=2)),
                     text=[label],
                     textposition="top right" if greedy else "bottom right" if x_mark <= 0.5 else "top left",
@@ -170,8 +177,8 @@ def entropy_figure(logits: Sequence[float] | np.ndarray, temperature: float, top
     if cut and not greedy:
         used = sampling.adjust(z, temperature, top_k or None, top_p if top_p is not None and top_p < 1 else None)
         used_bits = max(0.0, sampling.entropy(used) / LN2)
-        cut_label = f"after top-k / top-p: {used_bits:.2f} bits"
-        fig.add_scatter(x=[x_mark], y=[used_bits], mode="markers+text", name="after top-k / top-p",
+        cut_label = _("after top-k / top-p: {bits:.2f} bits").format(bits=used_bits)
+        fig.add_scatter(x=[x_mark], y=[used_bits], mode="markers+text", name=_("after top-k / top-p"),
                         marker=dict(color=DRAWN_USED_COLOUR, symbol="diamond-open", size=14, line=dict(width=3)),
                         text=[cut_label], textposition="bottom right" if x_mark <= 0.5 else "bottom left",
                         textfont=dict(color=DRAWN_USED_COLOUR, size=14), cliponaxis=False,
@@ -184,9 +191,9 @@ def entropy_figure(logits: Sequence[float] | np.ndarray, temperature: float, top
     )
     ticks = [0.05, 0.1, 0.2, 0.5, 1, 2, 5]
     fig.update_xaxes(automargin=True, type="log", range=[math.log10(t_min), math.log10(t_max)],
-                     title="temperature T (log scale)", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
+                     title=_("temperature T (log scale)"), tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
                      gridcolor="#e6e9ef", fixedrange=True)
     top = max(ceiling, 1.0)
-    fig.update_yaxes(automargin=True, title="entropy (bits)", range=[-0.05 * top, top * 1.08], gridcolor="#e6e9ef",
+    fig.update_yaxes(automargin=True, title=_("entropy (bits)"), range=[-0.05 * top, top * 1.08], gridcolor="#e6e9ef",
                      zeroline=True, zerolinecolor="#c9ced8", fixedrange=True)
     return fig

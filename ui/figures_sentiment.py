@@ -18,6 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lstm_core.i18n import _, ngettext
+
 from .figures_gates import FONT_FAMILY, INK, MONO_FAMILY, UNKNOWN_OUTLINE, colour_of
 
 POSITIVE = "#0072B2"
@@ -56,25 +58,37 @@ def verdict_html(title: str, verdict: str, detail: str, colour: str, *, note: st
             f'<div style="font-size:16px;color:{INK}">{_esc(detail)}</div>{extra}</div>')
 
 
+def side_name(label: str) -> str:
+    """ "positive" / "negative" (the verdicts' keys) in the reader's words."""
+    return {"positive": _("positive"), "negative": _("negative")}.get(label, label)
+
+
+def vader_title() -> str:
+    return _("VADER (word list)")
+
+
 def lstm_card(prob: float | None, status: str = "ok", name: str = "LSTM") -> str:
     if prob is None:
-        return verdict_html(name, "—", "Type a review to classify it.", UNDECIDED)
-    label = "positive" if prob >= 0.5 else "negative"
+        return verdict_html(name, "—", _("Type a review to classify it."), UNDECIDED)
+    label = side_name("positive" if prob >= 0.5 else "negative")
     if status == "unknown-only":
-        return verdict_html(name, "no verdict", f"It knows none of these words (it outputs {pct(prob)}).", UNDECIDED)
-    return verdict_html(name, label, f"probability of positive {prob:.2f} ({pct(max(prob, 1 - prob))} sure)",
-                        side_colour(prob))
+        return verdict_html(name, _("no verdict"), _("It knows none of these words (it outputs {percent}).").format(
+            percent=pct(prob)), UNDECIDED)
+    return verdict_html(name, label, _("probability of positive {p:.2f} ({percent} sure)").format(
+        p=prob, percent=pct(max(prob, 1 - prob))), side_colour(prob))
 
 
 def vader_card(compound: float | None, unavailable: str | None = None) -> str:
     if unavailable:
-        return verdict_html("VADER (word list)", "unavailable", unavailable, UNDECIDED)
+        return verdict_html(vader_title(), _("unavailable"), unavailable, UNDECIDED)
     if compound is None:
-        return verdict_html("VADER (word list)", "—", "Type a review to classify it.", UNDECIDED)
+        return verdict_html(vader_title(), "—", _("Type a review to classify it."), UNDECIDED)
     if compound == 0:
-        return verdict_html("VADER (word list)", "no opinion", "compound 0.00: none of its sentiment words", UNDECIDED)
-    label = "positive" if compound > 0 else "negative"
-    return verdict_html("VADER (word list)", label, f"compound score {compound:+.2f} (−1 … +1)".replace("-", "−"),
+        return verdict_html(vader_title(), _("no opinion"), _("compound 0.00: none of its sentiment words"),
+                            UNDECIDED)
+    label = side_name("positive" if compound > 0 else "negative")
+    score = f"{compound:+.2f}".replace("-", "−")
+    return verdict_html(vader_title(), label, _("compound score {score} (−1 … +1)").format(score=score),
                         POSITIVE if compound > 0 else NEGATIVE)
 
 
@@ -88,16 +102,18 @@ def comparison(label: str | None, compound: float | None) -> tuple[str, str] | N
     if label is None:
         if compound == 0:
             return None
-        return ("info", f"Only VADER gives a verdict here ({vader}): it scores the symbols it has ratings for, such as "
-                        "emoji, while the LSTM knows none of these words.")
+        return ("info", _("Only VADER gives a verdict here ({vader}): it scores the symbols it has ratings for, such "
+                          "as emoji, while the LSTM knows none of these words.").format(vader=side_name(vader)))
     if compound == 0:
-        return ("info", f"VADER finds none of its sentiment words here, so it has no opinion; the LSTM says {label}, "
-                        "from the words and their order it learned from the reviews.")
+        return ("info", _("VADER finds none of its sentiment words here, so it has no opinion; the LSTM says "
+                          "{label}, from the words and their order it learned from the reviews.").format(
+            label=side_name(label)))
     if vader == label:
-        return ("success", f"The LSTM and VADER agree: {label}.")
-    return ("warning", f"They disagree: the LSTM says {label}, VADER says {vader}. VADER adds up the ratings of the "
-                       "words it knows, with a few rules (such as “not” before a word); the LSTM learned from labelled "
-                       "reviews how words combine in order. Which one is right here?")
+        return ("success", _("The LSTM and VADER agree: {label}.").format(label=side_name(label)))
+    return ("warning", _("They disagree: the LSTM says {label}, VADER says {vader}. VADER adds up the ratings of the "
+                         "words it knows, with a few rules (such as “not” before a word); the LSTM learned from "
+                         "labelled reviews how words combine in order. Which one is right here?").format(
+        label=side_name(label), vader=side_name(vader)))
 
 
 # ---------------------------------------------------------------- trajectory
@@ -120,7 +136,7 @@ def trajectory_figure(words: Sequence[str], probs: Sequence[float], *, start: fl
     labels = list(words)
     if start is not None:
         x = [-1, *x]
-        labels = ["(start)", *labels]
+        labels = [_("(start)"), *labels]
         p_all = np.r_[float(start), p]
     else:
         p_all = p
@@ -128,8 +144,8 @@ def trajectory_figure(words: Sequence[str], probs: Sequence[float], *, start: fl
     fig.add_hrect(y0=0.5, y1=1.0, fillcolor=POSITIVE, opacity=0.06, line_width=0, layer="below")
     fig.add_hrect(y0=0.0, y1=0.5, fillcolor=NEGATIVE, opacity=0.06, line_width=0, layer="below")
     fig.add_hline(y=0.5, line=dict(color=UNDECIDED, dash="dash", width=1.5))
-    what = "if the review ended here" if kind == "prefix" else "after reading"
-    hover = [f"{what} “{_esc(w)}”" if i >= 0 else "before reading any word" for i, w in zip(x, labels)]
+    what = _("if the review ended here: “{word}”") if kind == "prefix" else _("after reading “{word}”")
+    hover = [what.format(word=_esc(w)) if i >= 0 else _("before reading any word") for i, w in zip(x, labels)]
     fig.add_trace(go.Scatter(
         x=x, y=p_all, mode="lines", line=dict(color="#9AA0A6", width=2.5), hoverinfo="skip", showlegend=False))
     symbols = ["circle-open" if (i in unknown) else "circle" for i in x]
@@ -137,7 +153,7 @@ def trajectory_figure(words: Sequence[str], probs: Sequence[float], *, start: fl
         x=x, y=p_all, mode="markers", showlegend=False, customdata=hover,
         marker=dict(size=11 if len(x) <= 60 else 7, color=[side_colour(v) for v in p_all], symbol=symbols,
                     line=dict(color="#FFF", width=1)),
-        hovertemplate="%{customdata}<br>P(positive) = %{y:.2f}<extra></extra>"))
+        hovertemplate="%{customdata}<br>" + _("P(positive)") + " = %{y:.2f}<extra></extra>"))
     step = max(1, int(np.ceil(len(x) / 45)))
     font = 15 if len(x) <= 16 else 13 if len(x) <= 30 else 11
     fig.update_layout(
@@ -147,11 +163,11 @@ def trajectory_figure(words: Sequence[str], probs: Sequence[float], *, start: fl
                    tickfont=dict(family=MONO_FAMILY, size=font),
                    showgrid=False, range=[x[0] - 0.5, x[-1] + 0.5] if x else None),
         yaxis=dict(range=[0, 1], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".2f", gridcolor="#EEE",
-                   title=dict(text="P(positive)", font=dict(size=15))),
+                   title=dict(text=_("P(positive)"), font=dict(size=15))),
     )
-    fig.add_annotation(x=1.01, xref="paper", y=0.9, yref="y", text="positive", showarrow=False, xanchor="left",
+    fig.add_annotation(x=1.01, xref="paper", y=0.9, yref="y", text=_("positive"), showarrow=False, xanchor="left",
                        font=dict(color=POSITIVE, size=14))
-    fig.add_annotation(x=1.01, xref="paper", y=0.1, yref="y", text="negative", showarrow=False, xanchor="left",
+    fig.add_annotation(x=1.01, xref="paper", y=0.1, yref="y", text=_("negative"), showarrow=False, xanchor="left",
                        font=dict(color=NEGATIVE, size=14))
     return fig
 
@@ -194,11 +210,16 @@ def importance_html(words: Sequence[str], importance: Sequence[float], *, full: 
         if t in unknown:
             style.append(f"outline:2px dashed {UNKNOWN_OUTLINE};outline-offset:-2px")
         without = full - d
-        way = "towards positive" if d > 0 else "towards negative" if d < 0 else "neither way"
-        tip = (f"“{word}”: without it P(positive) would be {without:.2f} instead of {full:.2f}; "
-               f"it pushes {abs(d):.2f} {way}")
+        if d > 0:
+            way = _("it pushes {change:.2f} towards positive")
+        elif d < 0:
+            way = _("it pushes {change:.2f} towards negative")
+        else:
+            way = _("it pushes {change:.2f} neither way")
+        tip = _("“{word}”: without it P(positive) would be {without:.2f} instead of {full:.2f}; {push}").format(
+            word=word, without=without, full=full, push=way.format(change=abs(d)))
         if t in unknown:
-            tip += " (a word the model never saw: read as “unknown”)"
+            tip += _(" (a word the model never saw: read as “unknown”)")
         parts.append(f'<span data-pos="{t}" style="{";".join(style)}" title="{_esc(tip)}">{_esc(word)}</span>')
     return (f'<div class="sentiment-importance" style="font-family:{FONT_FAMILY};font-size:{font_px}px;'
             f'line-height:1.9;color:{INK};padding:8px 10px;border:1px solid #DDD;border-radius:6px;background:#FFF;'
@@ -208,14 +229,18 @@ def importance_html(words: Sequence[str], importance: Sequence[float], *, full: 
 def importance_legend_html(scale: float) -> str:
     stops = ", ".join(f"rgb{_blend(NEGATIVE_RGB, t * 0.85)}" for t in (1, 0.5, 0)) + ", " + \
         ", ".join(f"rgb{_blend(POSITIVE_RGB, t * 0.85)}" for t in (0.5, 1))
+    negative, positive = _esc(_("negative")), _esc(_("positive"))
+    left = _esc(_("pushes towards {side}")).format(side=f'<b style="color:{NEGATIVE}">{negative}</b>')
+    right = _esc(_("towards {side}")).format(side=f'<b style="color:{POSITIVE}">{positive}</b>')
+    word, unseen = _esc(_("word")), _esc(_("never seen in training"))
     return (f'<div style="font-family:{FONT_FAMILY};font-size:15px;color:{INK};display:flex;align-items:center;'
             f'flex-wrap:wrap;gap:8px;margin:4px 0">'
-            f'<span>pushes towards <b style="color:{NEGATIVE}">negative</b> (−{scale:.2f})</span>'
+            f'<span>{left} (−{scale:.2f})</span>'
             f'<span style="display:inline-block;width:180px;height:14px;border:1px solid #999;'
             f'background:linear-gradient(to right, {stops})"></span>'
-            f'<span>(+{scale:.2f}) towards <b style="color:{POSITIVE}">positive</b></span>'
+            f'<span>(+{scale:.2f}) {right}</span>'
             f'<span style="margin-left:14px;outline:2px dashed {UNKNOWN_OUTLINE};outline-offset:-1px;padding:0 4px">'
-            f'word</span><span>never seen in training</span></div>')
+            f'{word}</span><span>{unseen}</span></div>')
 
 
 def unit_words_html(words: Sequence[str], values: Sequence[float], lo: float, hi: float, *,
@@ -244,18 +269,19 @@ def unit_words_html(words: Sequence[str], values: Sequence[float], lo: float, hi
 def accuracy_figure(domains: Sequence[str], model: Sequence[float], vader: Sequence[float] | None = None, *,
                     counts: Sequence[int] | None = None, model_name: str = "LSTM", height: int = 320) -> go.Figure:
     """Test accuracy per domain: the classifier's bars next to VADER's."""
-    labels = [_esc(d) + (f"<br><span style='font-size:12px'>{n:,} reviews</span>" if counts else "")
-              for d, n in zip(domains, counts or [0] * len(domains))]
+    reviews = [("<br><span style='font-size:12px'>" + _esc(ngettext("{n:,} review", "{n:,} reviews", n).format(n=n))
+                + "</span>") if counts else "" for n in (counts or [0] * len(domains))]
+    labels = [_esc(d) + r for d, r in zip(domains, reviews)]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=labels, y=list(model), name=_esc(model_name), marker_color=POSITIVE,
                          text=[pct(v) for v in model], textposition="outside",
                          hovertemplate="%{x}<br>" + _esc(model_name) + ": %{y:.1%}<extra></extra>"))
     if vader is not None:
-        fig.add_trace(go.Bar(x=labels, y=list(vader), name="VADER (word list)", marker_color=VADER_COLOUR,
+        fig.add_trace(go.Bar(x=labels, y=list(vader), name=_esc(vader_title()), marker_color=VADER_COLOUR,
                              text=[pct(v) for v in vader], textposition="outside",
                              hovertemplate="%{x}<br>VADER: %{y:.1%}<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), barmode="group", **_LAYOUT,
-                      yaxis=dict(range=[0, 1.12], tickformat=".0%", gridcolor="#EEE", title="test accuracy"),
+                      yaxis=dict(range=[0, 1.12], tickformat=".0%", gridcolor="#EEE", title=_("test accuracy")),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     fig.add_hline(y=0.5, line=dict(color="#BBB", dash="dot", width=1))
     return fig
@@ -273,7 +299,7 @@ def confusion_figure(confusion: Sequence[Sequence[int]], height: int = 300) -> g
     correct = np.array([[1, 0], [0, 1]])
     z = np.where(correct == 1, share, -share)
     fig = go.Figure(go.Heatmap(
-        z=z, x=["said negative", "said positive"], y=["truly negative", "truly positive"], text=text,
+        z=z, x=[_("said negative"), _("said positive")], y=[_("truly negative"), _("truly positive")], text=text,
         texttemplate="%{text}", textfont=dict(size=18), zmin=-1, zmax=1, showscale=False,
         colorscale=[[0, "rgb(213,94,0)"], [0.5, "rgb(255,255,255)"], [1, "rgb(0,114,178)"]],
         hovertemplate="%{y}, %{x}: %{text}<extra></extra>", xgap=3, ygap=3))
@@ -303,37 +329,37 @@ def training_figure(runs: Sequence[Mapping], height: int = 340) -> go.Figure:
     Each run is a mapping with name, arch, steps, loss, accuracy (per step, training batches) and
     epochs (each with step, val_acc, val_loss). Training curves are smoothed; validation is one
     marker per epoch (dashed)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss (lower is better)", "accuracy"),
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("loss (lower is better)"), _("accuracy")),
                         horizontal_spacing=0.09)
     for run in runs:
         colour = ARCH_COLOURS.get(run.get("arch", ""), POSITIVE)
-        name = _esc(run.get("name", "model"))
+        name = _esc(run.get("name", _("model")))
         steps = list(run.get("steps", ()))
         if steps:
             fig.add_trace(go.Scatter(x=steps, y=smooth(run["loss"]), mode="lines", line=dict(color=colour, width=2.5),
-                                     name=f"{name}: training", legendgroup=name,
-                                     hovertemplate="step %{x}<br>training loss %{y:.3f}<extra>" + name + "</extra>"),
-                          row=1, col=1)
+                                     name=_("{name}: training").format(name=name), legendgroup=name,
+                                     hovertemplate=_("step %{x}<br>training loss %{y:.3f}") + "<extra>" + name +
+                                                   "</extra>"), row=1, col=1)
             fig.add_trace(go.Scatter(x=steps, y=smooth(run["accuracy"]), mode="lines",
                                      line=dict(color=colour, width=2.5), showlegend=False, legendgroup=name,
-                                     hovertemplate="step %{x}<br>training accuracy %{y:.1%}<extra>" + name +
+                                     hovertemplate=_("step %{x}<br>training accuracy %{y:.1%}") + "<extra>" + name +
                                                    "</extra>"), row=1, col=2)
         epochs = list(run.get("epochs", ()))
         if epochs:
             ex = [e["step"] for e in epochs]
             fig.add_trace(go.Scatter(x=ex, y=[e["val_loss"] for e in epochs], mode="lines+markers",
                                      line=dict(color=colour, dash="dash", width=2), marker=VAL_MARKER,
-                                     name=f"{name}: validation", legendgroup=name,
-                                     hovertemplate="epoch end, step %{x}<br>validation loss %{y:.3f}<extra>" + name +
-                                                   "</extra>"), row=1, col=1)
+                                     name=_("{name}: validation").format(name=name), legendgroup=name,
+                                     hovertemplate=_("epoch end, step %{x}<br>validation loss %{y:.3f}") + "<extra>" +
+                                                   name + "</extra>"), row=1, col=1)
             fig.add_trace(go.Scatter(x=ex, y=[e["val_acc"] for e in epochs], mode="lines+markers",
                                      line=dict(color=colour, dash="dash", width=2), marker=VAL_MARKER,
                                      showlegend=False, legendgroup=name,
-                                     hovertemplate="epoch end, step %{x}<br>validation accuracy %{y:.1%}"
+                                     hovertemplate=_("epoch end, step %{x}<br>validation accuracy %{y:.1%}") +
                                                    "<extra>" + name + "</extra>"), row=1, col=2)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), **_LAYOUT,
                       legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font=dict(size=13)))
-    fig.update_xaxes(title_text="training step", gridcolor="#EEE", title_font=dict(size=14))
+    fig.update_xaxes(title_text=_("training step"), gridcolor="#EEE", title_font=dict(size=14))
     fig.update_yaxes(gridcolor="#EEE", row=1, col=1, rangemode="tozero")
     fig.update_yaxes(gridcolor="#EEE", row=1, col=2, tickformat=".0%", range=[0.4, 1.0])
     fig.update_annotations(font=dict(size=15))
@@ -350,10 +376,10 @@ def comparison_figure(domains: Sequence[str], results: Sequence[tuple[str, str, 
                              textposition="outside",
                              hovertemplate="%{x}<br>" + _esc(name) + ": %{y:.1%}<extra></extra>"))
     if vader is not None:
-        fig.add_trace(go.Bar(x=[_esc(d) for d in domains], y=list(vader), name="VADER (word list)",
+        fig.add_trace(go.Bar(x=[_esc(d) for d in domains], y=list(vader), name=_esc(vader_title()),
                              marker_color=VADER_COLOUR, text=[pct(v) for v in vader], textposition="outside",
                              hovertemplate="%{x}<br>VADER: %{y:.1%}<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), barmode="group", **_LAYOUT,
-                      yaxis=dict(range=[0, 1.12], tickformat=".0%", gridcolor="#EEE", title="test accuracy"),
+                      yaxis=dict(range=[0, 1.12], tickformat=".0%", gridcolor="#EEE", title=_("test accuracy")),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig

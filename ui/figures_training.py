@@ -1,4 +1,5 @@
-"""The training chart: a pure function of the loss history, so it is testable without a browser."""
+"""The training chart: a pure function of the loss history, so it is testable without a browser.
+Its words are in the reader's language (`_`): draw it in the script run that shows it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from lstm_core.i18n import N_, _
 from lstm_core.training.outcome import chance_loss
 
 NATS_TO_BITS = 1 / math.log(2)
@@ -17,6 +19,8 @@ RAW_COLOR = "rgba(31, 119, 180, 0.25)"
 SMOOTH_COLOR = "#1f77b4"
 VAL_COLOR = "#d62728"
 GUESS_COLOR = "#7f7f7f"
+# The units' names, as the chart and the page say them.
+UNIT_NAMES = {"nats": N_("nats"), "bits": N_("bits")}
 
 
 def smooth(values: Sequence[float], span: float | None = None) -> np.ndarray:
@@ -61,6 +65,7 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
     if unit not in ("nats", "bits"):
         raise ValueError(f"unit must be 'nats' or 'bits', not {unit!r}")
     scale = NATS_TO_BITS if unit == "bits" else 1.0
+    unit_name = _(UNIT_NAMES[unit])
     steps = np.asarray(history.steps, dtype=np.int64)
     train = np.asarray(history.train, dtype=np.float64) * scale
     val_steps = np.asarray(history.val_steps, dtype=np.int64)
@@ -69,20 +74,23 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
     fig = go.Figure()
     if steps.size:
         raw_x, raw_y = _decimate(steps, train, MAX_RAW_POINTS)
-        fig.add_trace(go.Scatter(x=raw_x, y=raw_y, mode="lines", name="training loss (each step)",
+        fig.add_trace(go.Scatter(x=raw_x, y=raw_y, mode="lines", name=_("training loss (each step)"),
                                  line=dict(color=RAW_COLOR, width=1), hoverinfo="skip"))
         sm_x, sm_y = _decimate(steps, smooth(train), MAX_RAW_POINTS)
-        fig.add_trace(go.Scatter(x=sm_x, y=sm_y, mode="lines", name="training loss (smoothed)",
+        fig.add_trace(go.Scatter(x=sm_x, y=sm_y, mode="lines", name=_("training loss (smoothed)"),
                                  line=dict(color=SMOOTH_COLOR, width=3),
-                                 hovertemplate="step %{x:,}<br>training %{y:.3f} " + unit + "<extra></extra>"))
+                                 hovertemplate=_("step %{{x:,}}<br>training %{{y:.3f}} {unit}").format(unit=unit_name)
+                                 + "<extra></extra>"))
     if val_steps.size:
-        fig.add_trace(go.Scatter(x=val_steps, y=val, mode="lines+markers", name="validation loss (held-out text)",
+        fig.add_trace(go.Scatter(x=val_steps, y=val, mode="lines+markers", name=_("validation loss (held-out text)"),
                                  line=dict(color=VAL_COLOR, width=2.5), marker=dict(size=9),
-                                 hovertemplate="step %{x:,}<br>validation %{y:.3f} " + unit + "<extra></extra>"))
+                                 hovertemplate=_("step %{{x:,}}<br>validation %{{y:.3f}} {unit}").format(unit=unit_name)
+                                 + "<extra></extra>"))
     if vocab_size and vocab_size > 1:
         guess = chance_loss(vocab_size) * scale
         fig.add_hline(y=guess, line=dict(color=GUESS_COLOR, width=1.5, dash="dot"),
-                      annotation_text=f"random guessing ({guess:.2f})", annotation_position="top right",
+                      annotation_text=_("random guessing ({value:.2f})").format(value=guess),
+                      annotation_position="top right",
                       annotation_font=dict(color=GUESS_COLOR, size=13))
     finite = np.concatenate([train[np.isfinite(train)], val[np.isfinite(val)]])
     y_range = None
@@ -95,11 +103,11 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
         height=height, margin=dict(l=10, r=10, t=10, b=10), template="plotly_white",
         font=dict(size=14), hovermode="x unified" if steps.size else "closest",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=13)),
-        xaxis=dict(title="training step", rangemode="tozero"),
-        yaxis=dict(title=f"loss ({unit} per character)", range=y_range),
+        xaxis=dict(title=_("training step"), rangemode="tozero"),
+        yaxis=dict(title=_("loss ({unit} per character)").format(unit=unit_name), range=y_range),
     )
     if not steps.size:
-        fig.add_annotation(text="The curve appears after the first training steps.", showarrow=False,
+        fig.add_annotation(text=_("The curve appears after the first training steps."), showarrow=False,
                            xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=15, color=GUESS_COLOR))
         fig.update_xaxes(range=[0, 100])
         fig.update_yaxes(range=[0, 5 * scale])

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lstm_core.i18n import N_, _
 from lstm_core.inference import unit_stats
 from ui import figures_gates as fg
 from ui.widget_state import keep
@@ -19,7 +20,10 @@ from ui.widget_state import keep
 HEATMAP_MAX_COLUMNS = 300
 HEATMAP_DEFAULT_COLUMNS = 60
 TOP_UNITS = 10
-PATTERN_KINDS = ("A built-in pattern", "A span I mark", "A word or phrase")
+# The radio's values, in English; shown through _().
+PATTERN_KINDS = (N_("A built-in pattern"), N_("A span I mark"), N_("A word or phrase"))
+SORT_LABELS = {"index": N_("number"), "variance": N_("how much they change"),
+               "saturation": N_("how often saturated"), "correlation": N_("match with the pattern")}
 
 
 def tooltips(text: str, values: np.ndarray, unit: int, label: str, guesses: list, unknown: set) -> list[str]:
@@ -36,28 +40,30 @@ def about_unit(text: str, column: np.ndarray, unit: int, quantity: str, label: s
     """A few facts about one unit on this text, and the built-in patterns it follows best."""
     lo, hi, sat_low, sat_high = _scale(quantity, column[:, None])
     left, right = unit_stats.saturation(column[:, None], sat_low, sat_high)
-    st.markdown(f"**Unit {unit}** on this text")
-    st.markdown(f"- {label} from {fg.fmt(column.min())} to {fg.fmt(column.max())}, "
-                f"on average {fg.fmt(column.mean())}\n"
-                f"- near its low end at {left[0]:.0%} of the characters, near its high end at {right[0]:.0%}")
+    st.markdown(_("**Unit {unit}** on this text").format(unit=unit))
+    st.markdown(_("- {label} from {low} to {high}, on average {mean}\n"
+                  "- near its low end at {left:.0%} of the characters, near its high end at {right:.0%}")
+                .format(label=label, low=fg.fmt(column.min()), high=fg.fmt(column.max()), mean=fg.fmt(column.mean()),
+                        left=left[0], right=right[0]))
     rows = []
-    for name, (_, predicate) in unit_stats.PREDICATES.items():
-        mask = predicate(text)
-        if mask.any() and not mask.all():
-            auc = float(unit_stats.roc_auc(column[:, None], mask)[0])
-            rows.append((max(auc, 1 - auc), name, "higher" if auc > 0.5 else "lower"))
+    for name in unit_stats.patterns_in(text):
+        auc = float(unit_stats.roc_auc(column[:, None], unit_stats.PREDICATES[name][1](text))[0])
+        rows.append((max(auc, 1 - auc), name, auc > 0.5))
     if rows:
         rows.sort(reverse=True)
-        st.markdown("Built-in patterns it follows best (1.0 = perfectly, 0.5 = not at all):\n"
-                    + "\n".join(f"- {name}: **{score:.2f}** ({way} inside)" for score, name, way in rows[:3]))
+        lines = [(_("- {name}: **{score:.2f}** (higher inside)") if higher
+                  else _("- {name}: **{score:.2f}** (lower inside)")).format(name=_(name), score=score)
+                 for score, name, higher in rows[:3]]
+        st.markdown(_("Built-in patterns it follows best (1.0 = perfectly, 0.5 = not at all):") + "\n"
+                    + "\n".join(lines))
 
 
 def pattern_controls(text: str):
     """The pattern chosen in the "Find units" tab: (mask, description) — always a mask, maybe all False."""
-    st.markdown("Mark something in the text, and the page looks for the units whose value follows it.")
+    st.markdown(_("Mark something in the text, and the page looks for the units whose value follows it."))
     kind_col, choice_col = st.columns([1, 2], gap="medium")
     with kind_col:
-        kind = st.radio("Pattern", PATTERN_KINDS, key="gates_pattern_kind")
+        kind = st.radio(_("Pattern"), PATTERN_KINDS, key="gates_pattern_kind", format_func=_)
     with choice_col:
         return _pattern_choice(text, kind)
 
@@ -65,25 +71,28 @@ def pattern_controls(text: str):
 def _pattern_choice(text: str, kind: str):
     T = len(text)
     if kind == PATTERN_KINDS[0]:
-        names = list(unit_stats.PREDICATES)
-        keep("gates_predicate", names, "after a newline")
-        name = st.selectbox("Built-in pattern", names, key="gates_predicate",
-                            format_func=lambda k: f"{k}: {unit_stats.PREDICATES[k][0]}")
+        names = unit_stats.patterns_in(text) or list(unit_stats.PREDICATES)
+        keep("gates_predicate", names, "after a newline" if "after a newline" in names else names[0])
+        name = st.selectbox(_("Built-in pattern"), names, key="gates_predicate",
+                            format_func=lambda k: _("{name}: {description}").format(
+                                name=_(k), description=_(unit_stats.PREDICATES[k][0])))
         return unit_stats.PREDICATES[name][1](text), name
     if kind == PATTERN_KINDS[1]:
         if T < 2:
-            st.caption("The text is too short to mark a span in.")
+            st.caption(_("The text is too short to mark a span in."))
             return unit_stats.span_mask(T, 0, T), "the whole text"
         span = st.session_state.get("gates_span")
         if not (isinstance(span, (tuple, list)) and len(span) == 2 and 0 <= span[0] <= span[1] <= T):
             first_line = text.find("\n")
             st.session_state.gates_span = (0, min(T, first_line if first_line > 0 else 20))
-        start, end = st.slider("Characters from … to …", 0, T, key="gates_span",
-                               help="Slide the two ends to mark a stretch of the text.")
-        st.html(f'<div style="font-size:15px">Marked: <code>{html.escape(_preview(text[start:end]))}</code></div>')
+        start, end = st.slider(_("Characters from … to …"), 0, T, key="gates_span",
+                               help=_("Slide the two ends to mark a stretch of the text."))
+        marked = html.escape(_("Marked:"))
+        st.html(f'<div style="font-size:15px">{marked} '
+                f'<code>{html.escape(_preview(text[start:end]))}</code></div>')
         return unit_stats.span_mask(T, start, end), f"characters {start}–{end}"
     st.session_state.setdefault("gates_substring", "to be")
-    needle = st.text_input("Word or phrase (every occurrence, ignoring case)", key="gates_substring",
+    needle = st.text_input(_("Word or phrase (every occurrence, ignoring case)"), key="gates_substring",
                            persist_state="session")
     return unit_stats.substring_mask(text, needle or ""), f"“{needle}”"
 
@@ -94,7 +103,12 @@ def _preview(s: str, n: int = 80) -> str:
 
 
 def _way(sign: int) -> str:
-    return "higher inside" if sign > 0 else "lower inside" if sign < 0 else "no difference"
+    return _("higher inside") if sign > 0 else _("lower inside") if sign < 0 else _("no difference")
+
+
+def _way_short(sign: int) -> str:
+    """The ranking table's "inside" column."""
+    return _("higher") if sign > 0 else _("lower") if sign < 0 else _("no difference")
 
 
 def pattern_results(text, values, mask, pattern_name, quantity, label, guesses, unknown, cache) -> None:
@@ -103,40 +117,45 @@ def pattern_results(text, values, mask, pattern_name, quantity, label, guesses, 
     except ValueError as exc:
         st.warning(str(exc))
         return
-    st.caption(f"Ranking the units of this layer by their **{label}** on {ranking.n_inside:,} characters in the "
-               f"pattern and {ranking.n_outside:,} outside it. Take one character inside the pattern and one outside: "
-               "a unit's score is how often its value alone tells which is which (the unit being higher, or lower, "
-               "inside). 1.0 means always, 0.5 no better than a coin toss.")
+    st.caption(_("Ranking the units of this layer by their **{label}** on {inside:,} characters in the "
+                 "pattern and {outside:,} outside it. Take one character inside the pattern and one outside: "
+                 "a unit's score is how often its value alone tells which is which (the unit being higher, or lower, "
+                 "inside). 1.0 means always, 0.5 no better than a coin toss.")
+               .format(label=label, inside=ranking.n_inside, outside=ranking.n_outside))
     top = ranking.top(TOP_UNITS)
     chart, table = st.columns([1, 1], gap="medium")
     with chart:
         st.plotly_chart(fg.ranking_figure(top, ranking.score[top], ranking.sign[top]),
                         config={"displayModeBar": False}, key="gates_ranking_chart")
     with table:
+        unit_col, score_col, inside_col = _("unit"), _("score"), _("inside")
+        mean_in_col, mean_out_col = _("mean in"), _("mean out")
         frame = pd.DataFrame({
-            "unit": top,
-            "score": ranking.score[top],
-            "inside": [_way(s).removesuffix(" inside") for s in ranking.sign[top]],
-            "mean in": ranking.mean_inside[top],
-            "mean out": ranking.mean_outside[top],
+            unit_col: top,
+            score_col: ranking.score[top],
+            inside_col: [_way_short(s) for s in ranking.sign[top]],
+            mean_in_col: ranking.mean_inside[top],
+            mean_out_col: ranking.mean_outside[top],
         })
         number = st.column_config.NumberColumn(format="%.3f")
         st.dataframe(frame, hide_index=True, width="stretch", key="gates_ranking_table",
-                     column_config={"score": number, "mean in": number, "mean out": number,
-                                    "inside": st.column_config.TextColumn(help="Is the unit higher or lower "
-                                                                          "inside the pattern than outside?")})
+                     column_config={score_col: number, mean_in_col: number, mean_out_col: number,
+                                    inside_col: st.column_config.TextColumn(help=_("Is the unit higher or lower "
+                                                                                   "inside the pattern than outside?"))})
     choices = [int(u) for u in top]
     if st.session_state.get("gates_best_for") != (pattern_name, label, choices[0]):
         st.session_state.gates_best_for = (pattern_name, label, choices[0])
         st.session_state.gates_best_unit = choices[0]
     keep("gates_best_unit", choices, choices[0])
-    best = st.selectbox("Unit to show over the text", choices, key="gates_best_unit",
-                        format_func=lambda u: f"unit {u} (score {ranking.score[u]:.2f}, {_way(ranking.sign[u])})")
-    st.button(f"Show unit {best} in the other tabs", key="gates_adopt", on_click=_adopt, args=(best,),
-              icon=":material/arrow_upward:")
+    best = st.selectbox(_("Unit to show over the text"), choices, key="gates_best_unit",
+                        format_func=lambda u: _("unit {unit} (score {score:.2f}, {way})").format(
+                            unit=u, score=ranking.score[u], way=_way(ranking.sign[u])))
+    st.button(_("Show unit {unit} in the other tabs").format(unit=best), key="gates_adopt", on_click=_adopt,
+              args=(best,), icon=":material/arrow_upward:")
     col = values[:, best]
     lo, hi = fg.value_range(quantity, col)
-    st.html(fg.legend_html(lo, hi, f"unit {best}, {label}", pattern=True, unknown=bool(unknown)))
+    st.html(fg.legend_html(lo, hi, _("unit {unit}, {label}").format(unit=best, label=label), pattern=True,
+                           unknown=bool(unknown)))
     tips = tooltips(text, col, best, label, guesses, unknown)
     st.html(fg.colored_text_html(text, col, lo, hi, tooltips=tips, unknown_positions=unknown, underline=mask))
 
@@ -147,18 +166,16 @@ def heatmap(text: str, values: np.ndarray, quantity: str, label: str, mask: np.n
     c1, c2, c3 = st.columns([1, 1, 2])
     with c1:
         keep("gates_sort", list(unit_stats.SORTS), "variance")
-        by = st.selectbox("Order units by", list(unit_stats.SORTS), key="gates_sort", persist_state="session",
-                          format_func=lambda k: {"index": "number", "variance": "how much they change",
-                                                 "saturation": "how often saturated",
-                                                 "correlation": "match with the pattern"}[k],
-                          help="“match with the pattern” uses the pattern chosen under “Find units for a pattern”.")
+        by = st.selectbox(_("Order units by"), list(unit_stats.SORTS), key="gates_sort", persist_state="session",
+                          format_func=lambda k: _(SORT_LABELS[k]),
+                          help=_("“match with the pattern” uses the pattern chosen under “Find units for a pattern”."))
     with c2:
         if n > 8:
             options = sorted({k for k in (8, 16, 32, 64, 128, 256, 512, 1024) if k < n} | {n})
             keep("gates_units_shown", options, min(n, 32) if min(n, 32) in options else n)
-            shown = st.select_slider("Units shown", options=options, key="gates_units_shown",
+            shown = st.select_slider(_("Units shown"), options=options, key="gates_units_shown",
                                      persist_state="session",
-                                     help="The first ones in the chosen order.")
+                                     help=_("The first ones in the chosen order."))
         else:
             shown = n
     with c3:
@@ -166,13 +183,15 @@ def heatmap(text: str, values: np.ndarray, quantity: str, label: str, mask: np.n
             window = st.session_state.get("gates_window")
             if not (isinstance(window, (tuple, list)) and len(window) == 2 and 0 <= window[0] < window[1] <= T):
                 st.session_state.gates_window = (0, min(T, HEATMAP_DEFAULT_COLUMNS))
-            start, end = st.slider("Characters shown", 0, T, key="gates_window", persist_state="session",
-                                   help=f"At most {HEATMAP_MAX_COLUMNS} at a time, so each stays readable.")
+            start, end = st.slider(_("Characters shown"), 0, T, key="gates_window", persist_state="session",
+                                   help=_("At most {most} at a time, so each stays readable.")
+                                   .format(most=HEATMAP_MAX_COLUMNS))
         else:
             start, end = 0, T
     if end - start > HEATMAP_MAX_COLUMNS:
         end = start + HEATMAP_MAX_COLUMNS
-        st.caption(f"Showing characters {start}–{end}: at most {HEATMAP_MAX_COLUMNS} fit across the screen.")
+        st.caption(_("Showing characters {start}–{end}: at most {most} fit across the screen.")
+                   .format(start=start, end=end, most=HEATMAP_MAX_COLUMNS))
     lo, hi, sat_low, sat_high = _scale(quantity, values)
     try:
         order = cache(("sort", by, mask.tobytes() if by == "correlation" else b""),
@@ -181,14 +200,14 @@ def heatmap(text: str, values: np.ndarray, quantity: str, label: str, mask: np.n
         st.warning(str(exc))
         order = np.arange(n)
     if by == "correlation" and not (mask.any() and not mask.all()):
-        st.caption("The chosen pattern does not split this text, so the units stay in their order.")
+        st.caption(_("The chosen pattern does not split this text, so the units stay in their order."))
     order = order[:shown]
     fig = fg.units_heatmap(values[start:end][:, order], text[start:end], order, quantity_label=label,
                            lo=lo, hi=hi, first_position=start, symbol=fg.QUANTITY_SYMBOLS[quantity], highlight=unit)
     st.plotly_chart(fig, config={"displayModeBar": False}, key="gates_heatmap")
-    st.caption(f"Each row is one unit, each column one character; the colour is the unit's {label} just after "
-               "reading that character (blue low, white middle, red high). Hover for the exact value; ▶ marks the unit "
-               "chosen above.")
+    st.caption(_("Each row is one unit, each column one character; the colour is the unit's {label} just after "
+                 "reading that character (blue low, white middle, red high). Hover for the exact value; ▶ marks the "
+                 "unit chosen above.").format(label=label))
 
 
 def _scale(quantity: str, values: np.ndarray):
@@ -201,28 +220,33 @@ def _scale(quantity: str, values: np.ndarray):
 def saturation(item: dict, layer: int, cell: str) -> None:
     gates = fg.GATES_OF[cell]
     if not gates:
-        st.info("A SimpleRNN has no gates: every unit simply mixes the new character into its state. "
-                "Switch to an LSTM or GRU model to see gate saturation.")
+        st.info(_("A SimpleRNN has no gates: every unit simply mixes the new character into its state. "
+                  "Switch to an LSTM or GRU model to see gate saturation."))
         return
     forward = item["trace"].layers[layer].forward
     fractions = {g: unit_stats.saturation(forward[g]) for g in gates}
     plot, words = st.columns([3, 2], gap="large")
     with plot:
-        st.plotly_chart(fg.saturation_figure(fractions, cell=cell, labels=fg.QUANTITY_LABELS[cell]),
+        labels = {q: _(name) for q, name in fg.QUANTITY_LABELS[cell].items()}
+        st.plotly_chart(fg.saturation_figure(fractions, cell=cell, labels=labels),
                         config={"displayModeBar": False}, key="gates_saturation")
     with words:
-        st.markdown("Each dot is one gate of one unit. A gate is **saturated** when it is practically shut "
-                    "(below 0.1) or wide open (above 0.9), i.e. it makes a clear yes/no decision. "
-                    "Across: how often it is shut; up: how often it is open.")
+        st.markdown(_("Each dot is one gate of one unit. A gate is **saturated** when it is practically shut "
+                      "(below 0.1) or wide open (above 0.9), i.e. it makes a clear yes/no decision. "
+                      "Across: how often it is shut; up: how often it is open."))
         if cell == "lstm":
-            st.markdown("Dots near the **top edge** are forget gates that are almost always open: "
-                        "units that **always remember**. Dots on the dashed line are always saturated, "
-                        "dots in the bottom-left corner hardly ever.")
+            st.markdown(_("Dots near the **top edge** are forget gates that are almost always open: "
+                          "units that **always remember**. Dots on the dashed line are always saturated, "
+                          "dots in the bottom-left corner hardly ever."))
         else:
-            st.markdown("Dots near the **top edge** are update gates that are almost always 1: units that "
-                        "**keep their state**. Dots on the dashed line are always saturated, dots in the "
-                        "bottom-left corner hardly ever.")
+            st.markdown(_("Dots near the **top edge** are update gates that are almost always 1: units that "
+                          "**keep their state**. Dots on the dashed line are always saturated, dots in the "
+                          "bottom-left corner hardly ever."))
         left, right = fractions[gates[1] if cell == "lstm" else gates[0]]
-        key_gate = "forget" if cell == "lstm" else "update"
-        st.markdown(f"In this text, **{int((right > 0.9).sum())}** of {len(right)} {key_gate} gates are open "
-                    f"at more than 90% of the characters, and **{int((left > 0.9).sum())}** are shut that often.")
+        counts = dict(open=int((right > 0.9).sum()), n=len(right), shut=int((left > 0.9).sum()))
+        if cell == "lstm":
+            st.markdown(_("In this text, **{open}** of {n} forget gates are open at more than 90% of the characters, "
+                          "and **{shut}** are shut that often.").format(**counts))
+        else:
+            st.markdown(_("In this text, **{open}** of {n} update gates are open at more than 90% of the characters, "
+                          "and **{shut}** are shut that often.").format(**counts))

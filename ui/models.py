@@ -9,13 +9,17 @@ from pathlib import Path
 
 import streamlit as st
 
+from lstm_core.data.corpora import BUILTIN
+from lstm_core.i18n import N_, _
 from lstm_core.teaching.params import total_params
 from lstm_core.storage.history import History, load_history
-from lstm_core.storage.persistence import DEFAULT_MODEL, LoadedModel, ModelFileError, import_zip, load_model_folder
+from lstm_core.storage.persistence import PRETRAINED, LoadedModel, ModelFileError, import_zip, load_model_folder
 
 from . import workspace
 
 PRETRAINED_KEY = "pretrained"
+# Where a model came from, as its name in the sidebar's list ends (ModelEntry.origin): shown translated.
+ORIGINS = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded")}
 
 
 @dataclass
@@ -41,32 +45,36 @@ class ModelEntry:
 
     @property
     def label(self) -> str:
-        return f"{self.model.label} ({self.origin})"
+        origin = _(ORIGINS[self.origin]) if self.origin in ORIGINS else self.origin
+        return _("{name} ({origin})").format(name=self.model.label, origin=origin)
 
 
 @st.cache_resource(show_spinner=False)
-def pretrained() -> LoadedModel | None:
+def pretrained(name: str = "default") -> LoadedModel | None:
+    """A shipped model (lstm_core.storage.persistence.PRETRAINED), shared read-only by every session;
+    None when its folder is missing (`make assets` rebuilds it)."""
     try:
-        return load_model_folder(DEFAULT_MODEL)
+        return load_model_folder(PRETRAINED[name])
     except ModelFileError:
         return None
 
 
 @st.cache_resource(show_spinner=False)
-def pretrained_history() -> History | None:
-    """The pretrained model's learning history (shared read-only, like the model)."""
-    default = pretrained()
-    return None if default is None else load_history(default.folder, default.net)
+def pretrained_history(name: str = "default") -> History | None:
+    """A shipped model's learning history (shared read-only, like the model)."""
+    model = pretrained(name)
+    return None if model is None else load_history(model.folder, model.net)
 
 
-def _pretrained_entry(default: LoadedModel) -> ModelEntry:
-    """The pretrained model, with its snapshots as the steps Gates and Sample can go back to; the
-    last one is the model itself (the snapshots are stored in float16)."""
-    history = pretrained_history()
+def _pretrained_entry(name: str, model: LoadedModel) -> ModelEntry:
+    """A shipped model, with its snapshots as the steps Gates and Sample can go back to; the last
+    one is the model itself (the snapshots are stored in float16)."""
+    history = pretrained_history(name)
     snapshots = [Snapshot(step, net) for step, net in history.snapshots] if history else []
-    if snapshots and snapshots[-1].step == default.meta.get("metrics", {}).get("steps"):
-        snapshots[-1] = Snapshot(snapshots[-1].step, default.net)
-    return ModelEntry(PRETRAINED_KEY, "Pretrained", default, snapshots)
+    if snapshots and snapshots[-1].step == model.meta.get("metrics", {}).get("steps"):
+        snapshots[-1] = Snapshot(snapshots[-1].step, model.net)
+    key = PRETRAINED_KEY if name == "default" else f"{PRETRAINED_KEY}:{name}"
+    return ModelEntry(key, "Pretrained", model, snapshots)
 
 
 def session_dir() -> Path:
@@ -77,9 +85,11 @@ def session_dir() -> Path:
 def models() -> dict[str, ModelEntry]:
     if "models" not in st.session_state:
         registry = {}
-        default = pretrained()
-        if default is not None:
-            registry[PRETRAINED_KEY] = _pretrained_entry(default)
+        for name in PRETRAINED:
+            model = pretrained(name)
+            if model is not None:
+                entry = _pretrained_entry(name, model)
+                registry[entry.key] = entry
         registry.update(_saved())
         st.session_state.models = registry
         if workspace.restored():
@@ -124,14 +134,26 @@ def upload(data: bytes) -> ModelEntry:
 
 
 def describe(model: LoadedModel) -> dict[str, str]:
-    """The facts of the sidebar card, as label -> value."""
+    """The facts of the sidebar card, as label -> value: the labels in English (the sidebar shows
+    them translated), the values in the reader's language."""
     spec, meta = model.spec, model.meta
     metrics = meta.get("metrics", {})
     val = metrics.get("val_loss_nats")
     return {
-        "Corpus": meta.get("corpus", {}).get("label", "unknown"),
-        "Architecture": f"{spec.cell_name}, {spec.layers} × {spec.units} units, embedding {spec.embed_dim}",
-        "Parameters": f"{total_params(spec):,}",
-        "Validation loss": "not measured" if val is None else f"{val:.3f} nats/char ({val / 0.6931471805599453:.2f} bits)",
-        "Training steps": f"{metrics.get('steps', 0):,}",
+        N_("Corpus"): _corpus_label(meta.get("corpus", {})),
+        N_("Architecture"): _("{cell}, {layers} × {units} units, embedding {embed}").format(
+            cell=spec.cell_name, layers=spec.layers, units=spec.units, embed=spec.embed_dim),
+        N_("Parameters"): f"{total_params(spec):,}",
+        N_("Validation loss"): _("not measured") if val is None else _("{nats:.3f} nats/char ({bits:.2f} bits)").format(
+            nats=val, bits=val / 0.6931471805599453),
+        N_("Training steps"): f"{metrics.get('steps', 0):,}",
     }
+
+
+def _corpus_label(corpus: dict) -> str:
+    """A built-in text's name in the reader's language; any other label as its maker wrote it."""
+    label = corpus.get("label")
+    if label is None:
+        return _("unknown")
+    name = corpus.get("name")
+    return _(label) if isinstance(name, str) and BUILTIN.get(name) == label else label

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from lstm_core.i18n import N_, _, ngettext
+from lstm_core.said import say
 from lstm_core.sentiment import data, store
 from lstm_core.sentiment.model import parameter_count
+from lstm_core.sentiment.pretrained import LABEL as PRETRAINED_LABEL
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 
 from . import figures_sentiment as fs
@@ -20,6 +23,22 @@ from . import workspace
 from .literal import literal
 
 PRETRAINED = "pretrained"
+SOURCES = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded")}
+
+
+def model_label(model: store.SentimentModel) -> str:
+    """A classifier's name for the reader. Labels are stored in English (a model folder is read by
+    anyone); the pretrained one's and the ones this page builds ("Movie reviews + Tweets · LSTM")
+    are put into the reader's words, any other label is shown as it is."""
+    label = model.label
+    if label == PRETRAINED_LABEL:
+        return _(label)
+    domains = model.meta.get("domains")
+    if isinstance(domains, list) and all(isinstance(d, str) for d in domains) and domains:
+        names = (" + ".join(data.domain_label(d, english=True) for d in domains), model.spec.arch_name)
+        if label == f"{names[0]} · {names[1]}":
+            return f"{' + '.join(data.domain_label(d) for d in domains)} · {_(names[1])}"
+    return label
 
 
 @dataclass
@@ -30,21 +49,26 @@ class Entry:
 
     @property
     def label(self) -> str:
-        return f"{self.model.label} ({self.source})"
+        return _("{label} ({source})").format(label=model_label(self.model),
+                                              source=_(SOURCES.get(self.source, self.source)))
 
 
 @st.cache_resource(show_spinner=False)
+def _pretrained_model() -> store.SentimentModel:
+    return store.load_folder("default")  # a failure is not cached: its message is said in each reader's language
+
+
 def pretrained() -> tuple[store.SentimentModel | None, str]:
     try:
-        return store.load_folder("default"), ""
+        return _pretrained_model(), ""
     except store.SentimentModelError as exc:
-        return None, str(exc)
+        return None, say(exc.said)
 
 
 def entries() -> dict[str, Entry]:
     if "sent_models" not in st.session_state:
         registry = {}
-        model, _ = pretrained()
+        model, _problem = pretrained()
         if model is not None:
             registry[PRETRAINED] = Entry(PRETRAINED, "pretrained", model)
         registry.update(_saved())
@@ -83,35 +107,42 @@ def choose_model() -> Entry | None:
         return None
     choose = len(registry) > 1
     if choose:
-        st.selectbox("Classifier", list(registry), format_func=lambda k: registry[k].label, key="sent_model",
-                     help="The pretrained classifier, and the ones trained (or uploaded) in this session.")
+        st.selectbox(_("Classifier"), list(registry), format_func=lambda k: registry[k].label, key="sent_model",
+                     help=_("The pretrained classifier, and the ones trained (or uploaded) in this session."))
         entry = _active()
     test = entry.model.meta.get("test") or {}
     acc = test.get("accuracy", {}).get("all")
-    facts = f"{entry.model.spec.arch_name}, {entry.model.spec.units} units"
+    spec = entry.model.spec
     if acc is not None:
-        facts += f" · test accuracy {acc:.1%} (VADER {test['vader_accuracy']['all']:.1%})"
-    st.caption(facts if choose else f"Classifier: **{literal(entry.model.label)}** · {facts}")
+        facts = ngettext("{arch}, {units} unit · test accuracy {accuracy:.1%} (VADER {vader:.1%})",
+                         "{arch}, {units} units · test accuracy {accuracy:.1%} (VADER {vader:.1%})",
+                         spec.units).format(arch=_(spec.arch_name), units=spec.units, accuracy=acc,
+                                            vader=test["vader_accuracy"]["all"])
+    else:
+        facts = ngettext("{arch}, {units} unit", "{arch}, {units} units", spec.units).format(
+            arch=_(spec.arch_name), units=spec.units)
+    st.caption(facts if choose else _("Classifier: **{label}** · {facts}").format(
+        label=literal(model_label(entry.model)), facts=facts))
     return entry
 
 
 def upload_model() -> None:
-    upload = st.file_uploader("Upload a classifier (.zip downloaded from this page)", type=["zip"],
+    upload = st.file_uploader(_("Upload a classifier (.zip downloaded from this page)"), type=["zip"],
                               key="sent_model_upload", max_upload_size=MAX_ZIP_BYTES >> 20)
     if upload is not None and st.session_state.get("sent_model_upload_done") != upload.file_id:
         st.session_state.sent_model_upload_done = upload.file_id
         try:
             model = store.import_zip(upload.getvalue(), session_models.session_dir() / "sentiment-uploads")
         except store.SentimentModelError as exc:
-            st.session_state.sent_model_upload_said = (upload.file_id, f"That classifier could not be used. {exc}")
+            st.session_state.sent_model_upload_said = (upload.file_id, exc.said)
         else:
             st.session_state.sent_model_upload_said = None
             _add(Entry(f"upload:{model.folder.name}", "uploaded", model))
             st.rerun()
     # Said for as long as that file stays in the uploader, not only on the run that read it.
     said = st.session_state.get("sent_model_upload_said")
-    if upload is not None and said and said[0] == upload.file_id:
-        st.error(said[1])
+    if upload is not None and said and said[0] == upload.file_id:  # in the reader's language, even after a switch
+        st.error(_("That classifier could not be used. {problem}").format(problem=say(said[1])))
 
 
 # ---------------------------------------------------------------- the quality tab
@@ -121,11 +152,14 @@ def quality(entry: Entry) -> None:
     meta = entry.model.meta
     test = meta.get("test")
     spec = entry.model.spec
-    st.markdown(f"**{literal(entry.model.label)}**: {spec.arch_name}, {spec.units} units, a "
-                f"{spec.embed_dim}-number embedding for each of {entry.model.vocab.size:,} words; "
-                f"{parameter_count(spec):,} parameters.")
+    arch = _(spec.arch_name)
+    st.markdown(_("**{label}**: {arch}, {units} units, a {dims}-number embedding for each of {words:,} words; "
+                  "{parameters:,} parameters.").format(label=literal(model_label(entry.model)), arch=arch,
+                                                       units=spec.units, dims=spec.embed_dim,
+                                                       words=entry.model.vocab.size,
+                                                       parameters=parameter_count(spec)))
     if not test:
-        st.info("This model's folder has no test results.")
+        st.info(_("This model's folder has no test results."))
         return
     domains = [d for d in test["accuracy"] if d != "all"]
     left, right = st.columns([3, 2], gap="large")
@@ -133,37 +167,41 @@ def quality(entry: Entry) -> None:
         st.plotly_chart(fs.accuracy_figure([data.domain_label(d) for d in domains],
                                            [test["accuracy"][d] for d in domains],
                                            [test["vader_accuracy"][d] for d in domains],
-                                           counts=[test["n"][d] for d in domains], model_name=spec.arch_name),
+                                           counts=[test["n"][d] for d in domains], model_name=arch),
                         config={"displayModeBar": False}, key="sent_accuracy")
     with right:
-        st.markdown(f"**All test reviews ({test['n']['all']:,})**: {spec.arch_name} "
-                    f"{test['accuracy']['all']:.1%}, VADER {test['vader_accuracy']['all']:.1%}")
+        st.markdown(_("**All test reviews ({n:,})**: {arch} {accuracy:.1%}, VADER {vader:.1%}").format(
+            n=test["n"]["all"], arch=arch, accuracy=test["accuracy"]["all"], vader=test["vader_accuracy"]["all"]))
         st.plotly_chart(fs.confusion_figure(test["confusion"]), config={"displayModeBar": False},
                         key="sent_confusion")
     margin = meta.get("margin", data.NEUTRAL_MARGIN)
     train = meta.get("train", {})
-    st.caption(f"Test accuracy: the share of held-out reviews the classifier labels correctly. The reviews were rated "
-               f"by people from −4 to +4; ratings from +{margin:g} up count as positive, from −{margin:g} down as "
-               f"negative, and the ones in between (neutral) are left out. Each review belongs for good to the "
-               f"training (70%), validation (15%) or test (15%) split, by a hash of its text; the model never trained "
-               f"on the test reviews and they were not used to choose it (the best of "
-               f"{train.get('epochs_done', '?')} epochs was chosen on validation accuracy). VADER labels a review "
-               "positive when its compound score is above 0; with no sentiment word at all (score 0) it gets the "
-               "domain's more common label. VADER's word list and rules were built and checked on these very "
-               "snippets, which gives it a home advantage, most of all on the tweets.")
-    extras = []
-    if train.get("lexicon_prior"):
-        extras.append("its word embedding started from VADER's rating of each word")
+    st.caption(_("Test accuracy: the share of held-out reviews the classifier labels correctly. The reviews were "
+                 "rated by people from −4 to +4; ratings from +{margin:g} up count as positive, from −{margin:g} down "
+                 "as negative, and the ones in between (neutral) are left out. Each review belongs for good to the "
+                 "training (70%), validation (15%) or test (15%) split, by a hash of its text; the model never trained "
+                 "on the test reviews and they were not used to choose it (the best of {epochs} epochs was chosen on "
+                 "validation accuracy). VADER labels a review positive when its compound score is above 0; with no "
+                 "sentiment word at all (score 0) it gets the domain's more common label. VADER's word list and rules "
+                 "were built and checked on these very snippets, which gives it a home advantage, most of all on the "
+                 "tweets.").format(margin=margin, epochs=train.get("epochs_done", "?")))
+    prior = train.get("lexicon_prior")
     phrases = (meta.get("data") or {}).get("negation_phrases")
-    if phrases:
-        extras.append(f"it also learned from {phrases:,} short made-up negation phrases (“not good”, “it wasn't bad”)")
-    if extras:
-        st.caption("Head starts: " + "; ".join(extras) + ". Both can be switched off under **Retrain › More "
-                   "settings**, to see what they are worth.")
-    rows = [{"domain": data.domain_label(d), "source": data.DOMAINS[d].source if d in data.DOMAINS else "",
-             "test reviews": test["n"][d], "positive": f"{test['positive_rate'].get(d, 0):.0%}",
-             spec.arch_name: f"{test['accuracy'][d]:.1%}", "VADER": f"{test['vader_accuracy'][d]:.1%}"}
+    if prior and phrases:
+        st.caption(_("Head starts: its word embedding started from VADER's rating of each word; it also learned from "
+                     "{n:,} short made-up negation phrases (“not good”, “it wasn't bad”). Both can be switched off "
+                     "under **Retrain › More settings**, to see what they are worth.").format(n=phrases))
+    elif prior:
+        st.caption(_("Head start: its word embedding started from VADER's rating of each word. It can be switched off "
+                     "under **Retrain › More settings**, to see what it is worth."))
+    elif phrases:
+        st.caption(_("Head start: it also learned from {n:,} short made-up negation phrases (“not good”, “it wasn't "
+                     "bad”). It can be switched off under **Retrain › More settings**, to see what it is "
+                     "worth.").format(n=phrases))
+    rows = [{_("domain"): data.domain_label(d), _("source"): data.domain_source(d),
+             _("test reviews"): test["n"][d], _("positive"): f"{test['positive_rate'].get(d, 0):.0%}",
+             arch: f"{test['accuracy'][d]:.1%}", "VADER": f"{test['vader_accuracy'][d]:.1%}"}
             for d in domains]
     st.dataframe(rows, hide_index=True, width="stretch", key="sent_quality_table")
     if meta.get("regenerate"):
-        st.caption(f"Regenerate this model with `{meta['regenerate']}`.")
+        st.caption(_("Regenerate this model with `{command}`.").format(command=meta["regenerate"]))

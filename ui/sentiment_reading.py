@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from lstm_core import i18n
+from lstm_core.i18n import N_, _
 from lstm_core.inference import unit_stats
 from lstm_core.sentiment import baseline, batch, scoring
 
@@ -17,32 +19,43 @@ from . import figures_sentiment as fs
 from .literal import literal
 from .sentiment_models import Entry
 
+# The names are the pills' values (English) and are translated where shown; the reviews stay English.
 EXAMPLES = {
-    "Clearly positive": "A beautiful, moving film with a wonderful cast. I loved every minute of it.",
-    "Clearly negative": "A dull, lifeless mess: the acting is awful and the plot makes no sense.",
-    "Negation": "This movie was not good at all.",
-    "Not bad": "The acting was not bad at all.",
-    "Mixed": "The plot is thin and predictable, but the acting is superb.",
-    "Sarcastic": "Oh great, another two hours of my life I will never get back.",
+    N_("Clearly positive"): "A beautiful, moving film with a wonderful cast. I loved every minute of it.",
+    N_("Clearly negative"): "A dull, lifeless mess: the acting is awful and the plot makes no sense.",
+    N_("Negation"): "This movie was not good at all.",
+    N_("Not bad"): "The acting was not bad at all.",
+    N_("Mixed"): "The plot is thin and predictable, but the acting is superb.",
+    N_("Sarcastic"): "Oh great, another two hours of my life I will never get back.",
 }
 CACHE_ENTRIES = 8
 QUANTITY_ORDER = {"lstm": ("i", "f", "g", "o", "c", "h"), "gru": ("z", "r", "hh", "h"), "rnn": ("h",)}
 DEFAULT_QUANTITY = {"lstm": "c", "gru": "h", "rnn": "h"}
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
 EXPLAIN = {
-    "i": "The **input gate**: how much of the new candidate each unit writes into its memory at this word "
-         "(red: all of it, blue: none).",
-    "f": "The **forget gate**: how much of its memory each unit keeps from the word before (red: keeps it, "
-         "blue: wipes it).",
-    "g": "The **candidate**: the value, from −1 to 1, each unit proposes to add to its memory at this word.",
-    "o": "The **output gate**: how much of its memory each unit shows to the next layer and the verdict.",
-    "c": "The **cell state**: each unit's memory, added up word by word. Watch which units move at “not” or at "
-         "a strong word: the verdict is read from the last column.",
-    "h": "The **hidden state**: what each unit outputs after each word; the verdict is read from the last column.",
-    "z": "The **update gate**: how much of its previous state each unit keeps (red: keeps it).",
-    "r": "The **reset gate**: how much of the previous state is used to make the new candidate.",
-    "hh": "The **candidate h̃**: the state each unit would take if it kept nothing of the old one.",
+    "i": N_("The **input gate**: how much of the new candidate each unit writes into its memory at this word "
+            "(red: all of it, blue: none)."),
+    "f": N_("The **forget gate**: how much of its memory each unit keeps from the word before (red: keeps it, "
+            "blue: wipes it)."),
+    "g": N_("The **candidate**: the value, from −1 to 1, each unit proposes to add to its memory at this word."),
+    "o": N_("The **output gate**: how much of its memory each unit shows to the next layer and the verdict."),
+    "c": N_("The **cell state**: each unit's memory, added up word by word. Watch which units move at “not” or at "
+            "a strong word: the verdict is read from the last column."),
+    "h": N_("The **hidden state**: what each unit outputs after each word; the verdict is read from the last "
+            "column."),
+    "z": N_("The **update gate**: how much of its previous state each unit keeps (red: keeps it)."),
+    "r": N_("The **reset gate**: how much of the previous state is used to make the new candidate."),
+    "hh": N_("The **candidate h̃**: the state each unit would take if it kept nothing of the old one."),
 }
+VIEWS = (N_("Word by word"), N_("Word importance"), N_("Gates"))  # the view switch's values, translated where shown
+
+
+def sentences(parts: list[str]) -> str:
+    """Sentences in a row: a space after an English one, none after a Chinese one (it ends in 。 or ）)."""
+    out = ""
+    for part in parts:
+        out += part if not out or out[-1] in "。！？）：；”" else " " + part
+    return out
 
 
 # ---------------------------------------------------------------- scoring, kept per session
@@ -51,7 +64,7 @@ EXPLAIN = {
 def _analysis(entry: Entry, text: str) -> dict:
     """Verdict, VADER, start probability (and, on demand, occlusion) for (model, text), remembered."""
     cache: list = st.session_state.setdefault("sent_cache", [])
-    key = (entry.key, id(entry.model), text)
+    key = (entry.key, id(entry.model), text, i18n.language())  # the notes are in the reader's language
     for i, item in enumerate(cache):
         if item["key"] == key:
             cache.append(cache.pop(i))
@@ -94,19 +107,19 @@ def _typed() -> None:
 def classify_area(entry: Entry) -> None:
     """The text box and everything computed from it (a fragment: typing reruns only this)."""
     # Both kept while another tab or page is open (a widget not drawn otherwise forgets its value).
-    st.pills("Examples", list(EXAMPLES), key="sent_example", on_change=_use_example, persist_state="session",
-             help="Each example fills the box below; then change it as you like.")
-    st.text_input("Review", key="sent_text", live="300ms", on_change=_typed, persist_state="session",
-                  placeholder="Type a review, e.g. “The acting was not bad at all”",
-                  help="Classified as you type (after a short pause). English, up to "
-                       f"{scoring.MAX_WORDS} words are read.")
+    st.pills(_("Examples"), list(EXAMPLES), format_func=_, key="sent_example", on_change=_use_example,
+             persist_state="session", help=_("Each example fills the box below; then change it as you like."))
+    st.text_input(_("Review"), key="sent_text", live="300ms", on_change=_typed, persist_state="session",
+                  placeholder=_("Type a review, e.g. “The acting was not bad at all”"),
+                  help=_("Classified as you type (after a short pause). English, up to {n} words are read.").format(
+                      n=scoring.MAX_WORDS))
     text = st.session_state.get("sent_text") or ""
     item = _analysis(entry, text)
     verdict = item["verdict"]
 
     left, right = st.columns([1, 2.5], gap="medium")
     with left:
-        st.html(fs.lstm_card(verdict.prob, verdict.status, name=entry.model.spec.arch_name))
+        st.html(fs.lstm_card(verdict.prob, verdict.status, name=_(entry.model.spec.arch_name)))
         st.html(fs.vader_card(item["vader"], item["vader_missing"]))
         said = fs.comparison(verdict.label, item["vader"])
         if said:
@@ -118,13 +131,14 @@ def classify_area(entry: Entry) -> None:
         for message in verdict.reading.notes:
             st.info(message, icon=":material/info:")
         if verdict.prob is None:
-            st.info("Type or paste a review (or pick an example) to see what the classifier makes of it.",
+            st.info(_("Type or paste a review (or pick an example) to see what the classifier makes of it."),
                     icon=":material/keyboard:")
             return
-        views = ["Word by word", "Word importance", "Gates"]
+        views = list(VIEWS)
         if st.session_state.get("sent_view") not in views:
             st.session_state.sent_view = views[0]
-        view = st.segmented_control("View", views, key="sent_view", required=True, label_visibility="collapsed")
+        view = st.segmented_control(_("View"), views, format_func=_, key="sent_view", required=True,
+                                    label_visibility="collapsed")
         if view == "Word importance":
             _importance(entry, item)
         elif view == "Gates":
@@ -144,22 +158,23 @@ def _trajectory(item: dict) -> None:
     jump = int(np.argmax(np.abs(p - before))) if len(p) else 0
     parts = []
     if verdict.trajectory_kind == "prefix":
-        parts.append("This model is **bidirectional**: half of it reads from the end, so each point is the model run "
-                     "again on the review up to that word.")
+        parts.append(_("This model is **bidirectional**: half of it reads from the end, so each point is the model "
+                       "run again on the review up to that word."))
     else:
-        parts.append("Each point is the probability of *positive* the classifier would give if the review ended at "
-                     "that word: it reads left to right, and its memory carries everything read so far.")
+        parts.append(_("Each point is the probability of *positive* the classifier would give if the review ended at "
+                       "that word: it reads left to right, and its memory carries everything read so far."))
     if len(p):
         change = p[jump] - before[jump]
-        parts.append(f"The biggest change came at **“{literal(words[jump])}”**: "
-                     f"{before[jump]:.2f} → {p[jump]:.2f} "
-                     f"({'up' if change > 0 else 'down'} {abs(change):.2f}).")
+        biggest = (_("The biggest change came at **“{word}”**: {before:.2f} → {after:.2f} (up {change:.2f}).")
+                   if change > 0 else
+                   _("The biggest change came at **“{word}”**: {before:.2f} → {after:.2f} (down {change:.2f})."))
+        parts.append(biggest.format(word=literal(words[jump]), before=before[jump], after=p[jump], change=abs(change)))
     turn = scoring.turning_point(p)
     if turn is not None:
-        parts.append(f"The verdict last changed side at **“{literal(words[turn])}”**.")
+        parts.append(_("The verdict last changed side at **“{word}”**.").format(word=literal(words[turn])))
     if verdict.reading.unknown:
-        parts.append("Open circles are words the model never saw.")
-    st.caption(" ".join(parts))
+        parts.append(_("Open circles are words the model never saw."))
+    st.caption(sentences(parts))
 
 
 def _importance(entry: Entry, item: dict) -> None:
@@ -170,18 +185,17 @@ def _importance(entry: Entry, item: dict) -> None:
     st.html(fs.importance_legend_html(scale))
     st.html(fs.importance_html(words, imp, full=verdict.prob, unknown=verdict.reading.unknown, scale=scale))
     order = np.argsort(imp)
-    lines = []
+    lines = [_("Word importance by **occlusion**: the review is classified again without each word in turn; the "
+               "colour is how much the probability of *positive* drops without it. Hover a word for its numbers.")]
     if imp[order[-1]] > 0.05:
         t = order[-1]
-        lines.append(f"most positive word: **“{literal(words[t])}”** (without it {verdict.prob - imp[t]:.2f} "
-                     f"instead of {verdict.prob:.2f})")
+        lines.append(_("Most positive word: **“{word}”** (without it {without:.2f} instead of {full:.2f}).").format(
+            word=literal(words[t]), without=verdict.prob - imp[t], full=verdict.prob))
     if imp[order[0]] < -0.05:
         t = order[0]
-        lines.append(f"most negative word: **“{literal(words[t])}”** (without it {verdict.prob - imp[t]:.2f} "
-                     f"instead of {verdict.prob:.2f})")
-    st.caption("Word importance by **occlusion**: the review is classified again without each word in turn; the "
-               "colour is how much the probability of *positive* drops without it. Hover a word for its numbers. "
-               + ("; ".join(lines).capitalize() + "." if lines else ""))
+        lines.append(_("Most negative word: **“{word}”** (without it {without:.2f} instead of {full:.2f}).").format(
+            word=literal(words[t]), without=verdict.prob - imp[t], full=verdict.prob))
+    st.caption(sentences(lines))
 
 
 def _gates(entry: Entry, item: dict) -> None:
@@ -191,11 +205,12 @@ def _gates(entry: Entry, item: dict) -> None:
     words = verdict.reading.words
     layers = net.layers
     if len(layers) > 1:
-        names = {i: f"Layer {i + 1} ({CELL_NAMES[l.cell]}, {l.units} units)" for i, l in enumerate(layers)}
+        names = {i: _("Layer {layer} ({cell}, {units} units)").format(layer=i + 1, cell=CELL_NAMES[l.cell],
+                                                                       units=l.units) for i, l in enumerate(layers)}
         if st.session_state.get("sent_layer") not in names:
             st.session_state.sent_layer = len(layers) - 1
-        layer = st.selectbox("Layer", list(names), format_func=names.get, key="sent_layer",
-                             help="Layer 1 reads the words; the verdict is read from the last layer.")
+        layer = st.selectbox(_("Layer"), list(names), format_func=names.get, key="sent_layer",
+                             help=_("Layer 1 reads the words; the verdict is read from the last layer."))
     else:
         layer = 0
     cell = layers[layer].cell
@@ -208,11 +223,11 @@ def _gates(entry: Entry, item: dict) -> None:
         st.session_state.sent_units_shown = min(options, key=lambda k: abs(k - 16))
     c2, c3 = st.columns([2.6, 1], gap="medium")
     with c2:
-        quantity = st.segmented_control("Show", order_q, format_func=fg.QUANTITY_SHORT.get, key="sent_quantity",
-                                        required=True, wrap=True)
+        quantity = st.segmented_control(_("Show"), order_q, format_func=lambda q: _(fg.QUANTITY_SHORT[q]),
+                                        key="sent_quantity", required=True, wrap=True)
     with c3:
-        shown = st.select_slider("Units shown", options=options, key="sent_units_shown")
-    st.caption(EXPLAIN[quantity])
+        shown = st.select_slider(_("Units shown"), options=options, key="sent_units_shown")
+    st.caption(_(EXPLAIN[quantity]))
 
     forward = tr.layers[layer].forward
     values = np.asarray(forward[quantity])
@@ -222,37 +237,45 @@ def _gates(entry: Entry, item: dict) -> None:
         weight = net.head.kernel[: layers[layer].units, 0]
         contribution = weight * tr.layers[layer].final[: layers[layer].units]
         order = np.argsort(-np.abs(contribution))
-        how = "ordered by how much they move the verdict (their output weight × their final value)"
     else:
         order = np.argsort(-values.var(axis=0)) if len(words) > 1 else np.arange(n)
-        how = "ordered by how much they change over the review"
     order = order[:shown]
+    label = _(fg.QUANTITY_LABELS[cell][quantity])
     lo, hi = fg.value_range(quantity, values)
-    fig = fg.units_heatmap(values[:, order], list(words), order, quantity_label=fg.QUANTITY_LABELS[cell][quantity],
+    fig = fg.units_heatmap(values[:, order], list(words), order, quantity_label=label,
                            lo=lo, hi=hi, symbol=fg.QUANTITY_SYMBOLS[quantity], highlight=int(order[0]))
-    fig.update_xaxes(title_text="word of the review (hover for details)",
+    fig.update_xaxes(title_text=_("word of the review (hover for details)"),
                      tickangle=0 if sum(len(w) + 1 for w in words) <= 60 else -45)
     st.plotly_chart(fig, config={"displayModeBar": False}, key="sent_gates_heatmap")
-    caption = f"Rows: {len(order)} of the {n} units, {how}. Columns: the words, read left to right."
+    if last:
+        caption = _("Rows: {shown} of the {n} units, ordered by how much they move the verdict (their output weight × "
+                    "their final value). Columns: the words, read left to right.")
+    else:
+        caption = _("Rows: {shown} of the {n} units, ordered by how much they change over the review. Columns: the "
+                    "words, read left to right.")
+    parts = [caption.format(shown=len(order), n=n)]
     if layers[layer].bidirectional:
-        caption += " This layer is bidirectional; the picture shows its left-to-right half."
-    st.caption(caption)
+        parts.append(_("This layer is bidirectional; the picture shows its left-to-right half."))
+    st.caption(sentences(parts))
 
     unit = int(order[0])
     column = values[:, unit]
-    st.markdown(f"**Unit {unit}** over the review ({fg.QUANTITY_LABELS[cell][quantity]}), the unit at the top")
-    st.html(fg.legend_html(lo, hi, f"unit {unit}"))
-    tips = [f"“{w}” (word {t + 1}): unit {unit} {fg.QUANTITY_LABELS[cell][quantity]} = {fg.fmt(v)}"
-            for t, (w, v) in enumerate(zip(words, column))]
+    st.markdown(_("**Unit {unit}** over the review ({quantity}), the unit at the top").format(unit=unit,
+                                                                                             quantity=label))
+    st.html(fg.legend_html(lo, hi, _("unit {unit}").format(unit=unit)))
+    tips = [_("“{word}” (word {position}): unit {unit} {quantity} = {value}").format(
+        word=w, position=t + 1, unit=unit, quantity=label, value=fg.fmt(v)) for t, (w, v) in enumerate(zip(words, column))]
     st.html(fs.unit_words_html(words, column, lo, hi, tooltips=tips))
     gates = fg.GATES_OF[cell]
     if gates and len(words) >= 2:
-        with st.expander("Gate saturation over this review", icon=":material/scatter_plot:"):
+        with st.expander(_("Gate saturation over this review"), icon=":material/scatter_plot:",
+                         key="sent_saturation_expander"):
             fractions = {g: unit_stats.saturation(np.asarray(forward[g])) for g in gates}
-            st.plotly_chart(fg.saturation_figure(fractions, cell=cell, labels=fg.QUANTITY_LABELS[cell], height=380),
+            labels = {q: _(name) for q, name in fg.QUANTITY_LABELS[cell].items()}
+            st.plotly_chart(fg.saturation_figure(fractions, cell=cell, labels=labels, height=380),
                             config={"displayModeBar": False}, key="sent_saturation")
-            st.caption("Each dot is one gate of one unit: up, how often it is wide open (> 0.9) over this review; "
-                       "across, how often it is shut (< 0.1). A gate that makes clear yes/no decisions sits near an "
-                       "edge.")
+            st.caption(_("Each dot is one gate of one unit: up, how often it is wide open (> 0.9) over this review; "
+                         "across, how often it is shut (< 0.1). A gate that makes clear yes/no decisions sits near an "
+                         "edge."))
     elif not gates:
-        st.caption("A SimpleRNN has no gates: each unit mixes the new word into its state.")
+        st.caption(_("A SimpleRNN has no gates: each unit mixes the new word into its state."))

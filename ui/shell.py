@@ -15,16 +15,18 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from . import preload  # noqa: F401  (first, before any session's script thread imports them)
-from . import sidebar, training_session, workspace
+from lstm_core.i18n import N_, _
+
+from . import i18n, sidebar, training_session, workspace
 
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
 PAGES = [
-    ("pages/home.py", "Home", ":material/home:"),
-    ("pages/train.py", "Train", ":material/model_training:"),
-    ("pages/gates.py", "Gates", ":material/grid_on:"),
-    ("pages/sample.py", "Sample", ":material/edit_note:"),
-    ("pages/sentiment.py", "Sentiment", ":material/sentiment_satisfied:"),
-    ("pages/anatomy.py", "Anatomy", ":material/biotech:"),
+    ("pages/home.py", N_("Home"), ":material/home:"),
+    ("pages/train.py", N_("Train"), ":material/model_training:"),
+    ("pages/gates.py", N_("Gates"), ":material/grid_on:"),
+    ("pages/sample.py", N_("Sample"), ":material/edit_note:"),
+    ("pages/sentiment.py", N_("Sentiment"), ":material/sentiment_satisfied:"),
+    ("pages/anatomy.py", N_("Anatomy"), ":material/biotech:"),
 ]
 
 
@@ -32,9 +34,10 @@ def frame():
     """Navigation, workspace and sidebar; returns the page the address asks for."""
     # The icon is a file of ours: a Material icon would make every tab fetch it from the internet.
     st.set_page_config(page_title="LSTM Lab", page_icon=str(ICON), layout="wide")
-    page = st.navigation([st.Page(path, title=title, icon=icon, default=i == 0)
-                          for i, (path, title, icon) in enumerate(PAGES)])
     workspace.folder()  # the tab's address carries its workspace id, for a server restart
+    i18n.choose()  # before any text: the page titles below are the first
+    page = st.navigation([st.Page(path, title=_(title), icon=icon, default=i == 0)
+                          for i, (path, title, icon) in enumerate(PAGES)])
     training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
     sidebar.render()
     workspace.restart_notice()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lstm_core.i18n import _
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
-from . import models
+from . import i18n, models
 from .literal import literal
 
 
@@ -17,25 +18,26 @@ def _choose() -> None:
 
 def render() -> None:
     with st.sidebar:
+        i18n.switch()
         registry = models.models()
         current = models.active()
         if current is None:
-            st.warning("No model is loaded yet. The pretrained model is missing (`make assets` rebuilds it); "
-                       "train one on the **Train** page or upload one below.")
+            st.warning(_("No model is loaded yet. The pretrained model is missing (`make assets` rebuilds it); "
+                         "train one on the **Train** page or upload one below."))
         else:
             # The widget has its own key so pages may switch the active model after it is drawn.
             st.session_state.active_model_choice = current.key
-            st.selectbox("Active model", list(registry), format_func=lambda k: registry[k].label,
+            st.selectbox(_("Active model"), list(registry), format_func=lambda k: registry[k].label,
                          key="active_model_choice", on_change=_choose,
-                         help="Every page looks at this model. Models you train or upload are added here.")
+                         help=_("Every page looks at this model. Models you train or upload are added here."))
             if current.source == "Training now":
-                st.caption("Training now: every page shows its latest weights.")
+                st.caption(_("Training now: every page shows its latest weights."))
             facts = models.describe(current.model)
             # Written by whoever made the model (an uploaded model's meta.json): shown as plain text.
             facts["Corpus"] = literal(facts["Corpus"])
-            st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
-        with st.expander("Upload a model (.zip)"):
-            upload = st.file_uploader("A model zip downloaded from LSTM Lab", type=["zip"], key="model_upload",
+            st.markdown("\n".join(_("- **{fact}:** {value}").format(fact=_(k), value=v) for k, v in facts.items()))
+        with st.expander(_("Upload a model (.zip)"), key="model_upload_box"):
+            upload = st.file_uploader(_("A model zip downloaded from LSTM Lab"), type=["zip"], key="model_upload",
                                       max_upload_size=MAX_ZIP_BYTES >> 20)
             if upload is not None and st.session_state.get("model_upload_done") != upload.file_id:
                 st.session_state.model_upload_done = upload.file_id
@@ -43,9 +45,9 @@ def render() -> None:
                     entry = models.upload(upload.getvalue())
                 except ModelFileError as exc:
                     st.session_state.model_upload_said = (upload.file_id, "error",
-                                                          f"That model could not be used. {exc}")
+                                                          _("That model could not be used. {reason}").format(reason=exc))
                 else:
-                    loaded = f"Loaded “{literal(entry.model.label)}”; it is now the active model."
+                    loaded = _("Loaded “{label}”; it is now the active model.").format(label=literal(entry.model.label))
                     st.session_state.model_upload_said = (upload.file_id, "success", loaded)
                     st.rerun()
             # Said for as long as that file stays in the uploader, not only on the run that read it.

@@ -7,11 +7,14 @@ import math
 
 import streamlit as st
 
+from lstm_core.i18n import _
 from lstm_core.storage.persistence import export_zip
+from lstm_core.said import say, sentences
 
+from . import models
 from . import training_job as tj
 from . import training_session as ts
-from .figures_training import loss_figure
+from .figures_training import UNIT_NAMES, loss_figure
 from .literal import literal
 from .waiting import waiting_notice
 
@@ -26,8 +29,8 @@ def _clock(seconds: float) -> str:
 def live_area() -> None:
     job, info = ts.session_job()
     if job is None:
-        st.info("Choose a text and a network, then press **Start**. The loss curve and samples of the text the "
-                "network writes appear here as it learns.", icon=":material/model_training:")
+        st.info(_("Choose a text and a network, then press **Start**. The loss curve and samples of the text the "
+                  "network writes appear here as it learns."), icon=":material/model_training:")
         return
     view = job.view()
     if ts.needs_saving(job, info):
@@ -38,18 +41,18 @@ def live_area() -> None:
     if view.queued or (view.building and view.progress is None):
         return  # nothing to chart yet
     _numbers(view)
-    unit = st.segmented_control("Loss in", ["nats", "bits"], key="train_unit", required=True,
-                                persist_state="session",
-                                help="The same loss in two units: nats use the natural log, bits use log base 2 "
-                                     "(1 nat = 1.44 bits).")
+    unit = st.segmented_control(_("Loss in"), ["nats", "bits"], key="train_unit", required=True,
+                                persist_state="session", format_func=lambda u: _(UNIT_NAMES[u]),
+                                help=_("The same loss in two units: nats use the natural log, bits use log base 2 "
+                                       "(1 nat = 1.44 bits)."))
     vocab_size = job.vocab.size
     st.plotly_chart(loss_figure(view.history, unit=unit or "nats", vocab_size=vocab_size), key="train_chart",
                     config={"displayModeBar": False})
-    st.caption("**Loss** is the network's surprise at the true next character, −log p, averaged over characters. "
-               "**Validation loss** is measured on text it never trains on (the last 10% of the text): if it "
-               "stops falling while the training loss still falls, the network is memorising rather than "
-               "learning. In **nats** (natural log) or **bits** (log base 2): 1 bit = the surprise of a fair coin "
-               "toss. The dotted line is guessing at random among all the characters.")
+    st.caption(_("**Loss** is the network's surprise at the true next character, −log p, averaged over characters. "
+                 "**Validation loss** is measured on text it never trains on (the last 10% of the text): if it "
+                 "stops falling while the training loss still falls, the network is memorising rather than "
+                 "learning. In **nats** (natural log) or **bits** (log base 2): 1 bit = the surprise of a fair coin "
+                 "toss. The dotted line is guessing at random among all the characters."))
     _samples(view)
 
 
@@ -59,58 +62,68 @@ def _status(view: tj.JobView, info: ts.JobInfo) -> None:
         waiting_notice(view.queue_position, view.slots)
         return
     if view.building:
-        st.info("Starting TensorFlow and building the network… The first start takes about ten seconds.",
+        st.info(_("Starting TensorFlow and building the network… The first start takes about ten seconds."),
                 icon=":material/hourglass_top:")
         return
     if view.running:
         if p is None:
-            st.progress(0.0, text="Preparing the first training step…")
+            st.progress(0.0, text=_("Preparing the first training step…"))
             return
-        speed = f"{p.chars_per_s:,.0f} characters/s · learning rate {p.learning_rate:.2g}"
+        speed = _("{chars:,.0f} characters/s · learning rate {rate:.2g}").format(chars=p.chars_per_s,
+                                                                                  rate=p.learning_rate)
         if view.budget_s:
             left = p.eta_s if p.eta_s is not None else max(0.0, view.budget_s - p.elapsed_s)
             fraction = min(1.0, p.elapsed_s / view.budget_s)
-            text = f"{_clock(p.elapsed_s)} of {_clock(view.budget_s)} · about {_clock(left)} left · {speed}"
+            text = _("{elapsed} of {budget} · about {left} left · {speed}").format(
+                elapsed=_clock(p.elapsed_s), budget=_clock(view.budget_s), left=_clock(left), speed=speed)
         else:
             fraction = p.epoch - math.floor(p.epoch)
-            text = f"{_clock(p.elapsed_s)} · until you stop it · {speed} · {fraction:.0%} through epoch " \
-                   f"{math.floor(p.epoch) + 1}"
+            text = _("{elapsed} · until you stop it · {speed} · {fraction:.0%} through epoch {epoch}").format(
+                elapsed=_clock(p.elapsed_s), speed=speed, fraction=fraction, epoch=math.floor(p.epoch) + 1)
         st.progress(fraction, text=text)
-        bf16 = (" This computer's processor multiplies **bfloat16** numbers (16 bits instead of 32) natively, "
-                "so training computes in them, about 1.7× as fast; the weights stay 32-bit."
-                if p.precision == "bfloat16" else "")
-        st.caption("Training goes on if you switch pages. To look inside the model as it learns, pick "
-                   f"“{literal(info.label)} (trained here)” as the active model in the sidebar, then open "
-                   f"**Gates** or **Sample**.{bf16}")
+        entry = models.models().get(view.run_id)  # its name in the sidebar's list, as the sidebar says it
+        name = (entry.label if entry is not None and entry.model is not None
+                else _("{label} (trained here)").format(label=info.label))
+        note = _("Training goes on if you switch pages. To look inside the model as it learns, pick “{model}” as "
+                 "the active model in the sidebar, then open **Gates** or **Sample**.").format(model=literal(name))
+        if p.precision == "bfloat16":
+            note = sentences(note, _("This computer's processor multiplies **bfloat16** numbers (16 bits instead of "
+                                     "32) natively, so training computes in them, about 1.7× as fast; the weights "
+                                     "stay 32-bit."))
+        st.caption(note)
         return
-    steps = f"{view.steps:,} steps, {_clock(view.train_seconds)} of training"
     if view.history.val:
         val = view.history.val[-1]
-        steps += f"; validation loss {val:.3f} nats per character ({tj.bits(val):.2f} bits)"
+        steps = _("{steps:,} steps, {time} of training; validation loss {loss:.3f} nats per character "
+                  "({bits:.2f} bits)").format(steps=view.steps, time=_clock(view.train_seconds), loss=val,
+                                             bits=tj.bits(val))
+    else:
+        steps = _("{steps:,} steps, {time} of training").format(steps=view.steps, time=_clock(view.train_seconds))
+    message = say(view.message)
     if view.status == tj.FINISHED:
-        st.success(f"Finished: {steps}. {view.message}", icon=":material/check_circle:")
+        st.success(sentences(_("Finished: {summary}.").format(summary=steps), message), icon=":material/check_circle:")
     elif view.status == tj.STOPPED:
-        st.info(f"Stopped: {steps}. {view.message}", icon=":material/stop_circle:")
+        st.info(sentences(_("Stopped: {summary}.").format(summary=steps), message), icon=":material/stop_circle:")
     elif view.status == tj.DIVERGED:
-        st.error(f"{view.message} ({steps}.)", icon=":material/trending_up:")
+        st.error(_("{message} ({summary}.)").format(message=message, summary=steps), icon=":material/trending_up:")
     elif view.status == tj.ERROR:
-        st.error(f"Training failed: {view.message}", icon=":material/error:")
+        st.error(_("Training failed: {reason}").format(reason=message), icon=":material/error:")
         details = [n for n in view.notes if "Traceback" in n]
         if details:
-            with st.expander("Technical details (for a bug report)"):
+            with st.expander(_("Technical details (for a bug report)")):
                 st.code(details[-1], language=None)
     if info.save_error:
-        st.error(info.save_error)
+        st.error(say(info.save_error))
     elif info.saved_folder is not None and info.saved_runs == view.runs_ended:
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
         if info.activated:
-            c1.markdown(f"“{literal(info.label)}” is now the **active model** (see the sidebar): the "
-                        "**Gates** and **Sample** pages look at it.")
+            c1.markdown(_("“{model}” is now the **active model** (see the sidebar): the **Gates** and **Sample** "
+                          "pages look at it.").format(model=literal(info.label)))
         else:
-            c1.markdown(f"“{literal(info.label)}” is kept in the sidebar's model list but is **not** the active "
-                        "model. Choose it there to see on **Sample** what a diverged network writes.")
+            c1.markdown(_("“{model}” is kept in the sidebar's model list but is **not** the active model. Choose it "
+                          "there to see on **Sample** what a diverged network writes.").format(model=literal(info.label)))
         folder = info.saved_folder
-        c2.download_button("Download model (.zip)", data=lambda: export_zip(folder), file_name=f"{folder.name}.zip",
+        c2.download_button(_("Download model (.zip)"), data=lambda: export_zip(folder), file_name=f"{folder.name}.zip",
                            mime="application/zip", icon=":material/download:", on_click="ignore",
                            key="train_download", width="stretch")
 
@@ -120,39 +133,45 @@ def _numbers(view: tj.JobView) -> None:
     unit = st.session_state.get("train_unit") or "nats"
     scale = 1 / math.log(2) if unit == "bits" else 1.0
     c = st.columns(4)
-    c[0].metric("Step", f"{view.steps:,}")
-    c[1].metric("Epoch", f"{p.epoch:.2f}" if p else "–",
-                help="How many times, on average, the network has seen each character of the training text.")
-    c[2].metric(f"Training loss ({unit})", f"{p.train_loss * scale:.3f}" if p else "–",
-                help="Average over the last 20 steps.")
+    unit_name = _(UNIT_NAMES[unit])
+    c[0].metric(_("Step"), f"{view.steps:,}")
+    c[1].metric(_("Epoch"), f"{p.epoch:.2f}" if p else "–",
+                help=_("How many times, on average, the network has seen each character of the training text."))
+    c[2].metric(_("Training loss ({unit})").format(unit=unit_name), f"{p.train_loss * scale:.3f}" if p else "–",
+                help=_("Average over the last 20 steps."))
     val = view.history.val
     delta = None
     if len(val) >= 2:
         delta = f"{(val[-1] - val[-2]) * scale:+.3f}"
-    c[3].metric(f"Validation loss ({unit})", f"{val[-1] * scale:.3f}" if val else "not yet", delta=delta,
-                delta_color="inverse", help="Measured on the held-out text every 10 s of training (less often when "
-                                            "measuring is slow: it never takes over 5% of the time), and at the end. "
-                                            "Lower is better.")
+    c[3].metric(_("Validation loss ({unit})").format(unit=unit_name), f"{val[-1] * scale:.3f}" if val else _("not yet"),
+                delta=delta, delta_color="inverse",
+                help=_("Measured on the held-out text every 10 s of training (less often when measuring is slow: it "
+                       "never takes over 5% of the time), and at the end. Lower is better."))
     if p is not None and view.running and p.val_loss is None:
-        st.caption("The first validation loss comes after 10 seconds of training.")
+        st.caption(_("The first validation loss comes after 10 seconds of training."))
 
 
 def _samples(view: tj.JobView) -> None:
     if not view.samples:
         return
     latest = view.samples[-1]
-    when = "new text every few seconds" if view.running else "the end of the run"
-    st.markdown(f"**What the network writes now** (step {latest.step:,}; {when})")
+    if view.running:
+        st.markdown(_("**What the network writes now** (step {step:,}; new text every few seconds)").format(
+            step=latest.step))
+    else:
+        st.markdown(_("**What the network writes now** (step {step:,}; the end of the run)").format(step=latest.step))
     cols = st.columns(len(latest.texts))
     for col, (temperature, text) in zip(cols, latest.texts):
-        col.markdown(f"Temperature **{temperature:g}** · step {latest.step:,}")
+        col.markdown(_("Temperature **{temperature:g}** · step {step:,}").format(temperature=temperature,
+                                                                                step=latest.step))
         col.code(text, language=None, wrap_lines=True, height=240)
-    st.caption("**Temperature** rescales the network's probabilities before each character is drawn: "
-               "below 1 the likeliest characters become even likelier (safer, more repetitive text); at 1 it "
-               "draws from the network's own probabilities; above 1 it takes more risks.")
+    st.caption(_("**Temperature** rescales the network's probabilities before each character is drawn: "
+                 "below 1 the likeliest characters become even likelier (safer, more repetitive text); at 1 it "
+                 "draws from the network's own probabilities; above 1 it takes more risks."))
     if len(view.samples) > 1:
-        with st.expander(f"Earlier samples ({len(view.samples) - 1}), newest first"):
+        with st.expander(_("Earlier samples ({count}), newest first").format(count=len(view.samples) - 1)):
             for s in reversed(view.samples[:-1]):
                 for temperature, text in s.texts:
-                    st.markdown(f"Step {s.step:,} · temperature {temperature:g}")
+                    st.markdown(_("Step {step:,} · temperature {temperature:g}").format(step=s.step,
+                                                                                        temperature=temperature))
                     st.code(text, language=None, wrap_lines=True)

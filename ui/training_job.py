@@ -7,6 +7,9 @@ starts a new process from the saved folder, optimizer state included. A supervis
 run copies the child's reports into the job under a lock; the page (the script thread) reads a
 consistent copy with `view()`. No thread here touches Streamlit.
 
+Nor does any of them know who reads: what they say for a person (why a run ended) is a `Said`
+(lstm_core.said), English text that the page says in the reader's language (`say`).
+
 The job keeps what a class wants to watch: the loss history, a few recent samples, and weight
 snapshots spread over the whole run (at most `max_snapshots`, fewer for big models), so other
 pages can look at the model as it was.
@@ -25,8 +28,10 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
+from lstm_core.i18n import N_, _
 from lstm_core.teaching.params import total_params
 from lstm_core.training.budget import over_budget
+from lstm_core.said import Said
 from lstm_core.training.slots import SLOTS, TrainingSlots
 from lstm_core.training.train_worker import Resume, RunOrder, TrainRecipe, Watch, run, until_stopped_cap
 from lstm_core.training.trainer import NATS_TO_BITS, HistoryPoint, Progress
@@ -53,6 +58,18 @@ _POLL_S = 0.2
 # How a child process that was ended shows in its exit code: killed (by us or the kernel's
 # out-of-memory killer) or aborted (an allocation over its memory limit failed in TensorFlow).
 _KILLED, _ABORTED = -9, -6
+# Why a run's process was ended from here (the browser tab closed, its time up, Stop pressed),
+# and whether it was still building its model.
+_ENDED = {
+    ("closed", True): N_("The browser tab was closed while the run was still building its model, so its process "
+                         "was ended."),
+    ("closed", False): N_("The browser tab was closed while the run was inside a training step, so its process "
+                          "was ended."),
+    ("time", True): N_("Its time was up while the run was still building its model, so its process was ended."),
+    ("time", False): N_("Its time was up while the run was inside a training step, so its process was ended."),
+    ("stop", True): N_("Stop was pressed while the run was still building its model, so its process was ended."),
+    ("stop", False): N_("Stop was pressed while the run was inside a training step, so its process was ended."),
+}
 
 
 @dataclass(frozen=True)
@@ -82,7 +99,7 @@ class JobView:
 
     run_id: str
     status: str
-    message: str
+    message: str  # often a Said: show it with lstm_core.said.say
     progress: Progress | None
     history: LossHistory
     samples: tuple[SampleSet, ...]
@@ -98,7 +115,7 @@ class JobView:
     queue_position: int = 0  # while queued: 1 = next in line
     slots: int = 1  # how many models the server trains at once
     saved: bool = False  # the last run's model is in the job's folder
-    save_error: str = ""
+    save_error: str = ""  # a Said, when not empty
 
     @property
     def running(self) -> bool:
@@ -167,21 +184,21 @@ class TrainingJob:
         """Train from random weights for `seconds` of wall time (None: until stopped, at most an hour)."""
         with self._lock:
             if self._runs_ended:
-                raise RuntimeError("This model has been trained already: resume it, or start a new one.")
+                raise RuntimeError(_("This model has been trained already: resume it, or start a new one."))
         self._launch(seconds, None)
 
     def resume(self, seconds: float | None = None, learning_rate: float | None = None) -> None:
         """Continue from the saved weights and optimizer state, optionally at a new learning rate."""
         with self._lock:
             if not self._saved:
-                raise RuntimeError("There is no saved model to resume yet; start one first.")
+                raise RuntimeError(_("There is no saved model to resume yet; start one first."))
         self._launch(seconds, learning_rate)
 
     def _launch(self, seconds: float | None, learning_rate: float | None) -> None:
         budget = until_stopped_cap(seconds, UNTIL_STOPPED_CAP_S)
         with self._lock:
             if self._supervisor is not None and self._supervisor.is_alive():
-                raise RuntimeError("This model is already training.")
+                raise RuntimeError(_("This model is already training."))
             resume = (Resume(self._steps, self._train_seconds, self._last_val, tuple(self._history))
                       if self._saved else None)
             order = RunOrder(budget, self.folder, self.corpus, self.label, learning_rate, resume,
@@ -243,14 +260,14 @@ class TrainingJob:
         try:
             if not self._wait_for_slot(ticket, stop):
                 status = STOPPED
-                message = ("Stopped while waiting for a free training slot: nothing was trained."
-                           if order.resume is None else "Stopped while waiting for a free training slot.")
+                message = (Said(N_("Stopped while waiting for a free training slot: nothing was trained."))
+                           if order.resume is None else Said(N_("Stopped while waiting for a free training slot.")))
                 if self._gone_for(time.monotonic()) >= self.gone_grace_s:
-                    message = "The browser tab was closed, so this training left the queue."
+                    message = Said(N_("The browser tab was closed, so this training left the queue."))
                 return
             with self._lock:
                 self._status, self._building = RUNNING, True
-                self._message = "Starting TensorFlow and building the model…"
+                self._message = Said(N_("Starting TensorFlow and building the model…"))
             status, message = self._watch_child(order, stop)
         except Exception as exc:  # never lost silently: the page shows it
             status, message = ERROR, f"{type(exc).__name__}: {exc}"
@@ -313,8 +330,8 @@ class TrainingJob:
                 overdue = asked_at is not None and now - asked_at >= self.stop_grace_s
                 if ended is None and (now >= deadline or overdue):
                     stop.set()
-                    why = ("The browser tab was closed" if self._gone_for(now) >= self.gone_grace_s
-                           else "Its time was up" if now >= deadline else "Stop was pressed")
+                    why = ("closed" if self._gone_for(now) >= self.gone_grace_s
+                           else "time" if now >= deadline else "stop")
                     forced = self._end_process(process, why)
                     break
         finally:
@@ -323,45 +340,46 @@ class TrainingJob:
                 process.kill()
                 process.join(timeout=5)
         if forced:
-            return STOPPED, forced + self._back_to_checkpoint()
+            return STOPPED, forced.then(self._back_to_checkpoint())
         if error is not None:
             return ERROR, error[1]
         if ended is None:
-            return ERROR, self._died(process.exitcode) + self._back_to_checkpoint()
+            return ERROR, self._died(process.exitcode).then(self._back_to_checkpoint())
         status, message = ended[1], ended[2]
         if status == STOPPED and self._gone_for(time.monotonic()) >= self.gone_grace_s:
-            message = "The browser tab was closed, so training stopped."
+            message = Said(N_("The browser tab was closed, so training stopped."))
         elif status == FINISHED and self._budget_s is None:
-            message = f"Training stopped by itself after {UNTIL_STOPPED_CAP_S / 60:.0f} minutes."
+            message = Said(N_("Training stopped by itself after {minutes:.0f} minutes."),
+                           minutes=UNTIL_STOPPED_CAP_S / 60)
         return status, message
 
-    def _end_process(self, process, why: str) -> str:
-        """End a run that did not stop when asked; the message says what it was doing."""
+    def _end_process(self, process, why: str) -> Said:
+        """End a run that did not stop when asked (`why`: "closed", "time" or "stop"); the message
+        says why and what it was doing."""
         with self._lock:
             building = self._building
         process.terminate()
         process.join(timeout=2)
         if process.is_alive():
             process.kill()
-        doing = "still building its model" if building else "inside a training step"
-        return f"{why} while the run was {doing}, so its process was ended."
+        return Said(_ENDED[why, building])
 
-    def _died(self, exitcode: int | None) -> str:
+    def _died(self, exitcode: int | None) -> Said:
         if self.memory_mb is not None and exitcode in (_KILLED, _ABORTED):
             return over_budget(self.memory_mb)
-        return f"The training process ended unexpectedly (exit code {exitcode})."
+        return Said(N_("The training process ended unexpectedly (exit code {code})."), code=exitcode)
 
-    def _back_to_checkpoint(self) -> str:
+    def _back_to_checkpoint(self) -> Said:
         """After a run died or was ended: the record goes back to the model saved last, by this
         run's last checkpoint or else by the run before it."""
         with self._lock:
             if self._checkpoint is not None:
                 self._steps, self._train_seconds, self._last_val = self._checkpoint
-                said = f" The model saved at step {self._steps:,} (its last checkpoint) is kept."
+                said = Said(N_("The model saved at step {step:,} (its last checkpoint) is kept."), step=self._steps)
             else:
                 self._steps, self._train_seconds, self._last_val = self._run_start
-                said = (f" The model as the previous run left it (step {self._steps:,}) is kept."
-                        if self._saved else " Nothing was trained.")
+                said = (Said(N_("The model as the previous run left it (step {step:,}) is kept."), step=self._steps)
+                        if self._saved else Said(N_("Nothing was trained.")))
             self._history = [h for h in self._history if h.step <= self._steps]
             return said
 

@@ -14,7 +14,9 @@ from typing import Callable
 
 import streamlit as st
 
+from lstm_core.i18n import N_, _
 from lstm_core.storage.persistence import LoadedModel, load_model_folder
+from lstm_core.said import Said
 from lstm_core.training.train_worker import TrainRecipe, readable
 
 from . import models, workspace, workspace_jobs
@@ -36,10 +38,11 @@ class JobInfo:
     config: object  # TrainConfig
     label: str
     folder: Path
-    summary: str = ""  # the settings in one line, for the page
+    # The settings in one line, for the page: a Said, as the workspace's other tabs may read another language.
+    summary: str = ""
     saved_runs: int = 0
     saved_folder: Path | None = None
-    save_error: str = ""
+    save_error: str = ""  # a Said, when not empty
     activated: bool = False  # the last saved run became the session's active model
     extra: dict = field(default_factory=dict)
 
@@ -93,11 +96,12 @@ class TrainingEntry(ModelEntry):
 
     @property
     def source(self) -> str:
-        return "Training now" if self._job.latest()[4] in (RUNNING, QUEUED, READY) else "Trained here"
+        # Keys the sidebar compares, as for a plain ModelEntry: marked for the catalog, translated where shown.
+        return N_("Training now") if self._job.latest()[4] in (RUNNING, QUEUED, READY) else N_("Trained here")
 
     @property
     def origin(self) -> str:
-        return "trained here"
+        return N_("trained here")
 
     @property
     def model(self) -> LoadedModel | None:
@@ -135,7 +139,7 @@ def start_job(recipe: TrainRecipe, info: JobInfo, seconds: float | None, run_id:
     """A new model: replaces this session's job (the models it trained before stay in the list)."""
     old = st.session_state.get(JOB_KEY)
     if old is not None and old.is_alive:
-        raise RuntimeError("A model is already training; stop it first.")
+        raise RuntimeError(_("A model is already training; stop it first."))
     job = TrainingJob(recipe, info.folder, run_id=run_id, corpus=info.corpus, label=info.label,
                       alive=workspace_alive_check(), memory_mb=memory_mb)
     job.start(seconds)
@@ -192,7 +196,7 @@ def finalise(job: TrainingJob, info: JobInfo) -> ModelEntry | None:
     try:
         loaded = load_model_folder(info.folder)
     except Exception as exc:  # a damaged folder: say so, keep the session going
-        info.save_error = f"The trained model could not be read back: {readable(exc)}"
+        info.save_error = Said(N_("The trained model could not be read back: {reason}"), reason=readable(exc))
         return None
     info.saved_folder = info.folder
     entry = ModelEntry(job.run_id, "Trained here", loaded, list(view.snapshots))

@@ -25,6 +25,8 @@ from typing import TypeVar
 
 import streamlit as st
 
+from lstm_core.i18n import _, ngettext
+
 ROOT_ENV = "LSTM_LAB_DATA_DIR"
 KEEP_DAYS = 7
 STATE_FILE = "state.json"
@@ -140,16 +142,17 @@ def restart_notice() -> None:
     models_back = len(saved_models())
     parts = []
     if models_back:
-        parts.append(f"Your {models_back} saved model{'s are' if models_back > 1 else ' is'} back in the lists.")
+        parts.append(ngettext("Your {n} saved model is back in the lists.", "Your {n} saved models are back in the lists.",
+                              models_back).format(n=models_back))
     training = recall("training")
     job = st.session_state.get("train_job")  # taken up from the workspace by ui.training_session.attach
     if training and job is not None and job.run_id == training:
         if job.is_alive:
-            parts.append("Your training is still running: it is shown live on the **Train** page.")
+            parts.append(_("Your training is still running: it is shown live on the **Train** page."))
     elif training:
-        parts.append("A training was running when the connection was lost. It has stopped: a run is saved every "
-                     "minute and when it ends; what it learnt since its last save is gone.")
+        parts.append(_("A training was running when the connection was lost. It has stopped: a run is saved every "
+                       "minute and when it ends; what it learnt since its last save is gone."))
         remember("training", None)
     if parts:
-        st.info("**This page reconnected (after a reload or a server restart).** " + " ".join(parts),
+        st.info(" ".join([_("**This page reconnected (after a reload or a server restart).**"), *parts]),
                 icon=":material/restore:")

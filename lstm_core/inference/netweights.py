@@ -26,6 +26,7 @@ from typing import IO
 import h5py
 import numpy as np
 
+from lstm_core.i18n import _
 from lstm_core.teaching.params import GATES
 
 CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
@@ -41,9 +42,6 @@ MAX_PARAMETERS = 64_000_000
 # word vocabularies) it would cost more memory than it saves time.
 MAX_TABLE_ELEMENTS = 4_000_000
 
-_DAMAGED = "This .keras file is damaged: "
-
-
 class WeightsError(ValueError):
     """A model (object or file) that LSTM Lab cannot or will not run; the message names the reason."""
 
@@ -52,11 +50,12 @@ def _float32(array, shape: tuple[int, ...], what: str) -> np.ndarray:
     try:
         out = np.ascontiguousarray(array, dtype=np.float32)
     except (TypeError, ValueError, OSError) as exc:  # OSError: an HDF5 dataset that cannot be decoded
-        raise WeightsError(f"{what} is not an array of numbers ({exc})") from None
+        raise WeightsError(_("{what} is not an array of numbers ({error})").format(what=what, error=exc)) from None
     if out.shape != shape:
-        raise WeightsError(f"{what} has shape {out.shape}, expected {shape}")
+        raise WeightsError(_("{what} has shape {shape}, expected {expected}").format(what=what, shape=out.shape,
+                                                                                     expected=shape))
     if not np.isfinite(out).all():
-        raise WeightsError(f"{what} contains NaN or infinite values")
+        raise WeightsError(_("{what} contains NaN or infinite values").format(what=what))
     out.flags.writeable = False
     return out
 
@@ -83,9 +82,10 @@ class CellWeights:
     def checked(self, cell: str, units: int, input_dim: int, what: str) -> CellWeights:
         width = GATES[cell] * units
         bias_shape = (2, width) if cell == "gru" else (width,)
-        return CellWeights(_float32(self.kernel, (input_dim, width), f"{what} kernel"),
-                           _float32(self.recurrent_kernel, (units, width), f"{what} recurrent kernel"),
-                           _float32(self.bias, bias_shape, f"{what} bias"))
+        return CellWeights(_float32(self.kernel, (input_dim, width), _("{part} kernel").format(part=what)),
+                           _float32(self.recurrent_kernel, (units, width),
+                                    _("{part} recurrent kernel").format(part=what)),
+                           _float32(self.bias, bias_shape, _("{part} bias").format(part=what)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,27 +176,31 @@ class Network:
     def __post_init__(self):
         layers = tuple(self.layers)
         if not layers:
-            raise WeightsError("the model has no recurrent layer")
+            raise WeightsError(_("the model has no recurrent layer"))
         embedding = np.asarray(self.embedding)
         if embedding.ndim != 2 or 0 in embedding.shape:
-            raise WeightsError(f"the embedding must be a (vocabulary, dimension) matrix, not {embedding.shape}")
-        embedding = _float32(embedding, embedding.shape, "the embedding")
+            raise WeightsError(_("the embedding must be a (vocabulary, dimension) matrix, not {shape}")
+                               .format(shape=embedding.shape))
+        embedding = _float32(embedding, embedding.shape, _("the embedding"))
         checked, width = [], embedding.shape[1]
         for k, layer in enumerate(layers):
-            what = f"layer {layer.name or k + 1!r}"
+            name = repr(layer.name or k + 1)
+            what = _("layer {name}").format(name=name)
             if k < len(layers) - 1 and not layer.return_sequences:
-                raise WeightsError(f"{what} returns only its last step, but another recurrent layer follows it")
-            dirs = [d.checked(layer.cell, layer.units, width, f"{what}{' ' + side if layer.bidirectional else ''}")
+                raise WeightsError(_("{what} returns only its last step, but another recurrent layer follows it")
+                                   .format(what=what))
+            dirs = [d.checked(layer.cell, layer.units, width, _side(name, side) if layer.bidirectional else what)
                     for d, side in zip(layer.directions, ("forward", "backward"))]
             checked.append(RecurrentLayer(layer.cell, layer.units, dirs[0], dirs[1] if len(dirs) > 1 else None,
                                           layer.return_sequences, layer.name))
             width = checked[-1].output_dim
         kernel = np.asarray(self.head.kernel)
         outputs = kernel.shape[1] if kernel.ndim == 2 else -1
-        head = DenseHead(_float32(kernel, (width, outputs), "the output layer's kernel"),
-                         _float32(self.head.bias, (outputs,), "the output layer's bias"), self.head.activation)
+        head = DenseHead(_float32(kernel, (width, outputs), _("the output layer's kernel")),
+                         _float32(self.head.bias, (outputs,), _("the output layer's bias")), self.head.activation)
         if outputs < 1 or (head.activation == "softmax" and outputs < 2):
-            raise WeightsError(f"the output layer has {outputs} unit(s), too few for {head.activation}")
+            raise WeightsError(_("the output layer has {outputs} unit(s), too few for {activation}")
+                               .format(outputs=outputs, activation=head.activation))
         object.__setattr__(self, "embedding", embedding)
         object.__setattr__(self, "layers", tuple(checked))
         object.__setattr__(self, "head", head)
@@ -224,6 +228,15 @@ class Network:
     @property
     def bidirectional(self) -> bool:
         return any(layer.bidirectional for layer in self.layers)
+
+
+def _side(name: str, side: str | None) -> str:
+    """How messages name a layer (its name already quoted), or one half of a Bidirectional layer."""
+    if side == "forward":
+        return _("layer {name} forward").format(name=name)
+    if side == "backward":
+        return _("layer {name} backward").format(name=name)
+    return _("layer {name}").format(name=name)
 
 
 def _prepare(cell: str, n: int, weights: CellWeights, embedding: np.ndarray | None) -> PreparedCell:
@@ -272,27 +285,31 @@ class _Planned:
     activation: str = ""
 
 
-def _unsupported(name: str, reason: str) -> WeightsError:
-    return WeightsError(f"LSTM Lab cannot run this model: layer {name!r} {reason}.")
+def _unsupported(name: str, message: str, **fields) -> WeightsError:
+    """`message`: a whole translated sentence, with {layer} for the layer's name."""
+    return WeightsError(message.format(layer=repr(name), **fields))
 
 
 def _dict(value, what: str) -> dict:
     if not isinstance(value, dict):
-        raise WeightsError(f"{_DAMAGED}{what} is not a JSON object")
+        raise WeightsError(_("This .keras file is damaged: {what} is not a JSON object").format(what=what))
     return value
 
 
 def _size(cfg: dict, key: str, name: str) -> int:
     value = cfg.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise WeightsError(f"{_DAMAGED}layer {name!r} has an invalid {key} ({value!r})")
+        raise WeightsError(_("This .keras file is damaged: layer {layer} has an invalid {key} ({value})")
+                           .format(layer=repr(name), key=key, value=repr(value)))
     return value
 
 
 def _require(cfg: dict, key: str, wanted, name: str, default=None) -> None:
     value = cfg.get(key, default)
     if value != wanted:
-        raise _unsupported(name, f"uses {key}={value!r}; only {key}={wanted!r} is supported")
+        raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses {key}={value}; "
+                                   "only {key}={wanted} is supported."),
+                           key=key, value=repr(value), wanted=repr(wanted))
 
 
 def _builtin(entry: dict, name: str) -> str:
@@ -300,17 +317,19 @@ def _builtin(entry: dict, name: str) -> str:
     # Built-in layers serialise as module "keras.layers" with no registered name; anything else is
     # custom code that we neither have nor want to run.
     if entry.get("module") != "keras.layers" or entry.get("registered_name") not in (None, cls):
-        raise _unsupported(name, f"is a custom layer ({cls!r} from {entry.get('module')!r})")
+        raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} is a custom layer "
+                                   "({cls} from {module})."), cls=repr(cls), module=repr(entry.get("module")))
     if not isinstance(cls, str):
-        raise WeightsError(f"{_DAMAGED}layer {name!r} has no class name")
+        raise WeightsError(_("This .keras file is damaged: layer {layer} has no class name").format(layer=repr(name)))
     return cls
 
 
 def _recurrent_config(entry: dict, name: str, backwards: bool) -> tuple[str, int, bool]:
     cls = _builtin(entry, name)
     if cls not in CELL_OF_CLASS:
-        raise _unsupported(name, f"wraps a {cls} layer; Bidirectional must wrap an LSTM, GRU or SimpleRNN")
-    cfg = _dict(entry.get("config"), f"the configuration of layer {name!r}")
+        raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} wraps a {cls} layer; "
+                                   "Bidirectional must wrap an LSTM, GRU or SimpleRNN."), cls=cls)
+    cfg = _dict(entry.get("config"), _("the configuration of layer {name}").format(name=repr(name)))
     cell = CELL_OF_CLASS[cls]
     _require(cfg, "activation", "tanh", name)
     if cell != "rnn":
@@ -327,14 +346,15 @@ def _recurrent_config(entry: dict, name: str, backwards: bool) -> tuple[str, int
 def _recurrent_plan(position: int, cls: str, entry: dict, cfg: dict, name: str, width: int) -> _Planned:
     if cls == "Bidirectional":
         _require(cfg, "merge_mode", "concat", name)
-        inner = _dict(cfg.get("layer"), f"the wrapped layer of {name!r}")
+        inner = _dict(cfg.get("layer"), _("the wrapped layer of {name}").format(name=repr(name)))
         cell, units, sequences = _recurrent_config(inner, name, backwards=False)
         if "backward_layer" in cfg:
             # Keras writes the backward copy explicitly; it must be the mirror image of the forward one.
-            back = _dict(cfg["backward_layer"], f"the backward layer of {name!r}")
-            b_cell, b_units, _ = _recurrent_config(back, name, backwards=True)
+            back = _dict(cfg["backward_layer"], _("the backward layer of {name}").format(name=repr(name)))
+            b_cell, b_units, _b_sequences = _recurrent_config(back, name, backwards=True)
             if (b_cell, b_units) != (cell, units):
-                raise _unsupported(name, "has different forward and backward layers")
+                raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} has different forward "
+                                           "and backward layers."))
     else:
         cell, units, sequences = _recurrent_config(entry, name, backwards=False)
     g = GATES[cell] * units
@@ -346,7 +366,7 @@ def _sources(node) -> list:
     """Names of the layers whose outputs a serialised call node consumes."""
     if isinstance(node, dict):
         if node.get("class_name") == "__keras_tensor__":
-            history = _dict(node.get("config"), "a layer input").get("keras_history")
+            history = _dict(node.get("config"), _("a layer input")).get("keras_history")
             return [history[0] if isinstance(history, (list, tuple)) and history else None]
         return [s for v in node.values() for s in _sources(v)]
     if isinstance(node, (list, tuple)):
@@ -359,12 +379,13 @@ def _check_chain(entries: list[dict], names: list[str], config: dict) -> None:
     for k in range(1, len(entries)):
         nodes = entries[k].get("inbound_nodes")
         if not isinstance(nodes, list) or len(nodes) != 1 or _sources(nodes) != [names[k - 1]]:
-            raise _unsupported(names[k], f"is not fed by exactly the layer before it ({names[k - 1]!r}); "
-                                         "only a straight chain of layers is supported")
+            raise _unsupported(names[k], _("LSTM Lab cannot run this model: layer {layer} is not fed by exactly "
+                                           "the layer before it ({previous}); only a straight chain of layers is "
+                                           "supported."), previous=repr(names[k - 1]))
     if set(_flatten_names(config.get("input_layers"))) != {names[0]} or \
             set(_flatten_names(config.get("output_layers"))) != {names[-1]}:
-        raise WeightsError("LSTM Lab cannot run this model: it must have one input and one output, "
-                           "at the two ends of its chain of layers.")
+        raise WeightsError(_("LSTM Lab cannot run this model: it must have one input and one output, "
+                             "at the two ends of its chain of layers."))
 
 
 def _flatten_names(spec) -> list:
@@ -376,13 +397,13 @@ def _flatten_names(spec) -> list:
 
 def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
     if model_class not in ("Functional", "Sequential"):
-        raise WeightsError(f"LSTM Lab cannot run this model: it is a {model_class!r}, "
-                           "not a Sequential or functional Keras model.")
-    config = _dict(config, "the model configuration")
+        raise WeightsError(_("LSTM Lab cannot run this model: it is a {cls}, not a Sequential or functional "
+                             "Keras model.").format(cls=repr(model_class)))
+    config = _dict(config, _("the model configuration"))
     entries = config.get("layers")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries) or not entries:
-        raise WeightsError(f"{_DAMAGED}the model configuration lists no layers")
-    names = [str(_dict(e.get("config"), "a layer configuration").get("name", f"#{k}"))
+        raise WeightsError(_("This .keras file is damaged: the model configuration lists no layers"))
+    names = [str(_dict(e.get("config"), _("a layer configuration")).get("name", f"#{k}"))
              for k, e in enumerate(entries)]
     for entry, name in zip(entries, names):
         # Checked first because mask_zero makes Keras insert mask operations into the graph, and an
@@ -400,44 +421,52 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
         if cls in ("InputLayer", "Dropout"):
             # InputLayer holds no weights; Dropout is the identity at inference time.
             if cls == "InputLayer" and position != 0:
-                raise _unsupported(name, "is an input in the middle of the model")
+                raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} is an input in the "
+                                           "middle of the model."))
             continue
         if plan and plan[-1].kind == "dense":
-            raise _unsupported(name, "comes after the output layer")
+            raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} comes after the output "
+                                       "layer."))
         if cls == "Embedding":
             if plan:
-                raise _unsupported(name, "is an embedding that is not the first layer")
+                raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} is an embedding that is "
+                                           "not the first layer."))
             _require(cfg, "quantization_config", None, name)
             vocab, width = _size(cfg, "input_dim", name), _size(cfg, "output_dim", name)
             plan.append(_Planned(position, name, "embedding", ((vocab, width),)))
         elif not plan:
-            raise _unsupported(name, f"is a {cls}; the model must start with an Embedding layer")
+            raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} is a {cls}; the model must "
+                                       "start with an Embedding layer."), cls=cls)
         elif cls in CELL_OF_CLASS or cls == "Bidirectional":
             if plan[-1].kind == "recurrent" and not plan[-1].return_sequences:
-                raise _unsupported(name, "follows a recurrent layer that returns only its last step")
+                raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} follows a recurrent "
+                                           "layer that returns only its last step."))
             plan.append(_recurrent_plan(position, cls, entry, cfg, name, width))
             width = plan[-1].units * (2 if plan[-1].bidirectional else 1)
         elif cls == "Dense":
             if plan[-1].kind != "recurrent":
-                raise _unsupported(name, "is an output layer with no recurrent layer before it")
+                raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} is an output layer with "
+                                           "no recurrent layer before it."))
             _require(cfg, "use_bias", True, name)
             _require(cfg, "quantization_config", None, name)
             if cfg.get("lora_rank"):
-                raise _unsupported(name, "uses LoRA weights")
+                raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses LoRA weights."))
             activation = cfg.get("activation")
             if activation not in HEAD_ACTIVATIONS:
-                raise _unsupported(name, f"uses activation={activation!r}; the output layer must use "
-                                         "softmax or sigmoid")
+                raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses activation="
+                                           "{activation}; the output layer must use softmax or sigmoid."),
+                                   activation=repr(activation))
             units = _size(cfg, "units", name)
             plan.append(_Planned(position, name, "dense", ((width, units), (units,)), activation=activation))
         else:
-            raise _unsupported(name, f"is a {cls}; LSTM Lab reads only {SUPPORTED_LAYERS} layers")
+            raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} is a {cls}; LSTM Lab reads "
+                                       "only {supported} layers."), cls=cls, supported=SUPPORTED_LAYERS)
     if not plan or plan[-1].kind != "dense":
-        raise WeightsError("LSTM Lab cannot run this model: it must end with a Dense output layer.")
+        raise WeightsError(_("LSTM Lab cannot run this model: it must end with a Dense output layer."))
     parameters = sum(int(np.prod(s)) * (2 if p.bidirectional else 1) for p in plan for s in p.shapes)
     if parameters > MAX_PARAMETERS:
-        raise WeightsError(f"LSTM Lab cannot run this model: it has {parameters:,} parameters, more than "
-                           f"the {MAX_PARAMETERS:,} it accepts.")
+        raise WeightsError(_("LSTM Lab cannot run this model: it has {parameters:,} parameters, more than "
+                             "the {most:,} it accepts.").format(parameters=parameters, most=MAX_PARAMETERS))
     return str(config.get("name", "")), plan
 
 
@@ -446,14 +475,17 @@ def _build(model_class: str, config: dict, fetch: Fetch) -> Network:
 
     def arrays(p: _Planned, part: str | None) -> list[np.ndarray]:
         got = fetch(p.position, part)
-        what = f"layer {p.name!r}{' ' + part.split('_')[0] if part else ''}"
+        what = _side(repr(p.name), part.split("_")[0] if part else None)
         if len(got) != len(p.shapes):
-            raise WeightsError(f"{_DAMAGED}{what} has {len(got)} weight arrays, expected {len(p.shapes)}")
+            raise WeightsError(_("This .keras file is damaged: {what} has {got} weight arrays, expected {expected}")
+                               .format(what=what, got=len(got), expected=len(p.shapes)))
         for i, (a, s) in enumerate(zip(got, p.shapes)):
             if tuple(np.shape(a)) != s:
-                raise WeightsError(f"{_DAMAGED}{what} weight {i} has shape {tuple(np.shape(a))}, but the model's "
-                                   f"configuration needs {s}")
-        return [_float32(a, s, f"{what} weight {i}") for i, (a, s) in enumerate(zip(got, p.shapes))]
+                raise WeightsError(_("This .keras file is damaged: {what} weight {index} has shape {shape}, but the "
+                                     "model's configuration needs {expected}")
+                                   .format(what=what, index=i, shape=tuple(np.shape(a)), expected=s))
+        return [_float32(a, s, _("{part} weight {index}").format(part=what, index=i))
+                for i, (a, s) in enumerate(zip(got, p.shapes))]
 
     (embedding,) = arrays(plan[0], None)
     layers = []
@@ -481,7 +513,8 @@ def with_weights(net: Network, arrays: Sequence[np.ndarray]) -> Network:
     the model's own training; shapes are checked as for any model read from a file."""
     arrays = list(arrays)
     if len(arrays) != len(weights_list(net)):
-        raise WeightsError(f"{_DAMAGED}a snapshot has {len(arrays)} weight arrays, the model {len(weights_list(net))}")
+        raise WeightsError(_("This .keras file is damaged: a snapshot has {got} weight arrays, the model {expected}")
+                           .format(got=len(arrays), expected=len(weights_list(net))))
     it = iter(arrays)
     embedding = next(it)
     layers = []
@@ -500,8 +533,8 @@ def from_keras_model(model) -> Network:
     try:
         config = model.get_config()
     except NotImplementedError:
-        raise WeightsError("LSTM Lab cannot run this model: it is a subclassed Keras model whose "
-                           "layers cannot be listed.") from None
+        raise WeightsError(_("LSTM Lab cannot run this model: it is a subclassed Keras model whose "
+                             "layers cannot be listed.")) from None
 
     def fetch(position: int, part: str | None) -> list[np.ndarray]:
         layer = model.get_layer(config["layers"][position]["config"]["name"])
@@ -521,18 +554,19 @@ def _read_entry(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     try:
         info = archive.getinfo(name)
     except KeyError:
-        raise WeightsError(f"{_DAMAGED}it has no {name}.") from None
+        raise WeightsError(_("This .keras file is damaged: it has no {name}.").format(name=name)) from None
     if info.file_size > limit:
-        raise WeightsError(f"LSTM Lab will not read this .keras file: its {name} is {info.file_size >> 20} MB, "
-                           f"more than the {limit >> 20} MB limit.")
+        raise WeightsError(_("LSTM Lab will not read this .keras file: its {name} is {size} MB, more than the "
+                             "{limit} MB limit.").format(name=name, size=info.file_size >> 20, limit=limit >> 20))
     try:
         with archive.open(info) as handle:
             data = handle.read(limit + 1)
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
-        raise WeightsError(f"{_DAMAGED}its {name} cannot be unpacked ({exc}).") from None
+        raise WeightsError(_("This .keras file is damaged: its {name} cannot be unpacked ({error}).")
+                           .format(name=name, error=exc)) from None
     if len(data) > limit:
-        raise WeightsError(f"LSTM Lab will not read this .keras file: its {name} is larger than the "
-                           f"{limit >> 20} MB limit.")
+        raise WeightsError(_("LSTM Lab will not read this .keras file: its {name} is larger than the "
+                             "{limit} MB limit.").format(name=name, limit=limit >> 20))
     return data
 
 
@@ -542,9 +576,10 @@ def _h5_node(h5: h5py.File, path: str):
     for part in path.split("/"):
         link = node.get(part, getlink=True) if isinstance(node, h5py.Group) else None
         if link is None:
-            raise WeightsError(f"{_DAMAGED}model.weights.h5 has no {path}.")
+            raise WeightsError(_("This .keras file is damaged: model.weights.h5 has no {path}.").format(path=path))
         if not isinstance(link, h5py.HardLink):
-            raise WeightsError(f"{_DAMAGED}{path} in model.weights.h5 is a link, which LSTM Lab does not follow.")
+            raise WeightsError(_("This .keras file is damaged: {path} in model.weights.h5 is a link, which LSTM Lab "
+                                 "does not follow.").format(path=path))
         node = node[part]
     return node
 
@@ -555,12 +590,14 @@ def _h5_datasets(h5: h5py.File, path: str) -> list[h5py.Dataset]:
     group = _h5_node(h5, path)
     keys = sorted(group.keys(), key=lambda k: (len(k), k)) if isinstance(group, h5py.Group) else []
     if keys != [str(i) for i in range(len(keys))]:
-        raise WeightsError(f"{_DAMAGED}model.weights.h5 has unexpected entries under {path}.")
+        raise WeightsError(_("This .keras file is damaged: model.weights.h5 has unexpected entries under {path}.")
+                           .format(path=path))
     out = []
     for key in keys:
         ds = _h5_node(h5, f"{path}/{key}")
         if not isinstance(ds, h5py.Dataset) or ds.external or ds.is_virtual or ds.dtype.kind != "f":
-            raise WeightsError(f"{_DAMAGED}{path}/{key} in model.weights.h5 is not a plain array of numbers.")
+            raise WeightsError(_("This .keras file is damaged: {path} in model.weights.h5 is not a plain array of "
+                                 "numbers.").format(path=f"{path}/{key}"))
         out.append(ds)
     return out
 
@@ -570,20 +607,21 @@ def from_keras_file(source: str | os.PathLike | IO[bytes]) -> Network:
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-        raise WeightsError(f"{_DAMAGED}it is not a complete zip archive, which every .keras file is "
-                           f"({exc}).") from None
+        raise WeightsError(_("This .keras file is damaged: it is not a complete zip archive, which every .keras "
+                             "file is ({error}).").format(error=exc)) from None
     with archive:
         raw_config = _read_entry(archive, "config.json", MAX_CONFIG_BYTES)
         raw_weights = _read_entry(archive, "model.weights.h5", MAX_WEIGHTS_BYTES)
     try:
         top = json.loads(raw_config)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise WeightsError(f"{_DAMAGED}its config.json is not valid JSON ({exc}).") from None
+        raise WeightsError(_("This .keras file is damaged: its config.json is not valid JSON ({error}).")
+                           .format(error=exc)) from None
     top = _dict(top, "config.json")
     model_class, config = top.get("class_name"), top.get("config")
-    entries = _dict(config, "the model configuration").get("layers")
+    entries = _dict(config, _("the model configuration")).get("layers")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise WeightsError(f"{_DAMAGED}the model configuration lists no layers")
+        raise WeightsError(_("This .keras file is damaged: the model configuration lists no layers"))
 
     # Keras names each layer's weight group after its class in snake case, numbering repeats in
     # layer order (lstm, lstm_1, ...), whatever the layer's own name.
@@ -596,7 +634,8 @@ def from_keras_file(source: str | os.PathLike | IO[bytes]) -> Network:
     try:
         h5 = h5py.File(io.BytesIO(raw_weights), "r")
     except OSError as exc:
-        raise WeightsError(f"{_DAMAGED}its model.weights.h5 is not a readable HDF5 file ({exc}).") from None
+        raise WeightsError(_("This .keras file is damaged: its model.weights.h5 is not a readable HDF5 file "
+                             "({error}).").format(error=exc)) from None
 
     def fetch(position: int, part: str | None) -> list[h5py.Dataset]:
         # Recurrent weights live one level down, in the layer's cell.

@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
+from lstm_core.i18n import _
 from lstm_core.inference import engine
 from lstm_core.inference.netweights import Network
 from lstm_core.data.vocab import UNKNOWN_ID, CharVocab
@@ -68,11 +69,14 @@ def _finite(x: numbers.Real) -> bool:
 
 def _validate(temperature: float, top_k: int | None, top_p: float | None) -> None:
     if not isinstance(temperature, numbers.Real) or not _finite(temperature) or temperature < 0:
-        raise ValueError(f"temperature must be 0 (always the likeliest character) or positive, not {temperature!r}")
+        raise ValueError(_("temperature must be 0 (always the likeliest character) or positive, not {value}")
+                         .format(value=repr(temperature)))
     if top_k is not None and (not isinstance(top_k, numbers.Integral) or isinstance(top_k, bool) or top_k < 0):
-        raise ValueError(f"top_k must be a whole number of at least 0 (0 or None = no cut), not {top_k!r}")
+        raise ValueError(_("top_k must be a whole number of at least 0 (0 or None = no cut), not {value}")
+                         .format(value=repr(top_k)))
     if top_p is not None and (not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1):
-        raise ValueError(f"top_p must be above 0 and at most 1 (1 or None = no cut), not {top_p!r}")
+        raise ValueError(_("top_p must be above 0 and at most 1 (1 or None = no cut), not {value}")
+                         .format(value=repr(top_p)))
 
 
 def adjust(logits: Sequence[float] | np.ndarray, temperature: float, top_k: int | None = None,
@@ -145,11 +149,14 @@ def _start(net: Network, vocab: CharVocab, prime: str, length: int, temperature:
            top_p: float | None) -> tuple[np.ndarray, engine.State, tuple[str, ...]]:
     """Validate everything up front and read the prime: (logits, state, unknown prime chars)."""
     if net.head.activation != "softmax" or net.vocab_size != vocab.size or net.output_size != vocab.size:
-        raise ValueError(f"this model reads {net.vocab_size} and predicts {net.output_size} ids with "
-                         f"{net.head.activation}, but the vocabulary has {vocab.size} ids: they do not belong together")
+        raise ValueError(_("this model reads {reads} and predicts {predicts} ids with {activation}, but the "
+                           "vocabulary has {size} ids: they do not belong together")
+                         .format(reads=net.vocab_size, predicts=net.output_size, activation=net.head.activation,
+                                 size=vocab.size))
     length = operator.index(length)
     if not 0 <= length <= MAX_LENGTH:
-        raise ValueError(f"length must be between 0 and {MAX_LENGTH:,} characters, not {length:,}")
+        raise ValueError(_("length must be between 0 and {most:,} characters, not {length:,}")
+                         .format(most=MAX_LENGTH, length=length))
     _validate(temperature, top_k, top_p)
     encoded = vocab.encode(prime)
     ids = encoded.ids
@@ -157,7 +164,7 @@ def _start(net: Network, vocab: CharVocab, prime: str, length: int, temperature:
         # Nothing to condition on: start as if after a line break (texts and lines begin there), or
         # after the vocabulary's first character when it has no "\n".
         ids = np.array([vocab.id_of("\n") if "\n" in vocab else 1])
-    logits, _, state = engine.feed(net, ids, engine.initial_state(net))
+    logits, _probs, state = engine.feed(net, ids, engine.initial_state(net))
     return logits, state, encoded.unknown_chars
 
 
@@ -177,7 +184,7 @@ def _steps(net: Network, vocab: CharVocab, logits: np.ndarray, state: engine.Sta
 def stream(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float = 1.0,
            top_k: int | None = None, top_p: float | None = None, seed=None) -> Iterator[SampledStep]:
     """Yield the generated characters one SampledStep at a time (arguments are checked before the first)."""
-    logits, state, _ = _start(net, vocab, prime, length, temperature, top_k, top_p)
+    logits, state, _unknown = _start(net, vocab, prime, length, temperature, top_k, top_p)
     return _steps(net, vocab, logits, state, length, temperature, top_k, top_p, np.random.default_rng(seed))
 
 

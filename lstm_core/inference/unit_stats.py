@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_core.i18n import N_, _
+
 # ---------------------------------------------------------------- saturation
 
 
@@ -27,7 +29,7 @@ def saturation(values: np.ndarray, low: float = 0.1, high: float = 0.9) -> tuple
     """
     v = _values(values)
     if v.shape[0] == 0:
-        raise ValueError("There are no positions to measure saturation on (the text is empty).")
+        raise ValueError(_("There are no positions to measure saturation on (the text is empty)."))
     if not low < high:
         raise ValueError(f"low ({low}) must be below high ({high})")
     return (v < low).mean(axis=0), (v > high).mean(axis=0)
@@ -110,15 +112,61 @@ def speaker_line(text: str) -> np.ndarray:
     return mask
 
 
+# Chinese punctuation that closes a half-line of verse: a 五言 line is "床前明月光，疑是地上霜。".
+_HALF_LINE_END = set("，。？！；：、")
+
+
+def _ideograph(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def half_line_start(text: str) -> np.ndarray:
+    """True at a Chinese character that opens a half-line: first in the text, after a line break or after ，。"""
+    mask = np.zeros(len(text), dtype=bool)
+    for t, ch in enumerate(text):
+        mask[t] = _ideograph(ch) and (t == 0 or text[t - 1] == "\n" or text[t - 1] in _HALF_LINE_END)
+    return mask
+
+
+def before_punctuation(text: str) -> np.ndarray:
+    """True at a character just before ，。？！: in a poem, the fifth (or seventh) of its half-line. A unit
+    that follows this has to count: nothing in the character itself says the half-line ends next."""
+    mask = np.zeros(len(text), dtype=bool)
+    for t in range(len(text) - 1):
+        mask[t] = text[t + 1] in _HALF_LINE_END and text[t] not in _HALF_LINE_END
+    return mask
+
+
+def half_line_end(text: str) -> np.ndarray:
+    """True at the punctuation that closes a half-line (，。？！；：、)."""
+    return np.fromiter((c in _HALF_LINE_END for c in text), dtype=bool, count=len(text))
+
+
+# Names (the keys, also the widgets' values) and descriptions are English, marked for the catalog:
+# translate them with _() where they are shown.
 PREDICATES: dict[str, tuple[str, Callable[[str], np.ndarray]]] = {
-    "inside quotes": ("from an opening double quote up to its closing quote", inside_quotes),
-    "inside brackets": ("from an opening ( [ or { up to its closing bracket, e.g. a stage direction", inside_brackets),
-    "after a newline": ("the first character of every line", line_start),
-    "uppercase": ("capital letters", uppercase),
-    "inside a word": ("letters, and ' or - between letters", inside_word),
-    "vowel": ("the vowels a e i o u", vowel),
-    "speaker's name": ("lines written in capitals, like HAMLET", speaker_line),
+    N_("inside quotes"): (N_("from an opening double quote up to its closing quote"), inside_quotes),
+    N_("inside brackets"): (N_("from an opening ( [ or { up to its closing bracket, e.g. a stage direction"), inside_brackets),
+    N_("after a newline"): (N_("the first character of every line"), line_start),
+    N_("uppercase"): (N_("capital letters"), uppercase),
+    N_("inside a word"): (N_("letters, and ' or - between letters"), inside_word),
+    N_("vowel"): (N_("the vowels a e i o u"), vowel),
+    N_("speaker's name"): (N_("lines written in capitals, like HAMLET"), speaker_line),
+    N_("half-line start"): (N_("the first character of a half-line of a Chinese poem"), half_line_start),
+    N_("before punctuation"): (N_("the character just before ， or 。, the fifth or seventh of a half-line"),
+                               before_punctuation),
+    N_("half-line end"): (N_("the punctuation that closes a half-line: ，。？！"), half_line_end),
 }
+
+
+def patterns_in(text: str) -> list[str]:
+    """The built-in patterns that mark some of `text` but not all (a poem has no capitals, a play no ，)."""
+    found = []
+    for name, (_description, predicate) in PREDICATES.items():
+        mask = predicate(text)
+        if mask.any() and not mask.all():
+            found.append(name)
+    return found
 
 
 def span_mask(length: int, start: int, end: int) -> np.ndarray:
@@ -292,7 +340,7 @@ def sort_units(values: np.ndarray, by: str = "variance", *, pattern: np.ndarray 
         key = left + right
     elif by == "correlation":
         if pattern is None:
-            raise ValueError("Sorting by correlation needs a pattern: choose one under “Find units for a pattern”.")
+            raise ValueError(_("Sorting by correlation needs a pattern: choose one under “Find units for a pattern”."))
         key = np.abs(correlation(v, pattern))
     else:
         raise ValueError(f"unknown sort {by!r}; choose one of {', '.join(SORTS)}")
@@ -318,10 +366,10 @@ def _mask(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _require_both(n_inside: int, n_outside: int) -> None:
     if n_inside == 0 and n_outside == 0:
-        raise ValueError("The text is empty, so there is nothing to compare.")
+        raise ValueError(_("The text is empty, so there is nothing to compare."))
     if n_inside == 0:
-        raise ValueError("The pattern matches no character of this text, so there is nothing to compare: "
-                         "choose another pattern or change the text.")
+        raise ValueError(_("The pattern matches no character of this text, so there is nothing to compare: "
+                           "choose another pattern or change the text."))
     if n_outside == 0:
-        raise ValueError("The pattern covers every character of this text, so there is nothing to compare "
-                         "it with: choose a smaller span or another pattern.")
+        raise ValueError(_("The pattern covers every character of this text, so there is nothing to compare "
+                           "it with: choose a smaller span or another pattern."))

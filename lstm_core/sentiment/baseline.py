@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from lstm_core.i18n import _
+
 VADER_INSTALL = "pip install vaderSentiment==3.3.2"
 
 
@@ -23,7 +25,8 @@ def _analyzer():
     try:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
     except ImportError:
-        raise BaselineUnavailable(f"The VADER baseline needs the vaderSentiment package: {VADER_INSTALL}") from None
+        raise BaselineUnavailable(_("The VADER baseline needs the vaderSentiment package: {command}").format(
+            command=VADER_INSTALL)) from None
     return SentimentIntensityAnalyzer()
 
 

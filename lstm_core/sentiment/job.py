@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lstm_core.i18n import N_
+from lstm_core.said import Said, said_of, say
 from lstm_core.training.slots import SLOTS, TrainingSlots, yield_to_pages
 from .data import Example
 from .model import ARCHS
@@ -47,7 +49,7 @@ REPORT_EVERY_S = 0.25
 class RunView:
     settings: TrainSettings
     status: str
-    message: str
+    said: Said | str  # made in the training process or the listener: put into words when read
     progress: Progress | None
     steps: tuple[int, ...]
     loss: tuple[float, ...]
@@ -60,6 +62,11 @@ class RunView:
     @property
     def arch_name(self) -> str:
         return ARCHS[self.settings.arch]
+
+    @property
+    def message(self) -> str:
+        """What happened to the run, in the language of whoever reads it (English outside a page)."""
+        return say(self.said)
 
 
 @dataclass(frozen=True)
@@ -225,7 +232,7 @@ class TrainingJob:
         with self._lock:
             for run in self._runs:
                 run.status = STOPPED
-                run.message = "Stopped while waiting for a free training slot: nothing was trained."
+                run.message = Said(N_("Stopped while waiting for a free training slot: nothing was trained."))
 
     def _child_died(self) -> None:
         code = self._process.exitcode
@@ -233,7 +240,7 @@ class TrainingJob:
             for run in self._runs:
                 if run.status not in ENDED:
                     run.status = ERROR
-                    run.message = f"The training process ended unexpectedly (exit code {code})."
+                    run.message = Said(N_("The training process ended unexpectedly (exit code {code})."), code=code)
 
     def _apply(self, message: tuple) -> None:
         kind, index = message[0], message[1]
@@ -247,7 +254,8 @@ class TrainingJob:
                 try:
                     model = load_folder(folder)
                 except SentimentModelError as exc:
-                    status, text = ERROR, f"The trained model could not be read back: {exc}"
+                    status, text = ERROR, Said(N_("The trained model could not be read back: {problem}"),
+                                               problem=exc)
             with self._lock:
                 run.evaluation, run.model, run.seconds, run.status, run.message = \
                     evaluation, model, seconds, status, text
@@ -321,7 +329,7 @@ def _child(examples, settings_list, out_dir, job_id, label_prefix, reports, stop
                 if not trainer.epoch_history:
                     status = STOPPED if result.status == "stopped" else result.status
                     reports.put(("result", index, None, None, seconds, status,
-                                 result.message or "Stopped before the first epoch ended: nothing to keep."))
+                                 result.message or Said(N_("Stopped before the first epoch ended: nothing to keep."))))
                     continue
                 evaluation = trainer.evaluate("test")
                 folder = Path(out_dir) / f"{job_id}-{index + 1}-{settings.arch}"
@@ -335,11 +343,12 @@ def _child(examples, settings_list, out_dir, job_id, label_prefix, reports, stop
         reports.join_thread()
 
 
-def _readable(exc: BaseException) -> str:
+def _readable(exc: BaseException) -> Said | str:
+    """What a failure says to a person: our own errors as Said (put into words on the page)."""
     text = str(exc).strip()
     name = type(exc).__name__
     if name in ("TrainError", "DataError", "SentimentModelError", "WeightsError", "SpecError", "VocabError") and text:
-        return text
+        return said_of(exc)
     return f"{name}: {text[:500]}" if text else name
 
 

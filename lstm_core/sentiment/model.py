@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from lstm_core.i18n import N_
+from lstm_core.said import Explained
+
 ARCHS: dict[str, str] = {
     "lstm": "LSTM",
     "gru": "GRU",
     "rnn": "SimpleRNN",
-    "lstm2": "Stacked LSTM (2 layers)",
-    "bilstm": "Bidirectional LSTM",
+    "lstm2": N_("Stacked LSTM (2 layers)"),
+    "bilstm": N_("Bidirectional LSTM"),
 }
 CELL_OF_ARCH = {"lstm": "lstm", "gru": "gru", "rnn": "rnn", "lstm2": "lstm", "bilstm": "lstm"}
 MAX_UNITS = 256
 MAX_EMBED = 256
 
 
-class SpecError(ValueError):
+class SpecError(Explained):
     """Settings that do not describe a classifier we can build."""
 
 
@@ -38,16 +41,19 @@ class SentimentSpec:
 
     def __post_init__(self):
         if self.arch not in ARCHS:
-            raise SpecError(f"architecture must be one of {', '.join(ARCHS)}, not {self.arch!r}")
+            raise SpecError(N_("architecture must be one of {archs}, not {arch!r}"), archs=", ".join(ARCHS),
+                            arch=self.arch)
         for name, value, low, high in (("units", self.units, 1, MAX_UNITS), ("embed_dim", self.embed_dim, 1, MAX_EMBED),
                                        ("vocab_size", self.vocab_size, 3, 200_000)):
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise SpecError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+                raise SpecError(N_("{name} must be a whole number from {low} to {high}, not {value!r}"), name=name,
+                                low=low, high=high, value=value)
         if not isinstance(self.dropout, (int, float)) or not 0.0 <= float(self.dropout) < 1.0:
-            raise SpecError(f"dropout must be at least 0 and below 1, not {self.dropout!r}")
+            raise SpecError(N_("dropout must be at least 0 and below 1, not {value!r}"), value=self.dropout)
 
     @property
     def arch_name(self) -> str:
+        """The architecture's English name (stored in model labels); `_()` it where it is shown."""
         return ARCHS[self.arch]
 
     @property
@@ -68,12 +74,12 @@ class SentimentSpec:
     @classmethod
     def from_dict(cls, data: dict) -> SentimentSpec:
         if not isinstance(data, dict):
-            raise SpecError("the model description is not a JSON object")
+            raise SpecError(N_("the model description is not a JSON object"))
         known = {k: data[k] for k in ("vocab_size", "arch", "units", "embed_dim", "dropout") if k in data}
         try:
             return cls(**known)
         except TypeError as exc:
-            raise SpecError(f"incomplete model description: {exc}") from None
+            raise SpecError(N_("incomplete model description: {problem}"), problem=exc) from None
 
 
 def parameter_count(spec: SentimentSpec) -> int:

@@ -17,12 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+from lstm_core.i18n import N_
+
 from .data import DOMAINS, NEUTRAL_MARGIN, domain_label, load_builtin
 from .store import DEFAULT_MODEL
 from .training import SentimentTrainer, TrainSettings
 
 COMMAND = "python -m lstm_core.sentiment.pretrained --out assets/models/sentiment-lstm"
-LABEL = "LSTM · movie and product reviews, tweets, editorials"
+LABEL = N_("LSTM · movie and product reviews, tweets, editorials")  # stored in English, translated where shown
 
 
 def build(out: Path, settings: TrainSettings = TrainSettings(), log=print) -> dict:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstm_core.i18n import _
 from lstm_core.inference.engine import Trace, trace
 from . import batch
 from .tokens import Token, WordVocab, tokenize
@@ -78,9 +79,9 @@ class Verdict:
     def reason(self) -> str | None:
         """Why there is no verdict, for a person; None when there is one."""
         if self.status == EMPTY:
-            return "There is nothing to classify: the text is empty (or only spaces)."
+            return _("There is nothing to classify: the text is empty (or only spaces).")
         if self.status == UNKNOWN_ONLY:
-            return "The model knows none of the words in this text, so it gives no verdict."
+            return _("The model knows none of the words in this text, so it gives no verdict.")
         return None
 
     def to_dict(self) -> dict:
@@ -116,12 +117,16 @@ def read(text: str | None, vocab: WordVocab) -> Reading:
     tokens = tokenize(cut)
     cut_words = max(0, len(tokens) - MAX_WORDS)
     notes = []
-    if tokens and original > MAX_CHARS:
-        notes.append(f"Your text is long ({original:,} characters): the classifier reads only its first "
-                     f"{MAX_CHARS:,} characters" + (f", and of those only the first {MAX_WORDS} words." if cut_words
-                                                    else "."))
+    if tokens and original > MAX_CHARS and cut_words:
+        notes.append(_("Your text is long ({chars:,} characters): the classifier reads only its first {limit:,} "
+                       "characters, and of those only the first {words} words.").format(
+            chars=original, limit=MAX_CHARS, words=MAX_WORDS))
+    elif tokens and original > MAX_CHARS:
+        notes.append(_("Your text is long ({chars:,} characters): the classifier reads only its first {limit:,} "
+                       "characters.").format(chars=original, limit=MAX_CHARS))
     elif cut_words:
-        notes.append(f"Your text has {len(tokens):,} words: the classifier reads only the first {MAX_WORDS}.")
+        notes.append(_("Your text has {n:,} words: the classifier reads only the first {limit}.").format(
+            n=len(tokens), limit=MAX_WORDS))
     tokens = tokens[:MAX_WORDS]
     encoded = vocab.encode([t.key for t in tokens])
     unknown = encoded.unknown_positions
@@ -129,19 +134,22 @@ def read(text: str | None, vocab: WordVocab) -> Reading:
         has_words = any(any(ch.isalnum() for ch in t.text) for t in tokens)
         letters, other = _letters(cut)
         # One note, the one that matters most: knowing nothing outranks what the text is made of.
-        if len(unknown) == len(tokens):
-            english = "" if not (letters and other / letters > 0.5) else " (it learned from English reviews only)"
-            notes.append(f"The model knows none of these words{english}, so it gives no verdict: its output would be "
-                         "what it says about “unknown” words in general, not about this text.")
+        if len(unknown) == len(tokens) and letters and other / letters > 0.5:
+            notes.append(_("The model knows none of these words (it learned from English reviews only), so it gives "
+                           "no verdict: its output would be what it says about “unknown” words in general, not about "
+                           "this text."))
+        elif len(unknown) == len(tokens):
+            notes.append(_("The model knows none of these words, so it gives no verdict: its output would be what it "
+                           "says about “unknown” words in general, not about this text."))
         elif not has_words:
-            notes.append("There are no words here, only punctuation or symbols (such as emoji): the verdict rests "
-                         "on those alone.")
+            notes.append(_("There are no words here, only punctuation or symbols (such as emoji): the verdict rests "
+                           "on those alone."))
         elif letters and other / letters > 0.5:
-            notes.append("This does not look like English: the classifier learned from English reviews only, so "
-                         "its verdict means little here.")
+            notes.append(_("This does not look like English: the classifier learned from English reviews only, so "
+                           "its verdict means little here."))
         elif len(tokens) >= 3 and len(unknown) / len(tokens) >= 0.5:
-            notes.append(f"The model never saw {len(unknown)} of these {len(tokens)} words (is it English?): "
-                         "it reads them all as the same “unknown” word.")
+            notes.append(_("The model never saw {unknown} of these {n} words (is it English?): it reads them all as "
+                           "the same “unknown” word.").format(unknown=len(unknown), n=len(tokens)))
     return Reading(cut, tuple(tokens), encoded.ids, unknown, tuple(notes), original, cut_words)
 
 

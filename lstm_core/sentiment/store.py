@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lstm_core.i18n import N_, _
 from lstm_core.storage import model_zip
 from lstm_core.inference.netweights import WeightsError, from_keras_file
+from lstm_core.said import Explained
 from lstm_core.storage.persistence import ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES
 from .model import SentimentSpec, SpecError
 from .tokens import VocabError, WordVocab
@@ -27,7 +29,7 @@ FOLDER_FILES = (MODEL_FILE, VOCAB_FILE, META_FILE)
 DEFAULT_MODEL = ASSETS / "sentiment-lstm"
 
 
-class SentimentModelError(ValueError):
+class SentimentModelError(Explained):
     """A sentiment model folder or zip that cannot be used, explained for a person."""
 
 
@@ -73,33 +75,33 @@ def load_folder(folder: str | Path) -> SentimentModel:
     folder = resolve(folder)
     if not folder.is_dir():
         if str(folder) == str(DEFAULT_MODEL):
-            raise SentimentModelError("The pretrained sentiment model is missing; regenerate it with the command "
-                                      "in assets/models/sentiment-lstm/REGENERATE.md.")
-        raise SentimentModelError(f"No model folder at {folder}.")
+            raise SentimentModelError(N_("The pretrained sentiment model is missing; regenerate it with the command "
+                                         "in {file}."), file="assets/models/sentiment-lstm/REGENERATE.md")
+        raise SentimentModelError(N_("No model folder at {folder}."), folder=folder)
     missing = [f for f in FOLDER_FILES if not (folder / f).is_file()]
     if missing:
-        raise SentimentModelError(f"This is not an LSTM Lab model: {', '.join(missing)} missing.")
+        raise SentimentModelError(N_("This is not an LSTM Lab model: {files} missing."), files=", ".join(missing))
     meta = _read_json(folder / META_FILE)
     if meta.get("format") != FORMAT:
-        raise SentimentModelError("This is not an LSTM Lab model (its meta.json says otherwise).")
+        raise SentimentModelError(N_("This is not an LSTM Lab model (its meta.json says otherwise)."))
     if meta.get("kind") != KIND:
-        raise SentimentModelError(f"This is an LSTM Lab {meta.get('kind', 'unknown')!r} model, not a sentiment "
-                                  "classifier.")
+        raise SentimentModelError(N_("This is an LSTM Lab {kind!r} model, not a sentiment classifier."),
+                                  kind=meta.get("kind", "unknown"))
     if meta.get("version") != FORMAT_VERSION:
-        raise SentimentModelError(f"This model was saved in format version {meta.get('version')!r}; "
-                                  f"this LSTM Lab reads version {FORMAT_VERSION}.")
+        raise SentimentModelError(N_("This model was saved in format version {version!r}; this LSTM Lab reads "
+                                     "version {supported}."), version=meta.get("version"), supported=FORMAT_VERSION)
     vocab_path = folder / VOCAB_FILE
     if vocab_path.stat().st_size > MAX_JSON_BYTES:
-        raise SentimentModelError("The model's vocabulary file is implausibly large.")
+        raise SentimentModelError(N_("The model's vocabulary file is implausibly large."))
     try:
         vocab = WordVocab.from_json(vocab_path.read_text(encoding="utf-8"))
         spec = SentimentSpec.from_dict(meta.get("spec") or {})
     except (VocabError, SpecError, UnicodeDecodeError) as exc:
-        raise SentimentModelError(f"The model's description is damaged: {exc}") from None
+        raise SentimentModelError(N_("The model's description is damaged: {problem}"), problem=exc) from None
     try:
         net = from_keras_file(folder / MODEL_FILE)
     except WeightsError as exc:
-        raise SentimentModelError(str(exc)) from None
+        raise SentimentModelError("{problem}", problem=exc) from None
     _check_consistent(net, vocab, spec)
     return SentimentModel(folder, net, vocab, spec, meta)
 
@@ -112,20 +114,23 @@ def check_network(net, vocab: WordVocab, spec: SentimentSpec | None = None) -> N
 def _check_consistent(net, vocab: WordVocab, spec: SentimentSpec | None) -> None:
     problems = []
     if net.embedding.shape[0] != vocab.size:
-        problems.append(f"the weights know {net.embedding.shape[0]:,} words, vocab.json has {vocab.size:,}")
+        problems.append(_("the weights know {weights:,} words, vocab.json has {vocab:,}").format(
+            weights=net.embedding.shape[0], vocab=vocab.size))
     if net.head.activation != "sigmoid" or net.head.kernel.shape[1] != 1:
-        problems.append("the output layer is not a single sigmoid unit (a probability of positive)")
+        problems.append(_("the output layer is not a single sigmoid unit (a probability of positive)"))
     if net.layers[-1].return_sequences:
-        problems.append("the last recurrent layer returns every step: this is not a many-to-one classifier")
+        problems.append(_("the last recurrent layer returns every step: this is not a many-to-one classifier"))
     if spec is not None:
         if spec.vocab_size != vocab.size:
-            problems.append(f"meta.json says {spec.vocab_size:,} words, vocab.json has {vocab.size:,}")
+            problems.append(_("meta.json says {meta:,} words, vocab.json has {vocab:,}").format(
+                meta=spec.vocab_size, vocab=vocab.size))
         layers = net.layers
         if (len(layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units for l in layers)
                 or any(l.bidirectional != spec.bidirectional for l in layers)):
-            problems.append("the layers in model.keras differ from the ones meta.json describes")
+            problems.append(_("the layers in model.keras differ from the ones meta.json describes"))
     if problems:
-        raise SentimentModelError("The model's files do not belong together: " + "; ".join(problems) + ".")
+        raise SentimentModelError(N_("The model's files do not belong together: {problems}."),
+                                  problems=_("; ").join(problems))
 
 
 def load_keras_model(folder: str | Path):
@@ -136,18 +141,18 @@ def load_keras_model(folder: str | Path):
     try:
         return keras().saving.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # Keras raises many types for a bad file; the person needs one message
-        raise SentimentModelError(f"Keras could not load {path.name}: {exc}") from None
+        raise SentimentModelError(N_("Keras could not load {file}: {problem}"), file=path.name, problem=exc) from None
 
 
 def _read_json(path: Path) -> dict:
     if path.stat().st_size > MAX_JSON_BYTES:
-        raise SentimentModelError("The model's metadata file is implausibly large.")
+        raise SentimentModelError(N_("The model's metadata file is implausibly large."))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, RecursionError) as exc:
-        raise SentimentModelError(f"The model's metadata file is damaged ({exc}).") from None
+        raise SentimentModelError(N_("The model's metadata file is damaged ({problem})."), problem=exc) from None
     if not isinstance(data, dict):
-        raise SentimentModelError("The model's metadata file is damaged (not a JSON object).")
+        raise SentimentModelError(N_("The model's metadata file is damaged (not a JSON object)."))
     return data
 
 

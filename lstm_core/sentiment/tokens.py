@@ -23,6 +23,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from lstm_core.i18n import N_
+from lstm_core.said import Explained
+
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
 URL, USER = "<url>", "@user"
@@ -43,7 +46,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class VocabError(ValueError):
+class VocabError(Explained):
     """A word vocabulary file or definition that cannot be used."""
 
 
@@ -123,13 +126,14 @@ class WordVocab:
     def __init__(self, entries: Sequence[str]):
         entries = list(entries)
         if len(entries) < 3 or entries[0] != PAD or entries[1] != UNK:
-            raise VocabError(f"a word vocabulary starts with {PAD!r}, {UNK!r} and has at least one word")
+            raise VocabError(N_("a word vocabulary starts with {pad!r}, {unk!r} and has at least one word"), pad=PAD,
+                             unk=UNK)
         if any(not isinstance(w, str) or not w for w in entries):
-            raise VocabError("every vocabulary entry must be a non-empty string")
+            raise VocabError(N_("every vocabulary entry must be a non-empty string"))
         if len(set(entries)) != len(entries):
-            raise VocabError("the vocabulary lists a word twice")
+            raise VocabError(N_("the vocabulary lists a word twice"))
         if len(entries) > MAX_VOCAB:
-            raise VocabError(f"the vocabulary has {len(entries):,} words, more than {MAX_VOCAB:,}")
+            raise VocabError(N_("the vocabulary has {n:,} words, more than {limit:,}"), n=len(entries), limit=MAX_VOCAB)
         self.entries: tuple[str, ...] = tuple(entries)
         self._index = {w: i for i, w in enumerate(self.entries)}
 
@@ -146,7 +150,7 @@ class WordVocab:
         seen = set(kept)
         more = [w for w in dict.fromkeys(extra) if w and w not in seen and w not in (PAD, UNK)]
         if not kept and not more:
-            raise VocabError("no word occurs often enough to build a vocabulary; use more text")
+            raise VocabError(N_("no word occurs often enough to build a vocabulary; use more text"))
         return cls([PAD, UNK, *kept, *more])
 
     @property
@@ -180,9 +184,9 @@ class WordVocab:
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            raise VocabError(f"vocab.json is not valid JSON ({exc})") from None
+            raise VocabError(N_("vocab.json is not valid JSON ({problem})"), problem=exc) from None
         if not isinstance(data, dict) or data.get("kind") != "words" or not isinstance(data.get("entries"), list):
-            raise VocabError("vocab.json does not hold a word vocabulary")
+            raise VocabError(N_("vocab.json does not hold a word vocabulary"))
         if data.get("pad") != PAD_ID or data.get("unk") != UNK_ID:
-            raise VocabError("vocab.json uses other padding/unknown ids than this LSTM Lab")
+            raise VocabError(N_("vocab.json uses other padding/unknown ids than this LSTM Lab"))
         return cls(data["entries"])

@@ -21,6 +21,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from lstm_core.i18n import N_
+from lstm_core.said import Explained, Said
+
 from . import baseline, batch
 from .data import SPLITS, Example, NEUTRAL_MARGIN, domain_label, negation_examples
 from .model import ARCHS, SentimentSpec, build_classifier, parameter_count
@@ -32,7 +35,7 @@ PRIOR_DIMS = 4  # embedding dimensions that start as VADER's rating of the word
 _BUILD_LOCK = threading.Lock()
 
 
-class TrainError(ValueError):
+class TrainError(Explained):
     """Settings or data that training cannot start from, explained for a person."""
 
 
@@ -55,25 +58,27 @@ class TrainSettings:
 
     def __post_init__(self):
         if self.arch not in ARCHS:
-            raise TrainError(f"Architecture must be one of {', '.join(ARCHS.values())}.")
-        for name, value, low, high in (("epochs", self.epochs, 1, MAX_EPOCHS), ("batch size", self.batch_size, 1, 1024),
-                                       ("minimum word count", self.min_count, 1, 1000),
-                                       ("vocabulary size", self.max_words, 1, 100_000)):
+            raise TrainError(N_("Architecture must be one of {archs}."), archs=", ".join(ARCHS.values()))
+        for name, value, low, high in ((N_("epochs"), self.epochs, 1, MAX_EPOCHS),
+                                       (N_("batch size"), self.batch_size, 1, 1024),
+                                       (N_("minimum word count"), self.min_count, 1, 1000),
+                                       (N_("vocabulary size"), self.max_words, 1, 100_000),
+                                       (N_("units"), self.units, 1, 256), (N_("embedding size"), self.embed_dim, 1, 256)):
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise TrainError(f"The {name} must be a whole number from {low} to {high}, not {value!r}.")
+                raise TrainError(N_("The {name} must be a whole number from {low} to {high}, not {value!r}."),
+                                 name=Said(name), low=low, high=high, value=value)
         lr = self.learning_rate
         if not isinstance(lr, (int, float)) or not math.isfinite(lr) or not 0 < lr <= 1:
-            raise TrainError(f"The learning rate must be above 0 and at most 1, not {lr!r}.")
+            raise TrainError(N_("The learning rate must be above 0 and at most 1, not {value!r}."), value=lr)
         if not isinstance(self.lr_decay, (int, float)) or not 0 < self.lr_decay <= 1:
-            raise TrainError(f"The learning-rate decay must be above 0 and at most 1, not {self.lr_decay!r}.")
+            raise TrainError(N_("The learning-rate decay must be above 0 and at most 1, not {value!r}."),
+                             value=self.lr_decay)
         if not isinstance(self.negation_phrases, int) or not 0 <= self.negation_phrases <= 100_000:
-            raise TrainError("The number of negation phrases must be a whole number from 0 to 100,000.")
-        for name, value in (("dropout", self.dropout), ("word dropout", self.word_dropout)):
+            raise TrainError(N_("The number of negation phrases must be a whole number from 0 to 100,000."))
+        for name, value in ((N_("dropout"), self.dropout), (N_("word dropout"), self.word_dropout)):
             if not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise TrainError(f"The {name} must be at least 0 and below 1, not {value!r}.")
-        for name, value, high in (("units", self.units, 256), ("embedding size", self.embed_dim, 256)):
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= high:
-                raise TrainError(f"The {name} must be a whole number from 1 to {high}, not {value!r}.")
+                raise TrainError(N_("The {name} must be at least 0 and below 1, not {value!r}."), name=Said(name),
+                                 value=value)
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ class EpochPoint:
 @dataclass(frozen=True)
 class RunResult:
     status: str  # "finished", "stopped" or "diverged"
-    message: str = ""
+    message: Said | str = ""  # a Said: made in the training process, put into words where it is shown
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def evaluate(net, vocab: WordVocab, examples: Sequence[Example], split: str = "t
 
     chosen = [e for e in examples if e.split == split]
     if not chosen:
-        raise TrainError(f"There are no {split} examples to evaluate on.")
+        raise TrainError(N_("There are no {split} examples to evaluate on."), split=split)
     probs = batch.final_probs(net, encode_examples(vocab, chosen))
     verdict = (probs >= 0.5).astype(int)
     truth = np.array([e.label for e in chosen])
@@ -204,9 +209,9 @@ class SentimentTrainer:
         train = [e for e in self.examples if e.split == "train"]
         val = [e for e in self.examples if e.split == "val"]
         if len(train) < 10 or len({e.label for e in train}) < 2:
-            raise TrainError("Training needs at least 10 labelled texts of both kinds in the training split.")
+            raise TrainError(N_("Training needs at least 10 labelled texts of both kinds in the training split."))
         if not val:
-            raise TrainError("There are no validation texts to choose the best epoch with; add more data.")
+            raise TrainError(N_("There are no validation texts to choose the best epoch with; add more data."))
         lexicon = baseline.lexicon() if settings.lexicon_prior else {}
         if vocab is None:
             vocab = WordVocab.from_texts((cached_words(e.text) for e in train), min_count=settings.min_count,
@@ -306,8 +311,9 @@ class SentimentTrainer:
                 break
             loss, acc = self.train_step()
             if not math.isfinite(loss):
-                status, message = "diverged", (f"The loss became NaN at step {self.steps}; the weights of the best "
-                                               "epoch so far are kept. Try a lower learning rate.")
+                status, message = "diverged", Said(N_("The loss became NaN at step {step}; the weights of the best "
+                                                      "epoch so far are kept. Try a lower learning rate."),
+                                                   step=self.steps)
                 break
             self.history.append((self.steps, loss, acc))
             if not self._plan:

@@ -21,6 +21,8 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
+from lstm_core.i18n import N_, _
+
 MAX_ZIP_BYTES = 50 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 # What Python's zipfile can inflate. An encrypted entry or another method (Deflate64, PPMd...) would
@@ -28,6 +30,8 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 _METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
 Model = TypeVar("Model")
+# What the callers call their zips (import_zip's `what`), translated where a message names it.
+_WHATS = (N_("model zip"), N_("sentiment model zip"))
 
 
 def export_zip(folder: Path, files: Sequence[str]) -> bytes:
@@ -45,12 +49,13 @@ def import_zip(data: bytes, dest_root: str | Path, files: Sequence[str], load: C
     Problems raise `error` with a message for a person; `load` raises it for a bad model.
     """
     if len(data) > MAX_ZIP_BYTES:
-        raise error(f"The file is {len(data) / 2**20:.0f} MB; a model zip may be at most "
-                    f"{MAX_ZIP_BYTES // 2**20} MB.")
+        raise error(_("The file is {size:.0f} MB; a model zip may be at most {limit} MB.").format(
+            size=len(data) / 2**20, limit=MAX_ZIP_BYTES // 2**20))
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise error(f"This file is not a zip archive. Upload a {what} downloaded from LSTM Lab.") from None
+        raise error(_("This file is not a zip archive. Upload a {what} downloaded from LSTM Lab.").format(
+            what=_(what) if what in _WHATS else what)) from None
     with zf:
         members = _expected_members(zf, files, error)
         root = Path(dest_root)
@@ -66,7 +71,7 @@ def import_zip(data: bytes, dest_root: str | Path, files: Sequence[str], load: C
             raise
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise error(f"The zip archive is damaged ({exc}).") from None
+            raise error(_("The zip archive is damaged ({error}).").format(error=exc)) from None
         dest = root / f"upload-{uuid.uuid4().hex[:12]}"
         tmp.rename(dest)
     return replace(model, folder=dest)
@@ -75,11 +80,11 @@ def import_zip(data: bytes, dest_root: str | Path, files: Sequence[str], load: C
 def entry_problem(info: zipfile.ZipInfo) -> str | None:
     """Why an entry of an uploaded zip cannot be unpacked, for a person; None when it can."""
     if info.flag_bits & 0x1:
-        return ("The zip is password-protected, and LSTM Lab cannot open protected zips. "
-                "Upload the zip exactly as LSTM Lab saved it.")
+        return _("The zip is password-protected, and LSTM Lab cannot open protected zips. "
+                 "Upload the zip exactly as LSTM Lab saved it.")
     if info.compress_type not in _METHODS:
-        return (f"The zip packs {info.filename!r} with a compression method LSTM Lab cannot unpack. "
-                "Upload the zip exactly as LSTM Lab saved it.")
+        return _("The zip packs {name!r} with a compression method LSTM Lab cannot unpack. "
+                 "Upload the zip exactly as LSTM Lab saved it.").format(name=info.filename)
     return None
 
 
@@ -88,18 +93,19 @@ def _expected_members(zf: zipfile.ZipFile, files: Sequence[str], error: type[Exc
     for info in (i for i in zf.infolist() if not i.is_dir()):
         path = PurePosixPath(info.filename.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
-            raise error(f"The zip contains an unsafe entry name ({info.filename!r}); refusing it.")
+            raise error(_("The zip contains an unsafe entry name ({name!r}); refusing it.").format(name=info.filename))
         if problem := entry_problem(info):
             raise error(problem)
         if path.name not in files or path.name in members:
-            raise error(f"The zip contains {info.filename!r}, which is not part of an LSTM Lab model "
-                        f"(expected exactly {', '.join(files)}).")
+            raise error(_("The zip contains {name!r}, which is not part of an LSTM Lab model "
+                          "(expected exactly {files}).").format(name=info.filename, files=", ".join(files)))
         members[path.name] = info
     missing = [f for f in files if f not in members]
     if missing:
-        raise error(f"The zip is missing {', '.join(missing)}; it is not an LSTM Lab model.")
+        raise error(_("The zip is missing {files}; it is not an LSTM Lab model.").format(files=", ".join(missing)))
     if sum(i.file_size for i in members.values()) > MAX_UNPACKED_BYTES:
-        raise error(f"The zip unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; refusing it (a zip bomb?).")
+        raise error(_("The zip unpacks to more than {limit} MB; refusing it (a zip bomb?).").format(
+            limit=MAX_UNPACKED_BYTES // 2**20))
     return members
 
 
@@ -108,5 +114,5 @@ def _copy_bounded(src, out, declared: int, error: type[Exception]) -> None:
     while chunk := src.read(1 << 20):
         written += len(chunk)
         if written > declared or written > MAX_UNPACKED_BYTES:
-            raise error("The zip unpacks to more than it declares; refusing it.")
+            raise error(_("The zip unpacks to more than it declares; refusing it."))
         out.write(chunk)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lstm_core.i18n import N_, _
 from lstm_core.storage import model_zip
 from lstm_core.inference.netweights import WeightsError, from_keras_file
 from lstm_core.spec import ModelSpec, SpecError
@@ -25,6 +26,12 @@ FORMAT_VERSION = 1
 MAX_JSON_BYTES = 16 * 1024 * 1024
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 DEFAULT_MODEL = ASSETS / "shakespeare-lstm"
+# The character models shipped in assets/, by the name the command line and the pages know them by
+# (`default` first: every page opens on it). Each folder's regenerate.sh made it.
+PRETRAINED = {"default": DEFAULT_MODEL, "tang": ASSETS / "tang-lstm"}
+# Their names as they were trained (lstm_core.training.pretrain --label): shown in the reader's language.
+PRETRAINED_LABELS = (N_("{cell} {layers}×{units} · pretrained on Shakespeare"),
+                     N_("{cell} {layers}×{units} · pretrained on Tang poems (全唐诗)"))
 
 
 class ModelFileError(ValueError):
@@ -41,12 +48,18 @@ class LoadedModel:
 
     @property
     def label(self) -> str:
-        return self.meta.get("label") or self.folder.name
+        label = self.meta.get("label") or self.folder.name
+        if self.meta.get("pretrained") is True:
+            shape = {"cell": self.spec.cell_name, "layers": self.spec.layers, "units": self.spec.units}
+            for pattern in PRETRAINED_LABELS:
+                if label == pattern.format(**shape):
+                    return _(pattern).format(**shape)
+        return label
 
 
 def resolve(name: str | Path) -> Path:
-    """`default` is the pretrained Shakespeare model; anything else is a folder path."""
-    return DEFAULT_MODEL if str(name) == "default" else Path(name)
+    """`default` (Shakespeare) and `tang` (Tang poems) name the pretrained models; anything else is a folder."""
+    return PRETRAINED.get(str(name), Path(name))
 
 
 def save_model_folder(folder: str | Path, model, vocab: CharVocab, spec: ModelSpec, meta: dict,
@@ -79,21 +92,21 @@ def save_model_folder(folder: str | Path, model, vocab: CharVocab, spec: ModelSp
 def load_model_folder(folder: str | Path) -> LoadedModel:
     folder = resolve(folder)
     if not folder.is_dir():
-        raise ModelFileError(f"No model folder at {folder}.")
+        raise ModelFileError(_("No model folder at {folder}.").format(folder=folder))
     missing = [f for f in FOLDER_FILES if not (folder / f).is_file()]
     if missing:
-        raise ModelFileError(f"This is not an LSTM Lab model: {', '.join(missing)} missing.")
-    meta = _read_json(folder / META_FILE, "metadata")
+        raise ModelFileError(_("This is not an LSTM Lab model: {files} missing.").format(files=", ".join(missing)))
+    meta = _read_json(folder / META_FILE, N_("metadata"))
     if meta.get("format") != FORMAT or meta.get("kind") != "char-lm":
-        raise ModelFileError("This is not an LSTM Lab character model (its meta.json says otherwise).")
+        raise ModelFileError(_("This is not an LSTM Lab character model (its meta.json says otherwise)."))
     if meta.get("version") != FORMAT_VERSION:
-        raise ModelFileError(f"This model was saved in format version {meta.get('version')!r}; "
-                             f"this LSTM Lab reads version {FORMAT_VERSION}.")
+        raise ModelFileError(_("This model was saved in format version {version!r}; this LSTM Lab reads version "
+                               "{supported}.").format(version=meta.get("version"), supported=FORMAT_VERSION))
     try:
         vocab = CharVocab.from_json((folder / VOCAB_FILE).read_text(encoding="utf-8"))
         spec = ModelSpec.from_dict(meta.get("spec") or {})
     except (VocabError, SpecError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"The model's description is damaged: {exc}") from None
+        raise ModelFileError(_("The model's description is damaged: {error}").format(error=exc)) from None
     try:
         net = from_keras_file(folder / MODEL_FILE)
     except WeightsError as exc:
@@ -105,16 +118,20 @@ def load_model_folder(folder: str | Path) -> LoadedModel:
 def _check_consistent(net, vocab: CharVocab, spec: ModelSpec) -> None:
     problems = []
     if spec.vocab_size != vocab.size:
-        problems.append(f"meta.json says {spec.vocab_size} characters, vocab.json has {vocab.size}")
+        problems.append(_("meta.json says {meta} characters, vocab.json has {vocab}").format(
+            meta=spec.vocab_size, vocab=vocab.size))
     if net.embedding.shape[0] != vocab.size:
-        problems.append(f"the weights know {net.embedding.shape[0]} characters, vocab.json has {vocab.size}")
+        problems.append(_("the weights know {weights} characters, vocab.json has {vocab}").format(
+            weights=net.embedding.shape[0], vocab=vocab.size))
     if net.head.kernel.shape[1] != vocab.size:
-        problems.append(f"the output layer predicts {net.head.kernel.shape[1]} characters, vocab.json has {vocab.size}")
+        problems.append(_("the output layer predicts {outputs} characters, vocab.json has {vocab}").format(
+            outputs=net.head.kernel.shape[1], vocab=vocab.size))
     layers = net.layers
     if len(layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units for l in layers):
-        problems.append("the layers in model.keras differ from the ones meta.json describes")
+        problems.append(_("the layers in model.keras differ from the ones meta.json describes"))
     if problems:
-        raise ModelFileError("The model's files do not belong together: " + "; ".join(problems) + ".")
+        raise ModelFileError(_("The model's files do not belong together: {problems}.").format(
+            problems="; ".join(problems)))
 
 
 def load_keras_model(folder: str | Path):
@@ -125,18 +142,18 @@ def load_keras_model(folder: str | Path):
     try:
         return keras().saving.load_model(path, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file; the person needs one message
-        raise ModelFileError(f"Keras could not load {path.name}: {exc}") from None
+        raise ModelFileError(_("Keras could not load {file}: {error}").format(file=path.name, error=exc)) from None
 
 
 def _read_json(path: Path, what: str) -> dict:
     if path.stat().st_size > MAX_JSON_BYTES:
-        raise ModelFileError(f"The model's {what} file is implausibly large.")
+        raise ModelFileError(_("The model's {what} file is implausibly large.").format(what=_(what)))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"The model's {what} file is damaged ({exc}).") from None
+        raise ModelFileError(_("The model's {what} file is damaged ({error}).").format(what=_(what), error=exc)) from None
     if not isinstance(data, dict):
-        raise ModelFileError(f"The model's {what} file is damaged (not a JSON object).")
+        raise ModelFileError(_("The model's {what} file is damaged (not a JSON object).").format(what=_(what)))
     return data
 
 

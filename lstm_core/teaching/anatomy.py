@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_core.i18n import _
 from lstm_core.inference.netweights import CellWeights, Network
 from lstm_core.teaching.params import BIASES, GATES, recurrent_formula, recurrent_params
 from lstm_core.spec import CELL_NAMES
@@ -406,13 +407,13 @@ def count_rows(cell: str, *, input_size: int, units: int, layers: int = 1, vocab
             raise ValueError(f"the {name} must be a whole number of at least 1")
     rows = []
     if vocab:
-        rows.append(CountRow("Embedding", "embedding", f"V·E = {vocab}·{input_size}", vocab * input_size, 0, 0))
+        rows.append(CountRow(_("Embedding"), "embedding", f"V·E = {vocab}·{input_size}", vocab * input_size, 0, 0))
     m = input_size
     for k in range(layers):
         rows.append(recurrent_row(cell, m, units, f"{CELL_NAMES[cell]} {k + 1}" if layers > 1 else CELL_NAMES[cell]))
         m = units
     if outputs:
-        rows.append(CountRow("Dense (output)", "dense", f"(n + 1)·K = ({units} + 1)·{outputs}",
+        rows.append(CountRow(_("Dense (output)"), "dense", f"(n + 1)·K = ({units} + 1)·{outputs}",
                              units * outputs, 0, outputs))
     return rows
 
@@ -432,7 +433,7 @@ def keras_counts(cell: str, *, input_size: int, units: int, layers: int = 1, voc
             inputs = k.Input(shape=(None, input_size))
             x = inputs
         layer_class = getattr(k.layers, RNN_CLASSES[cell])
-        for _ in range(layers):
+        for _layer in range(layers):
             x = layer_class(units, return_sequences=True)(x)
         if outputs:
             x = k.layers.Dense(outputs, activation="softmax")(x)

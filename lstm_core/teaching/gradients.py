@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from lstm_core.i18n import _
 from lstm_core.inference.netweights import CellWeights, Network
 from lstm_core.teaching.params import GATES
 
@@ -202,8 +203,8 @@ def network_gradient_norms(net: Network, ids, *, max_rows: int = 64, seed: int =
     """For a character model: ||∂h_T/∂x_{T−1−k}|| of its last recurrent layer with respect to the
     embedded characters (the model's first inputs), k = 0 … len(ids)−1."""
     if net.bidirectional:
-        raise ValueError("This model reads the text in both directions, so its last state depends on "
-                         "the text from both ends; the gradient curve is only drawn for left-to-right models.")
+        raise ValueError(_("This model reads the text in both directions, so its last state depends on "
+                           "the text from both ends; the gradient curve is only drawn for left-to-right models."))
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.size == 0:
         raise ValueError("ids must be a non-empty sequence of character ids")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lstm_core.i18n import _
 from lstm_core.spec import CELL_NAMES, ModelSpec
 
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
@@ -33,13 +34,13 @@ def recurrent_formula(cell: str, m: int, n: int) -> str:
 
 def layer_counts(spec: ModelSpec) -> list[LayerCount]:
     v, e, n = spec.vocab_size, spec.embed_dim, spec.units
-    rows = [LayerCount("Embedding", f"V·E = {v}·{e}", v * e)]
+    rows = [LayerCount(_("Embedding"), f"V·E = {v}·{e}", v * e)]
     m = e
     for i in range(spec.layers):
         rows.append(LayerCount(f"{CELL_NAMES[spec.cell]} {i + 1}", recurrent_formula(spec.cell, m, n),
                                recurrent_params(spec.cell, m, n)))
         m = n
-    rows.append(LayerCount("Dense (softmax)", f"(n + 1)·V = ({n} + 1)·{v}", (n + 1) * v))
+    rows.append(LayerCount(_("Dense (softmax)"), f"(n + 1)·V = ({n} + 1)·{v}", (n + 1) * v))
     return rows
 
 

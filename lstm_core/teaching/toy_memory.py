@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from lstm_core.i18n import N_
 from lstm_core.teaching.gradients import geometric_mean, input_gradient_norms, last_state
 from lstm_core.inference.netweights import CellWeights
 from lstm_core.training.tf_runtime import retry_ast_race
@@ -262,12 +263,12 @@ def train(config: ToyConfig = ToyConfig(), *, on_checkpoint: Callable[[Checkpoin
         timings[name] = timings.get(name, 0.0) + now - mark[0]
         mark[0] = now
 
-    phase("Starting TensorFlow…")
+    phase(N_("Starting TensorFlow…"))
     from lstm_core.teaching.anatomy import keras_frozen
 
     keras_frozen()
     lap("tensorflow")
-    phase("Building the three networks…")
+    phase(N_("Building the three networks…"))
     models = {cell: build_keras(cell, config, seed=1000 * config.seed + 10 * k)
               for k, cell in enumerate(config.cells)}
     initial = {cell: _from_keras(cell, m) for cell, m in models.items()}
@@ -289,7 +290,7 @@ def train(config: ToyConfig = ToyConfig(), *, on_checkpoint: Callable[[Checkpoin
         # budget (a very busy server), stop here rather than overrun it.
         return ToyResult(config, 0, time.perf_counter() - started, True, False, initial, initial, tuple(history),
                          timings)
-    phase("Compiling the training step…")
+    phase(N_("Compiling the training step…"))
     train_step = _training_step(models, config)
     first = True
     rng = np.random.default_rng([config.seed, 1])
@@ -311,7 +312,7 @@ def train(config: ToyConfig = ToyConfig(), *, on_checkpoint: Callable[[Checkpoin
 
             gc.freeze()  # the compiled step's graphs live as long as the models: keep them out of the collector
             lap("compile")
-            phase("Training…")
+            phase(N_("Training…"))
             first = False
         if step % config.eval_every == 0 or step == config.steps:
             latest = {cell: _from_keras(cell, m) for cell, m in models.items()}
@@ -357,7 +358,7 @@ class ToyJob:
         self.config = config
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._status, self._phase, self._error = WAITING, "Waiting for another run to finish…", ""
+        self._status, self._phase, self._error = WAITING, N_("Waiting for another run to finish…"), ""
         self._history: list[Checkpoint] = []
         self._initial: dict[str, ToyNet] = {}
         self._latest: dict[str, ToyNet] = {}
@@ -388,7 +389,8 @@ class ToyJob:
             status, phase, error = self._status, self._phase, self._error
             if status in (WAITING, RUNNING) and self._thread.ident is not None and not self._thread.is_alive():
                 # The thread is gone without saying how it ended: never leave the page waiting forever.
-                status, phase, error = ERROR, "", "The training thread stopped unexpectedly; press the button again."
+                status, phase, error = ERROR, "", N_("The training thread stopped unexpectedly; press the button "
+                                                     "again.")
             return ToyView(status, phase, self.config, step, elapsed, tuple(self._history),
                            dict(self._initial), dict(self._latest), self._result, error)
 
@@ -400,7 +402,7 @@ class ToyJob:
     def _work(self) -> None:
         with _ONE_AT_A_TIME:
             if self._stop.is_set():
-                self._set(status=ERROR, error="Stopped before it started.")
+                self._set(status=ERROR, error=N_("Stopped before it started."))
                 return
             started = time.perf_counter()
             self._set(status=RUNNING, started=started)

@@ -27,8 +27,10 @@ import resource
 from dataclasses import dataclass
 
 from lstm_core.environment import int_setting
+from lstm_core.i18n import N_, _
 from lstm_core.spec import ModelSpec
 from lstm_core.teaching.params import total_params
+from lstm_core.said import Said
 
 ENV_VAR = "LSTM_LAB_TRAIN_MEMORY_MB"
 RUNTIME_MB = 700
@@ -86,8 +88,8 @@ def budget_mb(concurrent: int) -> int:
 
 # The settings a person can lower, with their names on the page and their usual values: the one
 # furthest above its usual value is the one that "costs most".
-_KNOBS = (("seq_len", "sequence length", 64), ("batch_size", "batch size", 64),
-          ("units", "units per layer", 256), ("layers", "number of layers", 1))
+_KNOBS = (("seq_len", N_("sequence length"), 64), ("batch_size", N_("batch size"), 64),
+          ("units", N_("units per layer"), 256), ("layers", N_("number of layers"), 1))
 
 
 def check(spec: ModelSpec, seq_len: int, batch_size: int, budget: int, mixed_precision: bool = False,
@@ -105,15 +107,18 @@ def check(spec: ModelSpec, seq_len: int, batch_size: int, budget: int, mixed_pre
         return est
     ranked = sorted(_KNOBS, key=lambda k: settings[k[0]] / k[2], reverse=True)
     advice = ""
-    for key, name, _ in ranked:
+    for key, name, _usual in ranked:
         fits = _largest_fitting(settings[key], lambda v: needed(**{key: v}) <= budget)
         if fits is not None:
-            advice = (f"The {name} ({settings[key]:,}) costs most: with {fits:,} instead, this run fits.")
+            advice = _("The {setting} ({value:,}) costs most: with {fits:,} instead, this run fits.").format(
+                setting=_(name), value=settings[key], fits=fits)
             break
     if not advice:
-        advice = "Even the smallest settings do not fit: the server's memory budget is too small for training."
-    raise BudgetError(f"This run would need about {_size(est.total_mb)} of memory; each training on this server "
-                      f"may use {_size(budget)}. {advice}")
+        advice = _("Even the smallest settings do not fit: the server's memory budget is too small for training.")
+    # Said where a person set the run up (the page, in their language; the command line, in English).
+    raise BudgetError(_("This run would need about {needed} of memory; each training on this server may use "
+                        "{allowed}. {advice}").format(needed=_size(est.total_mb), allowed=_size(budget),
+                                                      advice=advice))
 
 
 def _largest_fitting(current: int, fits) -> int | None:
@@ -133,10 +138,11 @@ def _size(mb: float) -> str:
     return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
 
 
-def over_budget(mb: int) -> str:
-    """What a run that outgrew its hard limit says."""
-    return (f"The run needed more memory than its budget of {mb:,} MB, so it was ended (its estimate was too "
-            "low). Lower the sequence length, batch size or units and try again.")
+def over_budget(mb: int) -> Said:
+    """What a run that outgrew its hard limit says (in its child process or the thread watching it:
+    the page translates it where it shows it)."""
+    return Said(N_("The run needed more memory than its budget of {mb:,} MB, so it was ended (its estimate was too "
+                   "low). Lower the sequence length, batch size or units and try again."), mb=mb)
 
 
 def limit_this_process(mb: int) -> None:

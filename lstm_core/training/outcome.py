@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from lstm_core.i18n import N_
+from lstm_core.said import Said
+
 # A rise this large (nats per character) from the run's best to its end is no noise.
 RISE_NATS = 0.5
 # An untrained network sits at about random guessing (a little above, as its first outputs are not
@@ -24,24 +27,26 @@ def chance_loss(vocab_size: int) -> float:
 
 
 def diverged(train_losses: Sequence[float], val_loss: float | None, vocab_size: int,
-             learning_rate: float) -> str | None:
+             learning_rate: float) -> Said | None:
     """Why the run diverged, in plain words, or None if it learnt.
 
-    `train_losses` are this run's step losses in order; `val_loss` its final validation loss."""
+    `train_losses` are this run's step losses in order; `val_loss` its final validation loss. Said in
+    the training's child process: the page translates it where it shows it."""
     chance = chance_loss(vocab_size)
-    advice = (f"The learning rate ({learning_rate:g}) was too high for this network: each step overshot and "
-              f"undid what the one before had learnt. Try {_lower(learning_rate):g} or lower, and start again.")
+    advice = Said(N_("The learning rate ({rate:g}) was too high for this network: each step overshot and undid "
+                     "what the one before had learnt. Try {lower:g} or lower, and start again."),
+                  rate=learning_rate, lower=_lower(learning_rate))
     final = val_loss if val_loss is not None else (train_losses[-1] if train_losses else None)
     if final is not None and (not math.isfinite(final) or final > chance + ABOVE_CHANCE_NATS):
-        return (f"Training diverged: the loss ended at {final:.2f} nats per character, worse than random guessing "
-                f"({chance:.2f} = ln {vocab_size - 1}: each of the text's {vocab_size - 1} characters equally "
-                f"likely). {advice}")
+        return Said(N_("Training diverged: the loss ended at {final:.2f} nats per character, worse than random "
+                       "guessing ({chance:.2f} = ln {chars}: each of the text's {chars} characters equally likely). "
+                       "{advice}"), final=final, chance=chance, chars=vocab_size - 1, advice=advice)
     smooth = _smoothed(train_losses)
     if len(smooth) >= 10:
         best = min(range(len(smooth)), key=smooth.__getitem__)
         if best < len(smooth) / 2 and smooth[-1] - smooth[best] > RISE_NATS:
-            return (f"Training diverged: the loss fell to {smooth[best]:.2f} nats per character, then rose for most "
-                    f"of the run, to {smooth[-1]:.2f}. {advice}")
+            return Said(N_("Training diverged: the loss fell to {best:.2f} nats per character, then rose for most "
+                           "of the run, to {last:.2f}. {advice}"), best=smooth[best], last=smooth[-1], advice=advice)
     return None
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_core.data.corpora import BUILTIN, HELD_OUT_LABELS, HELD_OUT_PLAYS, held_out_text, load_corpus
+from lstm_core.data.corpora import BUILTIN, HELD_OUT_LABELS, HELD_OUT_PLAYS, POETRY, held_out_text, load_corpus
 from lstm_core.data.vocab import CharVocab
 from lstm_core.spec import ModelSpec
 from lstm_core.storage.history import HISTORY_CURVE, HISTORY_WEIGHTS
@@ -44,14 +44,34 @@ def learning_rate(step: int, total: int, base: float, cool_down: float) -> float
     return base * max(0.0, 1.0 - fraction) / cool_down
 
 
-def held_out_losses(model, vocab: CharVocab) -> dict[str, float]:
-    """Loss (nats/char) on each held-out play read whole, from the start, as one sequence."""
-    losses = {}
-    for play in HELD_OUT_PLAYS:
-        ids = vocab.encode(held_out_text(play)).ids.astype(np.int32)
-        probs = model.predict(ids[None, :-1], verbose=0)[0]
-        losses[play] = float(-np.mean(np.log(np.maximum(probs[np.arange(ids.size - 1), ids[1:]], 1e-12))))
-    return losses
+def text_loss(model, vocab: CharVocab, text: str) -> float:
+    """Loss (nats/char) on a text read whole, from the start, as one sequence."""
+    ids = vocab.encode(text).ids.astype(np.int32)
+    probs = model.predict(ids[None, :-1], verbose=0)[0]
+    return float(-np.mean(np.log(np.maximum(probs[np.arange(ids.size - 1), ids[1:]], 1e-12))))
+
+
+def held_out(model, vocab: CharVocab, corpus: str) -> dict:
+    """meta.json's `held_out`: the loss on each held-out play, or on the held-out poems."""
+    if corpus in POETRY:
+        from lstm_core.data.poetry import heldout_split
+
+        poems = [p for p in heldout_split(corpus)[1].split("\n\n") if p.strip()]
+        # Each poem read from its start (they are independent), a few at a time: one sequence of
+        # 350k characters would need its 350k × vocabulary probabilities in memory at once.
+        nats, chars, batch = 0.0, 0, ""
+        for poem in poems + [None]:
+            if batch and (poem is None or len(batch) + len(poem) > 4096):
+                predicted = len(batch) - 1
+                nats += text_loss(model, vocab, batch) * predicted
+                chars += predicted
+                batch = ""
+            if poem is not None:
+                batch += "\n\n" + poem if batch else poem
+        return {"poems": {"count": len(poems), "chars": chars}, "mean_loss_nats": nats / chars}
+    plays = {p: {"label": HELD_OUT_LABELS[p], "loss_nats": text_loss(model, vocab, held_out_text(p))}
+             for p in HELD_OUT_PLAYS}
+    return {"plays": plays, "mean_loss_nats": float(np.mean([p["loss_nats"] for p in plays.values()]))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,13 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, required=True)
     ap.add_argument("--snapshots", type=int, default=10, help="weight snapshots kept as the learning history")
     ap.add_argument("--snapshot-steps", help="the snapshots' steps, comma-separated (default: --snapshots log-spaced)")
+    ap.add_argument("--max-chars", type=int, help="keep only the most frequent characters (the rest: unknown)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--label")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
 
     corpus = load_corpus(args.corpus)
-    vocab = CharVocab.from_text(corpus.text)
+    vocab = CharVocab.from_text(corpus.text, args.max_chars)
     spec = ModelSpec(vocab_size=vocab.size, cell=args.arch, layers=args.layers, units=args.units,
                      embed_dim=args.embed, dropout=args.dropout)
     config = TrainConfig(seq_len=args.seq_len, batch_size=args.batch, learning_rate=args.lr, seed=args.seed,
@@ -114,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     trainer.train_seconds = time.perf_counter() - start  # this loop steps the trainer itself, not run()
     trainer.validate()
     model = trainer.float_model()
-    held = held_out_losses(model, vocab)
+    held = held_out(model, vocab, corpus.name)
     # float16 snapshots: how much the rounding costs, measured on the final weights.
     full = model.get_weights()
     model.set_weights([w.astype(np.float16).astype(np.float32) for w in full])
@@ -129,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = json.loads(meta_path.read_text())
     meta["pretrained"] = True
     meta["train"]["cool_down"] = args.cool_down
-    meta["held_out"] = {"plays": {p: {"label": HELD_OUT_LABELS[p], "loss_nats": held[p]} for p in held},
-                        "mean_loss_nats": float(np.mean(list(held.values())))}
+    meta["held_out"] = held
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     np.savez_compressed(out / HISTORY_WEIGHTS, **snapshots)
     (out / HISTORY_CURVE).write_text(json.dumps({

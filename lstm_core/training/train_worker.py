@@ -16,6 +16,10 @@ reports on a queue, in order: ("building",) ("built",) then any of ("progress", 
 ("checkpoint", steps, train_seconds, last_val_loss), then ("ended", status, message, progress,
 steps, train_seconds, last_val_loss, saved, save_error) or ("error", text, traceback), and
 always ("done",) last. The child never touches Streamlit.
+
+It has no reader either, so what it says for a person (a status message, a save error) is a
+`Said` (lstm_core.said): English here, in the reader's language where the page shows it.
+The notes are for a bug report and stay English.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstm_core.i18n import N_, _
 from lstm_core.training.budget import limit_this_process, over_budget
 from lstm_core.training.outcome import diverged
+from lstm_core.said import Said, said_of
 from lstm_core.training.slots import yield_to_pages
 from lstm_core.spec import ModelSpec
 from lstm_core.training.tf_runtime import retry_ast_race
@@ -99,13 +105,14 @@ class RunOrder:
 
 
 def readable(exc: BaseException) -> str:
-    """An error for the page: ours are written for people; others keep their type for a bug report."""
+    """An error for the page: ours are written for people (one made as a `Said` stays one, for the
+    page to translate); others keep their type for a bug report."""
     text = str(exc).strip()
     name = type(exc).__name__
     if not text:
         return name
     if name in ("TrainError", "CorpusError", "SpecError", "ModelFileError", "WeightsError"):
-        return text
+        return said_of(exc)
     return f"{name}: {text[:500]}"
 
 
@@ -203,7 +210,7 @@ class _Run:
                 trainer.save(order.folder, corpus=order.corpus, label=order.label or None)
                 saved = True
             except Exception as exc:  # a full disk: the page says so and keeps the session going
-                save_error = f"The trained model could not be saved: {readable(exc)}"
+                save_error = Said(N_("The trained model could not be saved: {reason}"), reason=readable(exc))
         self.reports.put(("ended", status, message, progress, trainer.steps, trainer.train_seconds,
                           trainer.last_val_loss, saved, save_error))
 
@@ -274,5 +281,6 @@ def until_stopped_cap(seconds: float | None, cap: float) -> float:
     if seconds is None:
         return cap
     if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"A training time must be a positive number of seconds, not {seconds!r}.")
+        raise ValueError(_("A training time must be a positive number of seconds, not {value}.").format(
+            value=repr(seconds)))
     return float(seconds)

@@ -16,7 +16,9 @@ from typing import Callable
 import numpy as np
 
 from lstm_core.data.corpora import split_train_val
+from lstm_core.i18n import N_, _
 from lstm_core.training.precision import PRECISIONS, resolve
+from lstm_core.said import Said
 from lstm_core.spec import ModelSpec
 from lstm_core.data.vocab import CharVocab
 
@@ -27,7 +29,10 @@ _BUILD_LOCK = threading.Lock()
 
 
 class TrainError(ValueError):
-    """Settings or data that training cannot start from, explained for a person."""
+    """Settings or data that training cannot start from, explained for a person.
+
+    Raised where the page sets a run up, in the reader's language (`_`); raised in a training's
+    child process, as a `Said` the page translates (see train_worker.readable)."""
 
 
 @dataclass(frozen=True)
@@ -53,21 +58,26 @@ class TrainConfig:
 
     def __post_init__(self):
         checks = (
-            ("sequence length", self.seq_len, 2, 2000),
-            ("batch size", self.batch_size, 1, 1024),
+            (N_("The sequence length must be a whole number from {low} to {high}, not {value}."),
+             self.seq_len, 2, 2000),
+            (N_("The batch size must be a whole number from {low} to {high}, not {value}."),
+             self.batch_size, 1, 1024),
         )
-        for name, value, low, high in checks:
+        for message, value, low, high in checks:
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise TrainError(f"The {name} must be a whole number from {low} to {high}, not {value!r}.")
+                raise TrainError(_(message).format(low=low, high=high, value=repr(value)))
         lr = self.learning_rate
         if not isinstance(lr, (int, float)) or not math.isfinite(lr) or not 0 < lr <= MAX_LEARNING_RATE:
-            raise TrainError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, not {lr!r}.")
+            raise TrainError(_("The learning rate must be above 0 and at most {most:g}, not {value}.").format(
+                most=MAX_LEARNING_RATE, value=repr(lr)))
         if not math.isfinite(self.clipnorm) or self.clipnorm <= 0:
-            raise TrainError("Gradient clipping needs a positive norm.")
+            raise TrainError(_("Gradient clipping needs a positive norm."))
         if not (isinstance(self.cool_down, (int, float)) and 0 <= self.cool_down < 1):
-            raise TrainError(f"The cool-down share must be at least 0 and below 1, not {self.cool_down!r}.")
+            raise TrainError(_("The cool-down share must be at least 0 and below 1, not {value}.").format(
+                value=repr(self.cool_down)))
         if self.precision not in PRECISIONS:
-            raise TrainError(f"The precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
+            raise TrainError(_("The precision must be one of {choices}, not {value}.").format(
+                choices=", ".join(PRECISIONS), value=repr(self.precision)))
 
 
 @dataclass(frozen=True)
@@ -120,13 +130,14 @@ class Trainer:
         """`model`: a compiled Keras model to go on training (its weights and optimizer state), as
         persistence.load_keras_model gives back from a folder saved with its optimizer."""
         if spec.vocab_size != vocab.size:
-            raise TrainError("The model's vocabulary size does not match the corpus vocabulary.")
+            raise TrainError(Said(N_("The model's vocabulary size does not match the corpus vocabulary.")))
         ids = np.asarray(ids)
         needed = min_corpus_chars(config.seq_len)
         if ids.size < needed:
-            raise TrainError(f"The text has {ids.size:,} characters; a sequence length of {config.seq_len} "
-                             f"needs at least {needed:,} (one training window plus the 10% held out). "
-                             "Use a longer text or a shorter sequence length.")
+            raise TrainError(Said(N_("The text has {chars:,} characters; a sequence length of {seq_len} needs at "
+                                     "least {needed:,} (one training window plus the 10% held out). Use a longer "
+                                     "text or a shorter sequence length."),
+                                  chars=ids.size, seq_len=config.seq_len, needed=needed))
         self.spec, self.vocab, self.config, self.corpus_name = spec, vocab, config, corpus_name
         # The smallest integer type that holds every id keeps a 20 MB corpus at 20-40 MB.
         dtype = np.uint8 if vocab.size <= 256 else np.uint16 if vocab.size <= 65536 else np.int32
@@ -254,7 +265,7 @@ class Trainer:
         With `cool_down` the learning rate falls to zero over the last `config.cool_down` of that
         budget; without it (a run that goes on until stopped) it stays at the base rate."""
         if steps is None and seconds is None:
-            raise TrainError("Say how long to train: a number of steps or of seconds.")
+            raise TrainError("Say how long to train: a number of steps or of seconds.")  # a caller's mistake
         self._stop.clear()
         self._use_learning_rate(self.config.learning_rate)
         start, start_steps = time.perf_counter(), self.steps
@@ -323,7 +334,7 @@ class Trainer:
     def _snapshot(self) -> tuple[int, list, list]:
         return self.steps, self.model.get_weights(), [v.numpy() for v in self.model.optimizer.variables]
 
-    def _restore(self, snapshot: tuple[int, list, list]) -> str:
+    def _restore(self, snapshot: tuple[int, list, list]) -> Said:
         bad_step = self.steps
         step, weights, opt_vars = snapshot
         self.model.set_weights(weights)
@@ -332,8 +343,9 @@ class Trainer:
         self.steps = step
         while self.history and self.history[-1].step > step:
             self.history.pop()
-        return (f"The loss became NaN or infinite at step {bad_step}, so training stopped and the weights from "
-                f"step {step} were restored. Lower the learning rate (now {self.config.learning_rate:g}) and resume.")
+        return Said(N_("The loss became NaN or infinite at step {bad_step}, so training stopped and the weights from "
+                       "step {step} were restored. Lower the learning rate (now {rate:g}) and resume."),
+                    bad_step=bad_step, step=step, rate=self.config.learning_rate)
 
     # -- results --------------------------------------------------------------------------
     def network(self):
@@ -366,6 +378,7 @@ def _copy_optimizer_state(source, target) -> None:
     pairs = list(zip(source.optimizer.variables, target.optimizer.variables, strict=True))
     for a, b in pairs:
         if tuple(a.shape) != tuple(b.shape):
-            raise TrainError(f"The optimizer state does not fit this model ({a.path}: {a.shape} vs {b.shape}).")
+            raise TrainError(Said(N_("The optimizer state does not fit this model ({variable}: {found} vs {wanted})."),
+                                  variable=a.path, found=str(a.shape), wanted=str(b.shape)))
     for a, b in pairs:
         b.assign(a)
