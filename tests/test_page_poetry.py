@@ -81,3 +81,27 @@ def test_the_page_text_follows_the_model_but_a_typed_text_stays(poem_model):
     at.session_state["active_model"] = "play"
     at.run()
     assert at.session_state["gates_text"] == "月落乌啼霜满天"
+
+
+PAGES = ["home", "train", "gates", "sample", "sentiment", "anatomy"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_shipped_tang_model_on_every_page(page):
+    from ui import models
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    registry = at.session_state["models"]
+    assert "pretrained:tang" in registry, f"the Tang model is not listed: {list(registry)}"
+    at.session_state["active_model"] = "pretrained:tang"
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    tang = models.pretrained("tang")
+    expected = {"gates": ("gates_text", model_texts.poem(tang)), "sample": ("sample_prime", model_texts.opening(tang)),
+                "anatomy": ("anatomy_text", model_texts.first_line(tang))}
+    if page in expected:
+        key, text = expected[page]
+        known = sum(c in tang.vocab for c in text) / len(text)
+        assert at.session_state[key] == text and known >= 0.9, (text, known)  # its own kind of text
