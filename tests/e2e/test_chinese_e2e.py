@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import VIEWPORT
-from helpers import assert_no_exception, go, open_page, screenshot
+from helpers import assert_no_exception, go, open_page, screenshot, select_option
 from ui.shell import PAGES
 
 pytestmark = pytest.mark.e2e
@@ -95,3 +95,19 @@ def test_two_readers_on_one_server_each_in_their_language(browser, app_url):
     finally:
         for context in contexts:
             context.close()
+
+
+def test_the_tang_model_reads_and_writes_a_poem(chinese_page, app_url):
+    """Chosen in the sidebar, the Tang model opens Gates on a held-out 五言绝句 and Sample on its start."""
+    page = chinese_page
+    open_page(page, app_url, "/gates")
+    select_option(page, "当前模型", "LSTM 2×256 · 全唐诗预训练（预训练）")
+    assert_no_exception(page)
+    text = page.locator(".gates-text").first.inner_text()
+    assert re.search(r"[\u4e00-\u9fff]{5}，[\u4e00-\u9fff]{5}。", text), text
+    screenshot(page, "zh-gates-tang")
+    go(page, "采样")
+    assert_no_exception(page)
+    written = page.locator("pre.sample-output").first.inner_text()
+    assert re.match(r"[\u4e00-\u9fff]{5}，", written), written
+    screenshot(page, "zh-sample-tang")
