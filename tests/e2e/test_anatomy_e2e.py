@@ -122,7 +122,7 @@ def test_one_step_in_the_open_equals_keras(page, anatomy_url):
     _open(page, anatomy_url)
     main = _main(page)
     diagram = main.locator('img[alt^="LSTM cell: one time step"]')
-    expect(diagram).to_be_visible()
+    expect(diagram).to_be_visible(timeout=30_000)  # a data: image, decoded late on a busy machine (CI saw > 5 s)
     assert diagram.evaluate("img => img.naturalWidth > 0 && img.getBoundingClientRect().width >= 600")
     expect(main.get_by_text("forget gate", exact=False).first).to_be_visible()
     expect(main.get_by_text("Same as the engine", exact=False)).to_be_visible()
