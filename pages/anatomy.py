@@ -14,11 +14,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lstm_core import i18n
 from lstm_core.i18n import N_, _
 from lstm_core.spec import CELL_NAMES
 from ui import shell
-from ui import model_texts, models
+from ui import i18n, model_texts, models
 from ui.anatomy_gradients import gradients_tab
 from ui.anatomy_memory import memory_tab
 from ui.anatomy_params import params_tab
@@ -116,21 +115,11 @@ def _default_unit(layer_trace, position: int) -> int:
 # ================================================================ the page
 
 
-def _tab_in_this_language() -> None:
-    """The open tab is remembered by its label: after a change of language, name it in the new one."""
-    chosen = st.session_state.get("anatomy_tab")
-    for tab in TABS:
-        if chosen in {i18n.catalog(lang).gettext(tab) for lang in i18n.LANGUAGES}:
-            st.session_state.anatomy_tab = _(tab)
-            return
-
-
 def render() -> None:
     st.title(_("Anatomy of a cell"))
     st.markdown(_("The textbook's LSTM, made of numbers you can poke: one step computed in the open, the parameter "
                   "count, and why gradients vanish in a simple RNN but not in an LSTM."))
-    _tab_in_this_language()
-    tabs = st.tabs([_(t) for t in TABS], key="anatomy_tab", on_change="rerun")
+    tabs = i18n.tabs(TABS, key="anatomy_tab", on_change="rerun")
     for tab, draw in zip(tabs, (step_tab, params_tab, gradients_tab, memory_tab)):
         with tab:
             if tab.open:

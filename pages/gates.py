@@ -15,14 +15,13 @@ import html
 import numpy as np
 import streamlit as st
 
-from lstm_core import i18n
 from lstm_core.data.corpora import CorpusError, load_corpus
-from lstm_core.i18n import N_, _, ngettext
+from lstm_core.i18n import N_, _, language, ngettext
 from lstm_core.inference.engine import trace as run_trace
 from lstm_core.spec import CELL_NAMES
 from ui import shell
 from ui import figures_gates as fg
-from ui import model_texts, models
+from ui import i18n, model_texts, models
 from ui.gates_views import about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
 from ui.widget_state import keep
 
@@ -141,12 +140,10 @@ def _unknown_note(unknown_chars, count: int) -> str:
                       f'padding:0 4px;font-family:monospace">{html.escape(fg.glyph(c))}</span>' for c in chars[:40])
     if len(chars) > 40:
         listed += html.escape(_(" and {n} more").format(n=len(chars) - 40))
-    if len(chars) == 1:
-        note = _("The model never saw this character: {listed} ({count:,} in the text). It reads it as “unknown”; "
-                 "it is outlined in the coloured text.")
-    else:
-        note = _("The model never saw these characters: {listed} ({count:,} in the text). It reads them as "
-                 "“unknown”; they are outlined in the coloured text.")
+    note = ngettext("The model never saw this character: {listed} ({count:,} in the text). It reads it as "
+                    "“unknown”; it is outlined in the coloured text.",
+                    "The model never saw these characters: {listed} ({count:,} in the text). It reads them as "
+                    "“unknown”; they are outlined in the coloured text.", len(chars))
     return f'<div style="font-size:15px;color:#5A189A;line-height:1.9">{note.format(listed=listed, count=count)}</div>'
 
 
@@ -163,26 +160,13 @@ def _relabel_choices() -> None:
     """A selectbox's (radio's, segmented control's) choice lives in the browser as its label: after a change
     of language, hand each choice back through session state, so the browser shows it in the new words and
     does not send the old ones back."""
-    language = i18n.language()
-    if st.session_state.get("gates_language") == language:
+    current = language()
+    if st.session_state.get("gates_language") == current:
         return
-    st.session_state.gates_language = language
+    st.session_state.gates_language = current
     for key in TRANSLATED_CHOICES:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
-
-
-def _keep_tab() -> None:
-    """st.tabs remembers the open tab by its label: after a change of language, find it in the new one."""
-    opened = st.session_state.get("gates_tab")
-    if opened is None:
-        return
-    for tab in TABS:
-        labels = {i18n.catalog(language).gettext(tab) for language in i18n.LANGUAGES}
-        if opened in labels:
-            if opened != _(tab):
-                st.session_state.gates_tab = _(tab)
-            return
 
 
 # ---------------------------------------------------------------- page
@@ -251,8 +235,7 @@ def render() -> None:
 
     # Only the open tab's figures are built and sent (on_change="rerun"): a heat map of every unit
     # is heavy to draw, and nobody sees it while another tab is open.
-    _keep_tab()
-    tab_text, tab_heat, tab_sat, tab_find = st.tabs([_(tab) for tab in TABS], key="gates_tab", on_change="rerun")
+    tab_text, tab_heat, tab_sat, tab_find = i18n.tabs(TABS, key="gates_tab", on_change="rerun")
 
     # The pattern is chosen in the last tab but also sorts the heat map, so that tab is filled first.
     with tab_find:

@@ -212,12 +212,11 @@ with controls:
     if unknown:
         listed = ", ".join(f"“{figs.display_char(c)}”" for c in unknown[:20])
         listed += " …" if len(unknown) > 20 else ""
-        if len(unknown) == 1:
-            never = _("This character never appeared in the model’s training text: {listed}. It reads it as "
-                      "“unknown”, so the text right after may be shakier. Generation still works.")
-        else:
-            never = _("These {n} characters never appeared in the model’s training text: {listed}. It reads each "
-                      "as “unknown”, so the text right after may be shakier. Generation still works.")
+        never = ngettext("This character never appeared in the model’s training text: {listed}. It reads it as "
+                         "“unknown”, so the text right after may be shakier. Generation still works.",
+                         "These {n} characters never appeared in the model’s training text: {listed}. It reads "
+                         "each as “unknown”, so the text right after may be shakier. Generation still works.",
+                         len(unknown))
         st.warning(never.format(n=len(unknown), listed=listed), icon=":material/help:")
 
     greedy = st.session_state["sample_greedy"]

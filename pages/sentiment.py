@@ -10,28 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_core import i18n
 from lstm_core.i18n import N_, _
-from ui import sentiment_models, sentiment_reading, sentiment_training, shell
+from ui import i18n, sentiment_models, sentiment_reading, sentiment_training, shell
 
 shell.require_app()
 
 DEFAULT_EXAMPLE = "Negation"
 TABS = (N_("Classify"), N_("How good is it?"), N_("Retrain"))
-
-
-def _tab_labels() -> list[str]:
-    """The tabs in the reader's words. The tabs' state is the open tab's label: after a language
-    switch, the label of the other language is turned into this one's, so the same tab stays open."""
-    labels = [_(t) for t in TABS]
-    open_tab = st.session_state.get("sent_tab")
-    if open_tab is not None and open_tab not in labels:
-        for language in i18n.LANGUAGES:
-            named = [i18n.catalog(language).gettext(t) for t in TABS]
-            if open_tab in named:
-                st.session_state.sent_tab = labels[named.index(open_tab)]
-                break
-    return labels
 
 
 def render() -> None:
@@ -47,7 +32,7 @@ def render() -> None:
         problem = sentiment_models.pretrained()[1]
         st.warning(_("There is no classifier to use yet. {problem} You can train one under **Retrain**.").format(
             problem=problem))
-    tabs = st.tabs(_tab_labels(), key="sent_tab", on_change="rerun")
+    tabs = i18n.tabs(TABS, key="sent_tab", on_change="rerun")
     with tabs[0]:
         if tabs[0].open and entry is not None:
             st.fragment(sentiment_reading.classify_area)(entry)

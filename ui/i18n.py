@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_core import i18n
-from lstm_core.i18n import LANGUAGES
+from lstm_core.i18n import LANGUAGES, _
 
 from . import workspace
 
@@ -60,3 +60,18 @@ def switch() -> None:
     st.session_state[_SWITCH] = st.session_state[KEY]
     st.radio("Language · 语言", list(LANGUAGES), format_func=LANGUAGES.get, key=_SWITCH, horizontal=True,
              on_change=_switched, label_visibility="collapsed")
+
+
+def tabs(names, key: str, **kwargs):
+    """st.tabs with names marked by N_, shown in the reader's words. st.tabs remembers the open tab by
+    its label, so after a change of language the label of the other language is turned into this
+    one's: the same tab stays open."""
+    labels = [_(name) for name in names]
+    opened = st.session_state.get(key)
+    if opened is not None and opened not in labels:
+        for language in LANGUAGES:
+            named = [i18n.catalog(language).gettext(name) for name in names]
+            if opened in named:
+                st.session_state[key] = labels[named.index(opened)]
+                break
+    return st.tabs(labels, key=key, **kwargs)
