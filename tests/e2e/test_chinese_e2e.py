@@ -111,3 +111,20 @@ def test_the_tang_model_reads_and_writes_a_poem(chinese_page, app_url):
     written = page.locator("pre.sample-output").first.inner_text()
     assert re.match(r"[\u4e00-\u9fff]{5}，", written), written
     screenshot(page, "zh-sample-tang")
+
+
+def test_switching_language_keeps_the_chosen_model_and_the_open_tab(page, app_url):
+    """A choice travels as the label the browser shows, and the labels change language: the model
+    chosen in the sidebar and the open tab must survive the switch, and the next rerun after it."""
+    from lstm_core import i18n
+
+    open_page(page, app_url, "/anatomy?lang=en")
+    select_option(page, "Active model", "LSTM 2×256 · pretrained on Tang poems (全唐诗) (pretrained)")
+    page.get_by_role("tab", name="Counting parameters").click()
+    page.locator('[data-testid="stSidebar"]').get_by_text("简体中文", exact=True).click()
+    tab = i18n.catalog("zh").gettext("Counting parameters")
+    expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true", timeout=30_000)
+    go(page, "门")  # another run, with what the browser sends back
+    assert_no_exception(page)
+    chosen = page.locator('[data-testid="stSidebar"]').get_by_role("combobox").first
+    expect(chosen).to_have_value(re.compile("全唐诗"), timeout=30_000)
