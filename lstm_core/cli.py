@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lstm_core", description="LSTM Lab's engine from the command line.")
     sub = p.add_subparsers(required=True, metavar="command")
-    model_help = "a model folder, or a pretrained model: 'default' (Shakespeare) or 'tang' (Tang poems)"
+    model_help = ("a model folder, or a pretrained model: 'default' (Shakespeare, LSTM), 'gru' and 'rnn' (its GRU and "
+                  "SimpleRNN siblings) or 'tang' (Tang poems)")
 
     t = sub.add_parser("train", help="train a character model and save it as a model folder")
     t.add_argument("--corpus", default="shakespeare3",

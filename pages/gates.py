@@ -21,7 +21,7 @@ from lstm_core.inference.engine import trace as run_trace
 from lstm_core.spec import CELL_NAMES
 from ui import shell
 from ui import figures_gates as fg
-from ui import i18n, model_texts, models
+from ui import i18n, model_texts, models, siblings
 from ui.gates_views import about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
 from ui.widget_state import keep
 
@@ -158,12 +158,12 @@ def _use_passage() -> None:
 
 def _relabel_choices() -> None:
     """A selectbox's (radio's, segmented control's) choice lives in the browser as its label: after a change
-    of language, hand each choice back through session state, so the browser shows it in the new words and
-    does not send the old ones back."""
-    current = language()
-    if st.session_state.get("gates_language") == current:
+    of language or of model (a layer's label names its cell and size), hand each choice back through
+    session state, so the browser shows it in the new words and does not send the old ones back."""
+    current = (language(), st.session_state.get("active_model"))
+    if st.session_state.get("gates_labels_of") == current:
         return
-    st.session_state.gates_language = current
+    st.session_state.gates_labels_of = current
     for key in TRANSLATED_CHOICES:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
@@ -178,6 +178,7 @@ def render() -> None:
     st.markdown(_("Watch what the network's units do at every character of a text, "
                   "and look for units that track something: a line start, a bracket, a capital."))
 
+    siblings.switch("gates")
     entry = models.active()
     if entry is None:
         st.warning(_("There is no model to look at yet: train one on the **Train** page or upload one in the "

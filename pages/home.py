@@ -5,7 +5,7 @@ import streamlit as st
 from lstm_core.i18n import N_, _
 from ui import shell
 
-from ui import models
+from ui import models, siblings
 from ui.cell_diagram import lstm_cell_svg
 from ui.pretrained_story import pretrained_sentence
 
@@ -46,3 +46,5 @@ with right:
         st.caption(_(what))
     st.markdown(_("{pretrained} Everything runs on this computer; nothing is sent anywhere.").format(
         pretrained=pretrained_sentence(models.pretrained())))
+
+siblings.held_out_table()

@@ -18,8 +18,9 @@ from lstm_core.inference import sampling
 from lstm_core.data.vocab import CharVocab
 from ui import shell
 from ui import figures_sampling as figs
-from ui import model_texts, models
+from ui import model_texts, models, siblings
 from ui.literal import literal
+from ui.sample_boxes import MONO, PRIME_STYLE, box, esc, visible
 
 shell.require_app()
 
@@ -30,18 +31,10 @@ TEMPERATURES = (0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1
 TEMPERATURE_DEFAULT = 0.8
 COMPARE_TEMPERATURES = (0.2, 0.5, 1.0)
 COMPARE_NOTES = {0.2: N_("cautious"), 0.5: N_("in between"), 1.0: N_("the model’s own odds")}  # shown via _()
+COMPARE_BY = {"temperatures": N_("Three temperatures"), "cells": N_("Three cells")}  # ui.siblings: cells
 COMPARE_MAX = 500  # characters per column
 SEED_DEFAULT, SEED_MAX = 1, 2**32 - 1
 ANIMATION_S = 0.8  # the typewriter effect, whatever the length: visible, yet the page answers at once
-PRIME_SHOWN = 300  # characters of a long prime shown before the generated text
-
-MONO = "'Source Code Pro', ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
-BOX = ("font-family:{mono};font-size:{size};line-height:1.55;white-space:pre-wrap;overflow-wrap:anywhere;"
-       "background:#f7f8fb;color:#1d2330;border:1px solid #d9dee8;border-radius:0.5rem;padding:0.75rem 1rem;"
-       "margin:0;max-height:{height};overflow-y:auto;")
-PRIME_STYLE = "color:#5b6473;background:#e3e8f3;border-radius:3px;"
-CURSOR = f"<span style='color:{figs.DRAWN_USED_COLOUR}'>▌</span>"
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -73,34 +66,6 @@ class Result:
 def _default(key: str, value) -> None:
     if key not in st.session_state:
         st.session_state[key] = value
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def _visible(text: str) -> str:
-    """A text on one line: line breaks as ⏎ (muted), other invisible characters named."""
-    out = []
-    for ch in text:
-        if ch == "\n":
-            out.append("<span style='color:#9aa3b2'>⏎</span>")
-        elif ch == " " or ch.isprintable():
-            out.append(_esc(ch))
-        else:
-            out.append(_esc(figs.display_char(ch)))
-    return "".join(out)
-
-
-def _box(prime: str, text: str, size: str = "1.05rem", height: str = "30rem", cursor: bool = False,
-         css_class: str = "sample-output") -> str:
-    shown = prime[-PRIME_SHOWN:]
-    lead = "…" if len(prime) > PRIME_SHOWN else ""
-    prime_html = f"<span style='{PRIME_STYLE}'>{_esc(lead + shown)}</span>" if prime else ""
-    # HTML drops a line break directly after <pre> (and the sanitiser parses twice), so the text,
-    # which may well start with one, goes inside a span.
-    return (f"<pre class=\"{css_class}\" style=\"{BOX.format(mono=MONO, size=size, height=height)}\">"
-            f"{prime_html}<span>{_esc(text)}</span>{CURSOR if cursor else ''}</pre>")
 
 
 def _bits(nats: float) -> str:
@@ -147,6 +112,7 @@ st.markdown(_(
     "with those odds and fed back in, and the next step begins. The settings change the odds before each draw."
 ))
 
+siblings.switch("sample")
 entry = models.active()
 if entry is None:
     st.warning(_("There is no model to write with yet. Train one on the **Train** page, or upload one in the "
@@ -196,7 +162,7 @@ with controls:
         tail = raw_prime[-24:]
         read = min(len(raw_prime), PRIME_LIMIT)
         code = (f"<code style=\"font-family:{MONO};color:#1d2330;background:#eef1f7;padding:0.1rem 0.35rem;"
-                f"border-radius:4px\">{'…' if len(raw_prime) > 24 else ''}{_visible(tail)}</code>")
+                f"border-radius:4px\">{'…' if len(raw_prime) > 24 else ''}{visible(tail)}</code>")
         reads = html.escape(ngettext("It reads {n:,} character: {text}", "It reads {n:,} characters: {text}", read))
         breaks = html.escape(_(" (⏎ = line break)")) if "\n" in tail else ""
         st.html(f"<div style='font-size:0.9rem;color:#5b6473;margin-top:-0.4rem'>{reads.format(n=read, text=code)}"
@@ -265,10 +231,10 @@ def _run(settings: Settings, prime: str, placeholder) -> Result:
         steps.append(s)
         chars.append(s.char)
         if len(steps) % every == 0 and len(steps) < settings.length:
-            placeholder.html(_box(prime, "".join(chars), cursor=True))
+            placeholder.html(box(prime, "".join(chars), cursor=True))
             time.sleep(pause)
     text = "".join(chars)
-    placeholder.html(_box(prime, text))
+    placeholder.html(box(prime, text))
     generation = sampling.Generation(prime, text, tuple(steps), tuple(vocab.encode(prime).unknown_chars))
     compare_length = min(settings.length, COMPARE_MAX)
     comparison = {t: sampling.generate(net, vocab, prime, compare_length, t, seed=settings.seed).text
@@ -282,7 +248,7 @@ with written:
     result: Result | None = st.session_state.get("sample_result")
     header = st.empty()
     output = st.empty()
-    if generate or result is None:
+    if generate or result is None or result.settings.model_key != settings.model_key:  # a new model writes anew
         try:
             header.caption(_("Writing…"))
             result = _run(settings, prime, output)
@@ -293,7 +259,7 @@ with written:
         st.session_state["sample_result"] = result
         st.session_state["sample_inspect_step"] = 1
     else:
-        output.html(_box(result.prime, result.generation.text))
+        output.html(box(result.prime, result.generation.text))
 
     with st.container(border=True):
         st.markdown(_(
@@ -317,18 +283,30 @@ with written:
             st.caption(_(":orange[:material/sync_problem: The settings have changed since: press **Generate** "
                          "to write again.]"))
 
-# ------------------------------------------------ three temperatures
-st.subheader(_("Same prime, same seed, three temperatures"))
-st.markdown(_(
-    "Only the temperature differs (no top-k or top-p). **What to notice:** at 0.2 the model plays safe "
-    "and keeps repeating common words; at 1.0 it takes risks and invents words that only look English; "
-    "0.5 sits in between."))
-columns = st.columns(len(COMPARE_TEMPERATURES), gap="small")
-for column, t in zip(columns, COMPARE_TEMPERATURES):
+# ------------------------------------------------ three temperatures, or three cells
+if siblings.offered(entry.key):
+    st.segmented_control(_("Compare"), COMPARE_BY, format_func=lambda c: _(COMPARE_BY[c]), key="sample_compare",
+                         default="temperatures", required=True, persist_state="session")
+if siblings.offered(entry.key) and st.session_state.get("sample_compare") == "cells":
+    st.subheader(_("Same prime, same seed, three cells"))
+    st.markdown(_("The pretrained LSTM, GRU and SimpleRNN continue the same prime with the same settings "
+                  "({settings}) and seed. They read the same plays and have about as many weights: only the cell "
+                  "differs. **What to notice:** how long each keeps to a speaker, a line, a word.")
+                .format(settings=_describe(used)))
+    texts = {f"**{cell}**": text for cell, text in siblings.same_start(
+        result.prime, result.compare_length, used.temperature, used.top_k or None,
+        used.top_p if used.top_p < 1 else None, used.seed).items()}
+else:
+    st.subheader(_("Same prime, same seed, three temperatures"))
+    st.markdown(_(
+        "Only the temperature differs (no top-k or top-p). **What to notice:** at 0.2 the model plays safe "
+        "and keeps repeating common words; at 1.0 it takes risks and invents words that only look English; "
+        "0.5 sits in between."))
+    texts = {f"**T = {t:g}** · {_(COMPARE_NOTES[t])}": result.comparison[t] for t in COMPARE_TEMPERATURES}
+for column, (title, text) in zip(st.columns(len(texts), gap="small"), texts.items()):
     with column:
-        st.markdown(f"**T = {t:g}** · {_(COMPARE_NOTES[t])}")
-        st.html(_box(result.prime, result.comparison[t], size="0.9rem", height="20rem",
-                     css_class="sample-compare"))
+        st.markdown(title)
+        st.html(box(result.prime, text, size="0.9rem", height="20rem", css_class="sample-compare"))
 if result.compare_length < used.length:
     st.caption(_("The first {n:,} characters of each.").format(n=result.compare_length))
 
@@ -355,11 +333,11 @@ st.html(  # translate="no": the generated text is content, not words of the inte
     f"<div translate=\"no\" style=\"font-family:{MONO};font-size:1.2rem;white-space:pre;overflow-x:auto;"
     f"padding:0.5rem 0.8rem;"
     f"background:#f7f8fb;border:1px solid #d9dee8;border-radius:0.5rem;color:#1d2330\">"
-    f"{'…' if before_start else ''}<span style='{PRIME_STYLE}'>{_visible(before[:prime_part])}</span>"
-    f"{_visible(before[prime_part:])}"
+    f"{'…' if before_start else ''}<span style='{PRIME_STYLE}'>{visible(before[:prime_part])}</span>"
+    f"{visible(before[prime_part:])}"
     f"<span style='background:{figs.DRAWN_USED_COLOUR};color:white;border-radius:3px;padding:0 0.15rem;"
-    f"font-weight:600'>{_esc(figs.display_char(chosen.char))}</span>"
-    f"<span style='color:#a8afbd'>{_visible(after)}</span>{'…' if at + 25 < len(full) else ''}</div>")
+    f"font-weight:600'>{esc(figs.display_char(chosen.char))}</span>"
+    f"<span style='color:#a8afbd'>{visible(after)}</span>{'…' if at + 25 < len(full) else ''}</div>")
 st.caption(_("Having read everything up to the orange character, the model gave the odds below; "
              "the orange one was drawn. (Grey: the prime; pale: what came after.)"))
 

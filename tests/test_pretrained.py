@@ -9,7 +9,8 @@ import pytest
 from lstm_core.data import corpora
 from lstm_core.inference.engine import trace
 from lstm_core.storage.history import load_history
-from lstm_core.storage.persistence import ASSETS, DEFAULT_MODEL, load_model_folder
+from lstm_core.storage.persistence import ASSETS, DEFAULT_MODEL, PRETRAINED, load_model_folder
+from lstm_core.teaching.params import total_params
 
 CHAR_MODELS = [p.parent for p in sorted(ASSETS.glob("*/meta.json"))
                if json.loads(p.read_text()).get("kind") == "char-lm"]
@@ -37,6 +38,19 @@ def test_every_pretrained_character_model_trained_without_the_held_out_plays(fol
     plays = meta["held_out"]["plays"]
     assert set(plays) == set(corpora.HELD_OUT_PLAYS)
     assert meta["held_out"]["mean_loss_nats"] == pytest.approx(np.mean([p["loss_nats"] for p in plays.values()]))
+
+
+@pytest.mark.parametrize("name", ["gru", "rnn"])
+def test_the_siblings_differ_from_the_lstm_only_in_their_cell(name):
+    """Home compares the three cells' held-out losses as if only the cell differed: so it must."""
+    lstm, sibling = load_model_folder("default"), load_model_folder(name)
+    assert sibling.spec.cell == name and PRETRAINED[name].name == f"shakespeare-{name}"
+    assert abs(total_params(sibling.spec) / total_params(lstm.spec) - 1) < 0.01
+    assert (sibling.spec.layers, sibling.spec.embed_dim, sibling.spec.dropout) == \
+        (lstm.spec.layers, lstm.spec.embed_dim, lstm.spec.dropout)
+    assert sibling.vocab.chars == lstm.vocab.chars and sibling.meta["corpus"] == lstm.meta["corpus"]
+    assert sibling.meta["metrics"]["steps"] == lstm.meta["metrics"]["steps"]
+    assert set(sibling.meta["held_out"]["plays"]) == set(lstm.meta["held_out"]["plays"])
 
 
 def test_the_recorded_held_out_loss_is_what_the_engine_measures():

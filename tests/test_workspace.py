@@ -5,7 +5,11 @@ import shutil
 
 from streamlit.testing.v1 import AppTest
 
+from lstm_core.storage.persistence import PRETRAINED
 from ui import workspace
+from ui.models import pretrained_key
+
+SHIPPED = {pretrained_key(name) for name in PRETRAINED}
 
 
 def new_session(ws=None, page="pages/sample.py"):
@@ -44,7 +48,7 @@ def test_after_a_restart_the_saved_models_and_the_choice_come_back(tiny_model_di
     second = new_session(ws)  # the server restarted; the tab reconnects with its address
     assert second.session_state["workspace_id"] == ws
     registry = second.session_state["models"]
-    assert set(registry) == {"pretrained", "pretrained:tang", "run-20260101-000000-abcdef"}
+    assert set(registry) == SHIPPED | {"run-20260101-000000-abcdef"}
     assert registry["run-20260101-000000-abcdef"].source == "Trained here"
     assert second.session_state["active_model"] == "run-20260101-000000-abcdef"
     notice = [i for i in second.first_infos if "reconnected" in i]
@@ -58,7 +62,7 @@ def test_a_forged_or_unknown_workspace_id_gets_a_fresh_one():
         at = new_session(forged)
         ws = at.session_state["workspace_id"]
         assert ws != forged and len(ws) == 32
-        assert set(at.session_state["models"]) == {"pretrained", "pretrained:tang"}
+        assert set(at.session_state["models"]) == SHIPPED
 
 
 def test_a_reload_takes_up_the_running_training_and_can_stop_it():

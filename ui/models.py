@@ -73,8 +73,12 @@ def _pretrained_entry(name: str, model: LoadedModel) -> ModelEntry:
     snapshots = [Snapshot(step, net) for step, net in history.snapshots] if history else []
     if snapshots and snapshots[-1].step == model.meta.get("metrics", {}).get("steps"):
         snapshots[-1] = Snapshot(snapshots[-1].step, model.net)
-    key = PRETRAINED_KEY if name == "default" else f"{PRETRAINED_KEY}:{name}"
-    return ModelEntry(key, "Pretrained", model, snapshots)
+    return ModelEntry(pretrained_key(name), "Pretrained", model, snapshots)
+
+
+def pretrained_key(name: str) -> str:
+    """A shipped model's key in the session's list of models."""
+    return PRETRAINED_KEY if name == "default" else f"{PRETRAINED_KEY}:{name}"
 
 
 def session_dir() -> Path:

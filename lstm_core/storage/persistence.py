@@ -28,7 +28,8 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 DEFAULT_MODEL = ASSETS / "shakespeare-lstm"
 # The character models shipped in assets/, by the name the command line and the pages know them by
 # (`default` first: every page opens on it). Each folder's regenerate.sh made it.
-PRETRAINED = {"default": DEFAULT_MODEL, "tang": ASSETS / "tang-lstm"}
+PRETRAINED = {"default": DEFAULT_MODEL, "gru": ASSETS / "shakespeare-gru", "rnn": ASSETS / "shakespeare-rnn",
+              "tang": ASSETS / "tang-lstm"}
 # Their names as they were trained (lstm_core.training.pretrain --label): shown in the reader's language.
 PRETRAINED_LABELS = (N_("{cell} {layers}×{units} · pretrained on Shakespeare"),
                      N_("{cell} {layers}×{units} · pretrained on Tang poems (全唐诗)"))
@@ -58,7 +59,8 @@ class LoadedModel:
 
 
 def resolve(name: str | Path) -> Path:
-    """`default` (Shakespeare) and `tang` (Tang poems) name the pretrained models; anything else is a folder."""
+    """`default` (the Shakespeare LSTM), `gru` and `rnn` (its siblings) and `tang` (Tang poems) name the
+    pretrained models; anything else is a folder."""
     return PRETRAINED.get(str(name), Path(name))
 
 
