@@ -44,6 +44,8 @@ bench: $(STAMP)
 # The pretrained models are produced by their own commands, never by the tests.
 assets: $(STAMP) poetry
 	sh assets/models/shakespeare-lstm/regenerate.sh
+	sh assets/models/shakespeare-gru/regenerate.sh
+	sh assets/models/shakespeare-rnn/regenerate.sh
 	sh assets/models/tang-lstm/regenerate.sh
 	$(PY) -m lstm_core.sentiment.pretrained --out assets/models/sentiment-lstm
 

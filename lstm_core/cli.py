@@ -6,12 +6,14 @@ import argparse
 import json
 import math
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from lstm_core.data.corpora import CorpusError, load_corpus
-from lstm_core.storage.persistence import ModelFileError, load_model_folder
+from lstm_core.storage.keras_import import open_model
+from lstm_core.storage.persistence import LoadedModel, ModelFileError
 from lstm_core.spec import CELLS, ModelSpec, SpecError
 from lstm_core.training import budget
 from lstm_core.training.outcome import diverged
@@ -38,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lstm_core", description="LSTM Lab's engine from the command line.")
     sub = p.add_subparsers(required=True, metavar="command")
-    model_help = ("a model folder, or a pretrained model: 'default' (Shakespeare, LSTM), 'gru' and 'rnn' (its GRU and "
-                  "SimpleRNN siblings) or 'tang' (Tang poems)")
+    model_help = ("a model folder, a pretrained model ('default': Shakespeare, LSTM; 'gru' and 'rnn': its GRU and "
+                  "SimpleRNN siblings; 'tang': Tang poems), or a .keras file trained elsewhere, with --vocab")
+    vocab_help = ("with a .keras MODEL: its vocabulary (a JSON list of characters, a char -> id object, a Keras "
+                  "Tokenizer JSON, one token per line, or the text it was trained on)")
 
     t = sub.add_parser("train", help="train a character model and save it as a model folder")
     t.add_argument("--corpus", default="shakespeare3",
@@ -71,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("sample", help="generate text")
     s.add_argument("model", help=model_help)
+    s.add_argument("--vocab", help=vocab_help)
     s.add_argument("--prime", default="")
     s.add_argument("--length", type=int, default=300)
     s.add_argument("--temperature", type=float, default=0.8)
@@ -82,12 +87,14 @@ def _parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("gates", help="every gate and state for every character of a text")
     g.add_argument("model", help=model_help)
+    g.add_argument("--vocab", help=vocab_help)
     g.add_argument("--text", required=True)
     g.add_argument("--json", action="store_true")
     g.set_defaults(func=_gates)
 
     e = sub.add_parser("evaluate", help="mean next-character loss over a text file")
     e.add_argument("model", help=model_help)
+    e.add_argument("--vocab", help=vocab_help)
     e.add_argument("--text-file", required=True)
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_evaluate)
@@ -149,10 +156,16 @@ def _train(args) -> int:
     return UNUSABLE if status == "diverged" else 0
 
 
+def _open(args) -> LoadedModel:
+    """MODEL as a model folder or pretrained name, or a .keras file with --vocab (read into memory)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return open_model(args.model, args.vocab, scratch)
+
+
 def _sample(args) -> int:
     from lstm_core.inference.sampling import generate
 
-    model = load_model_folder(args.model)
+    model = _open(args)
     gen = generate(model.net, model.vocab, args.prime, args.length, temperature=args.temperature,
                    top_k=args.top_k, top_p=args.top_p, seed=args.seed)
     if args.json:
@@ -169,7 +182,7 @@ def _sample(args) -> int:
 def _gates(args) -> int:
     from lstm_core.inference.engine import trace
 
-    model = load_model_folder(args.model)
+    model = _open(args)
     encoded = model.vocab.encode(args.text)
     tr = trace(model.net, encoded.ids)
     chars = list(args.text)
@@ -190,7 +203,7 @@ def _gates(args) -> int:
 def _evaluate(args) -> int:
     from lstm_core.inference.engine import trace
 
-    model = load_model_folder(args.model)
+    model = _open(args)
     raw = Path(args.text_file).read_bytes()
     try:
         text = raw.decode("utf-8")

@@ -7,7 +7,13 @@ layer would) or silently compute something other than what Keras computes.
 
 Accepted architecture: [InputLayer] -> Embedding -> 1+ LSTM / GRU / SimpleRNN layers, optionally
 inside Bidirectional(merge_mode="concat"), with Dropout anywhere in between -> Dense (softmax or
-sigmoid). Weights are kept in Keras' layout (gate order i,f,g,o for LSTM; z,r,h for GRU) for display;
+sigmoid, or linear followed by an Activation layer). Instead of an Embedding, the first recurrent layer
+may read tokens as the textbooks feed them: one-hot vectors (input width = the number of outputs) or
+one feature, the token's id divided by the number of outputs. Either is an input table too (the
+identity matrix, or a column of scaled ids), so the engine reads every form the same way: row `id` of
+`Network.embedding` is what the first layer reads for token `id`.
+
+Weights are kept in Keras' layout (gate order i,f,g,o for LSTM; z,r,h for GRU) for display;
 `Network.prepared` holds a rearranged copy that makes the engine's steps fast.
 """
 
@@ -20,7 +26,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 import h5py
@@ -31,7 +37,13 @@ from lstm_core.teaching.params import GATES
 
 CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 HEAD_ACTIVATIONS = ("softmax", "sigmoid")
-SUPPORTED_LAYERS = "Embedding, LSTM, GRU, SimpleRNN, Bidirectional, Dropout and Dense"
+SUPPORTED_LAYERS = "Embedding, LSTM, GRU, SimpleRNN, Bidirectional, Dropout, Dense and Activation"
+# How the first recurrent layer reads a token (Network.input_form): through a trained Embedding, as a
+# one-hot vector, or as one number, its id divided by the vocabulary size (the Macbeth chapter's form).
+INPUT_FORMS = ("embedding", "one-hot", "scaled-id")
+# The logit of an output the model does not have (as_char_model): exp() of it is 0 in float32, and
+# its log stays finite for the pages' entropy and surprise.
+NEVER_LOGIT = -1e4
 
 # Bounds on what a file may make us read: the largest model the Train page builds (3 x LSTM(1024))
 # has ~25 M parameters, so these leave room while refusing absurd files before allocating anything.
@@ -167,10 +179,11 @@ class PreparedCell:
 class Network:
     """Embedding -> recurrent layers -> Dense head, all float32 and read-only."""
 
-    embedding: np.ndarray
+    embedding: np.ndarray  # the input table: row `id` is what the first layer reads for token `id`
     layers: tuple[RecurrentLayer, ...]
     head: DenseHead
     name: str = ""
+    input_form: str = "embedding"  # INPUT_FORMS; only an "embedding" table is a weight of the Keras model
     prepared: tuple[tuple[PreparedCell, ...], ...] = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -276,7 +289,7 @@ class _Planned:
 
     position: int
     name: str
-    kind: str  # "embedding", "recurrent" or "dense"
+    kind: str  # "embedding", "input" (one-hot or scaled ids: no weights), "recurrent" or "dense"
     shapes: tuple[tuple[int, ...], ...]
     cell: str = ""
     units: int = 0
@@ -415,6 +428,7 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
 
     plan: list[_Planned] = []
     width = 0
+    input_width = None  # the last axis of the InputLayer's shape: what a first recurrent layer reads
     for position, (entry, name) in enumerate(zip(entries, names)):
         cls = _builtin(entry, name)
         cfg = entry["config"]
@@ -423,6 +437,19 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
             if cls == "InputLayer" and position != 0:
                 raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} is an input in the "
                                            "middle of the model."))
+            if cls == "InputLayer":
+                shape = cfg.get("batch_shape", cfg.get("batch_input_shape"))
+                if isinstance(shape, (list, tuple)) and len(shape) == 3 and isinstance(shape[-1], int):
+                    input_width = shape[-1]
+            continue
+        if cls == "Activation" and plan and plan[-1].kind == "dense" and plan[-1].activation == "linear":
+            # The textbooks' head: Dense(len(chars)) then Activation('softmax').
+            activation = cfg.get("activation")
+            if activation not in HEAD_ACTIVATIONS:
+                raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses activation="
+                                           "{activation}; the output layer must use softmax or sigmoid."),
+                                   activation=repr(activation))
+            plan[-1] = replace(plan[-1], activation=activation)
             continue
         if plan and plan[-1].kind == "dense":
             raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} comes after the output "
@@ -434,10 +461,17 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
             _require(cfg, "quantization_config", None, name)
             vocab, width = _size(cfg, "input_dim", name), _size(cfg, "output_dim", name)
             plan.append(_Planned(position, name, "embedding", ((vocab, width),)))
-        elif not plan:
+        elif not plan and cls not in CELL_OF_CLASS and cls != "Bidirectional":
             raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} is a {cls}; the model must "
-                                       "start with an Embedding layer."), cls=cls)
+                                       "start with an Embedding or a recurrent layer."), cls=cls)
         elif cls in CELL_OF_CLASS or cls == "Bidirectional":
+            if not plan:  # tokens go in as one-hot vectors or scaled ids: _build decides which from the widths
+                if input_width is None:
+                    raise _unsupported(name, _("LSTM Lab cannot run this model: it has no Embedding and its input "
+                                               "shape is not recorded, so LSTM Lab cannot tell how it reads "
+                                               "characters."))
+                width = input_width
+                plan.append(_Planned(position, name, "input", ((width,),)))
             if plan[-1].kind == "recurrent" and not plan[-1].return_sequences:
                 raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} follows a recurrent "
                                            "layer that returns only its last step."))
@@ -452,7 +486,7 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
             if cfg.get("lora_rank"):
                 raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses LoRA weights."))
             activation = cfg.get("activation")
-            if activation not in HEAD_ACTIVATIONS:
+            if activation not in HEAD_ACTIVATIONS + ("linear",):  # linear: an Activation layer must follow
                 raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses activation="
                                            "{activation}; the output layer must use softmax or sigmoid."),
                                    activation=repr(activation))
@@ -463,7 +497,11 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
                                        "only {supported} layers."), cls=cls, supported=SUPPORTED_LAYERS)
     if not plan or plan[-1].kind != "dense":
         raise WeightsError(_("LSTM Lab cannot run this model: it must end with a Dense output layer."))
-    parameters = sum(int(np.prod(s)) * (2 if p.bidirectional else 1) for p in plan for s in p.shapes)
+    if plan[-1].activation == "linear":
+        raise _unsupported(plan[-1].name, _("LSTM Lab cannot run this model: layer {layer} uses activation="
+                                            "'linear'; the output layer must use softmax or sigmoid."))
+    parameters = sum(int(np.prod(s)) * (2 if p.bidirectional else 1) for p in plan if p.kind != "input"
+                     for s in p.shapes)
     if parameters > MAX_PARAMETERS:
         raise WeightsError(_("LSTM Lab cannot run this model: it has {parameters:,} parameters, more than "
                              "the {most:,} it accepts.").format(parameters=parameters, most=MAX_PARAMETERS))
@@ -487,7 +525,6 @@ def _build(model_class: str, config: dict, fetch: Fetch) -> Network:
         return [_float32(a, s, _("{part} weight {index}").format(part=what, index=i))
                 for i, (a, s) in enumerate(zip(got, p.shapes))]
 
-    (embedding,) = arrays(plan[0], None)
     layers = []
     for p in plan[1:-1]:
         parts = ("forward_layer", "backward_layer") if p.bidirectional else (None,)
@@ -495,13 +532,31 @@ def _build(model_class: str, config: dict, fetch: Fetch) -> Network:
         layers.append(RecurrentLayer(p.cell, p.units, dirs[0], dirs[1] if p.bidirectional else None,
                                      p.return_sequences, p.name))
     kernel, bias = arrays(plan[-1], None)
-    return Network(embedding, tuple(layers), DenseHead(kernel, bias, plan[-1].activation), name)
+    if plan[0].kind == "embedding":
+        (embedding,) = arrays(plan[0], None)
+        form = "embedding"
+    else:
+        embedding, form = _input_table(plan[0].shapes[0][0], bias.shape[0], plan[1].name)
+    return Network(embedding, tuple(layers), DenseHead(kernel, bias, plan[-1].activation), name, form)
+
+
+def _input_table(width: int, outputs: int, name: str) -> tuple[np.ndarray, str]:
+    """The input table of a model without an Embedding, from the width its first layer reads: as
+    wide as the output (one probability per token), a one-hot vector; one number, a scaled id."""
+    if width == outputs:
+        return np.eye(outputs, dtype=np.float32), "one-hot"
+    if width == 1:
+        return (np.arange(outputs, dtype=np.float32) / outputs)[:, None], "scaled-id"
+    raise _unsupported(name, _("LSTM Lab cannot run this model: its first layer {layer} reads vectors of {width} "
+                               "numbers, but it has no Embedding and predicts {outputs} tokens. Without an "
+                               "Embedding, LSTM Lab reads a token as a one-hot vector ({outputs} numbers) or as "
+                               "one number, its id divided by {outputs}."), width=width, outputs=outputs)
 
 
 def weights_list(net: Network) -> list[np.ndarray]:
     """The network's arrays in Keras' get_weights() order: embedding, each layer's directions
     (kernel, recurrent kernel, bias), the head's kernel and bias."""
-    arrays = [net.embedding]
+    arrays = [net.embedding] if net.input_form == "embedding" else []
     for layer in net.layers:
         for d in layer.directions:
             arrays += [d.kernel, d.recurrent_kernel, d.bias]
@@ -516,14 +571,37 @@ def with_weights(net: Network, arrays: Sequence[np.ndarray]) -> Network:
         raise WeightsError(_("This .keras file is damaged: a snapshot has {got} weight arrays, the model {expected}")
                            .format(got=len(arrays), expected=len(weights_list(net))))
     it = iter(arrays)
-    embedding = next(it)
+    embedding = next(it) if net.input_form == "embedding" else net.embedding
     layers = []
     for layer in net.layers:
         dirs = [CellWeights(next(it), next(it), next(it)) for _ in layer.directions]
         layers.append(RecurrentLayer(layer.cell, layer.units, dirs[0], dirs[1] if layer.bidirectional else None,
                                      layer.return_sequences, layer.name))
     kernel, bias = next(it), next(it)
-    return Network(embedding, tuple(layers), DenseHead(kernel, bias, net.head.activation), net.name)
+    return Network(embedding, tuple(layers), DenseHead(kernel, bias, net.head.activation), net.name, net.input_form)
+
+
+def as_char_model(net: Network, rows: Sequence[int | None]) -> Network:
+    """A model trained elsewhere, re-indexed for LSTM Lab's vocabulary (id 0: unknown, then the
+    characters): `rows[k]` is the model's own id for LSTM Lab's id k, or None where the model has no
+    such id. The input table and the head's columns are reordered; an unknown slot the model lacks
+    reads zeros and is never predicted. A model that outputs only after its last step (the textbooks'
+    windows) gets its head applied after every character, as if each prefix were a window."""
+    size = net.output_size
+    if net.vocab_size != size or any(r is not None and not (isinstance(r, int) and 0 <= r < size) for r in rows) \
+            or len({r for r in rows if r is not None}) != sum(r is not None for r in rows) or None in rows[1:]:
+        raise WeightsError(_("the id order recorded for this model does not fit its weights"))
+    picked = [r if r is not None else 0 for r in rows]
+    missing = np.array([r is None for r in rows])
+    table = net.embedding[picked].copy()
+    table[missing] = 0.0
+    kernel = net.head.kernel[:, picked].copy()
+    kernel[:, missing] = 0.0
+    bias = net.head.bias[picked].copy()
+    bias[missing] = NEVER_LOGIT
+    layers = list(net.layers)
+    layers[-1] = replace(layers[-1], return_sequences=True)
+    return Network(table, tuple(layers), DenseHead(kernel, bias, net.head.activation), net.name, net.input_form)
 
 
 # ---------------------------------------------------------------- the two entry points

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lstm_core.i18n import N_, _
 from lstm_core.storage import model_zip
-from lstm_core.inference.netweights import WeightsError, from_keras_file
+from lstm_core.inference.netweights import WeightsError, as_char_model, from_keras_file
 from lstm_core.spec import ModelSpec, SpecError
 from lstm_core.data.vocab import CharVocab, VocabError
 
@@ -109,15 +109,22 @@ def load_model_folder(folder: str | Path) -> LoadedModel:
         spec = ModelSpec.from_dict(meta.get("spec") or {})
     except (VocabError, SpecError, UnicodeDecodeError) as exc:
         raise ModelFileError(_("The model's description is damaged: {error}").format(error=exc)) from None
+    imported = meta.get("imported")
     try:
         net = from_keras_file(folder / MODEL_FILE)
+        if imported is not None:  # a model trained elsewhere, in its own id order (keras_import)
+            rows = imported.get("keras_ids") if isinstance(imported, dict) else None
+            if not isinstance(rows, list):
+                raise WeightsError(_("the id order recorded for this model does not fit its weights"))
+            net = as_char_model(net, rows)
     except WeightsError as exc:
         raise ModelFileError(str(exc)) from None
-    _check_consistent(net, vocab, spec)
+    _check_consistent(net, vocab, spec, layers=imported is None)
     return LoadedModel(folder, net, vocab, spec, meta)
 
 
-def _check_consistent(net, vocab: CharVocab, spec: ModelSpec) -> None:
+def _check_consistent(net, vocab: CharVocab, spec: ModelSpec, layers: bool = True) -> None:
+    """Whether the three files belong together; an imported model's spec only sketches its layers."""
     problems = []
     if spec.vocab_size != vocab.size:
         problems.append(_("meta.json says {meta} characters, vocab.json has {vocab}").format(
@@ -128,8 +135,8 @@ def _check_consistent(net, vocab: CharVocab, spec: ModelSpec) -> None:
     if net.head.kernel.shape[1] != vocab.size:
         problems.append(_("the output layer predicts {outputs} characters, vocab.json has {vocab}").format(
             outputs=net.head.kernel.shape[1], vocab=vocab.size))
-    layers = net.layers
-    if len(layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units for l in layers):
+    if layers and (len(net.layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units
+                                                         for l in net.layers)):
         problems.append(_("the layers in model.keras differ from the ones meta.json describes"))
     if problems:
         raise ModelFileError(_("The model's files do not belong together: {problems}.").format(

@@ -1,0 +1,128 @@
+"""Opening a character model trained elsewhere: a plain `.keras` file and its vocabulary become a
+model folder that every page reads like one of LSTM Lab's own.
+
+The folder keeps the `.keras` file as it came, LSTM Lab's vocabulary (id 0 for characters the model
+never saw, then the model's characters in its own order) and, in meta.json under `imported`, which
+of the model's ids each of LSTM Lab's ids is (`keras_ids`): loading re-indexes the weights with it
+(netweights.as_char_model). A model with no out-of-vocabulary id of its own reads an unknown
+character as zeros and never predicts one. Everything that does not fit is said in one message.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lstm_core.data.vocab import CharVocab, VocabError
+from lstm_core.data.vocab_forms import ForeignVocab, VocabFormError, read_vocabulary
+from lstm_core.i18n import _
+from lstm_core.inference.netweights import Network, WeightsError, from_keras_file, weights_list
+from lstm_core.spec import CELL_NAMES, MAX_EMBED, MAX_LAYERS, MAX_UNITS, ModelSpec
+from lstm_core.storage.persistence import (FORMAT, FORMAT_VERSION, META_FILE, MODEL_FILE, VOCAB_FILE, LoadedModel,
+                                           ModelFileError, load_model_folder)
+
+MAX_KERAS_BYTES = 512 << 20
+
+
+def import_keras(model_data: bytes, vocab_data: bytes, dest_root: str | Path, *, model_name: str = MODEL_FILE,
+                 vocab_name: str = "vocabulary") -> LoadedModel:
+    """A new model folder under `dest_root` from a `.keras` file and its vocabulary file."""
+    problems: list[str] = []
+    net = None
+    if not model_data:
+        problems.append(_("{file} is empty.").format(file=model_name))
+    elif len(model_data) > MAX_KERAS_BYTES:
+        problems.append(_("{file} is larger than {most} MB.").format(file=model_name, most=MAX_KERAS_BYTES >> 20))
+    else:
+        try:
+            net = from_keras_file(io.BytesIO(model_data))
+        except WeightsError as exc:
+            problems.append(_("{file}: {problem}").format(file=model_name, problem=exc))
+    head = _head_problems(net, model_name) if net is not None else []
+    problems += head
+    foreign = None
+    if not vocab_data.strip():
+        problems.append(_("{file} is empty.").format(file=vocab_name))
+    elif net is not None and not head:  # the vocabulary is checked against the model's ids
+        try:
+            foreign = read_vocabulary(vocab_data, net.output_size)
+        except VocabFormError as exc:
+            problems.append(_("{file}: {problem}").format(file=vocab_name, problem=exc))
+    if problems:
+        raise ModelFileError(_("This model cannot be opened here: {problems}").format(problems=" ".join(
+            p if p.endswith((".", "?")) else p + "." for p in problems)))
+    return _write(net, foreign, model_data, Path(dest_root), model_name, vocab_name)
+
+
+def _head_problems(net: Network, model_name: str) -> list[str]:
+    out = []
+    if net.head.activation != "softmax" or net.output_size < 2:
+        out.append(_("{file} ends in {outputs} {activation} output(s): it classifies whole texts rather than "
+                     "predicting the next character, which LSTM Lab's character pages need").format(
+            file=model_name, outputs=net.output_size, activation=net.head.activation))
+    elif net.vocab_size != net.output_size:
+        out.append(_("{file} reads {inputs} different tokens but predicts {outputs}: a character model reads "
+                     "and predicts the same characters").format(file=model_name, inputs=net.vocab_size,
+                                                               outputs=net.output_size))
+    if net.bidirectional:
+        out.append(_("{file} has a bidirectional layer, which reads the text from the end too: it cannot predict "
+                     "the next character").format(file=model_name))
+    return out
+
+
+def _write(net: Network, foreign: ForeignVocab, model_data: bytes, root: Path, model_name: str,
+           vocab_name: str) -> LoadedModel:
+    chars = foreign.chars
+    rows = [foreign.unknown_id] + [foreign.tokens.index(c) for c in chars]
+    try:
+        vocab = CharVocab(chars)
+    except VocabError as exc:
+        raise ModelFileError(_("{file}: {problem}").format(file=vocab_name, problem=exc)) from None
+    first = net.layers[0]
+    spec = ModelSpec(vocab_size=vocab.size, cell=first.cell, layers=min(len(net.layers), MAX_LAYERS),
+                     units=min(first.units, MAX_UNITS), embed_dim=min(net.embed_dim, MAX_EMBED))
+    shape = " → ".join(f"{CELL_NAMES[layer.cell]}({layer.units})" for layer in net.layers)
+    meta = {"format": FORMAT, "version": FORMAT_VERSION, "kind": "char-lm",
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "label": f"{shape} · {Path(model_name).stem}",
+            "corpus": {"label": _("unknown (trained elsewhere)")},
+            "spec": spec.to_dict(),
+            "imported": {"file": model_name, "vocabulary_file": vocab_name, "vocabulary": foreign.form,
+                         "input": net.input_form, "keras_ids": rows,
+                         "parameters": sum(int(a.size) for a in weights_list(net)),
+                         "layers": [{"cell": layer.cell, "units": layer.units} for layer in net.layers]}}
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".incoming-"))
+    try:
+        (tmp / MODEL_FILE).write_bytes(model_data)
+        (tmp / VOCAB_FILE).write_text(vocab.to_json(), encoding="utf-8")
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        load_model_folder(tmp)
+        dest = root / f"upload-{uuid.uuid4().hex[:12]}"
+        tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load_model_folder(dest)
+
+
+def open_model(path: str | Path, vocab: str | Path | None, scratch: str | Path) -> LoadedModel:
+    """The command line's MODEL: a model folder (or a pretrained model's name), or a `.keras` file
+    with `vocab` (imported into a folder under `scratch`)."""
+    if str(path).endswith(".keras"):
+        if vocab is None:
+            raise ModelFileError(_("A .keras file needs its vocabulary: give it with --vocab FILE."))
+        try:
+            model_data, vocab_data = Path(path).read_bytes(), Path(vocab).read_bytes()
+        except OSError as exc:
+            raise ModelFileError(_("Cannot read {file}: {error}").format(file=exc.filename, error=exc.strerror)) \
+                from None
+        return import_keras(model_data, vocab_data, scratch, model_name=Path(path).name, vocab_name=Path(vocab).name)
+    if vocab is not None:
+        raise ModelFileError(_("--vocab goes with a .keras file; a model folder has its vocabulary already."))
+    return load_model_folder(path)
