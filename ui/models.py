@@ -11,13 +11,17 @@ import streamlit as st
 
 from lstm_core.data.corpora import BUILTIN
 from lstm_core.i18n import N_, _
+from lstm_core.spec import CELL_NAMES
 from lstm_core.teaching.params import total_params
 from lstm_core.storage.history import History, load_history
-from lstm_core.storage.persistence import PRETRAINED, LoadedModel, ModelFileError, import_zip, load_model_folder
+from lstm_core.storage.keras_import import open_uploaded
+from lstm_core.storage.persistence import PRETRAINED, LoadedModel, ModelFileError, load_model_folder
 
 from . import workspace
 
 PRETRAINED_KEY = "pretrained"
+# How a model reads a character (netweights.INPUT_FORMS), as the sidebar says it.
+INPUT_FORMS = {"embedding": N_("embedding"), "one-hot": N_("one-hot"), "scaled-id": N_("scaled-id")}
 # Where a model came from, as its name in the sidebar's list ends (ModelEntry.origin): shown translated.
 ORIGINS = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded")}
 
@@ -129,9 +133,10 @@ def active() -> ModelEntry | None:
     return registry.get(key) if key else None
 
 
-def upload(data: bytes) -> ModelEntry:
-    """Add an uploaded model zip; raises ModelFileError with a message for the person."""
-    loaded = import_zip(data, session_dir() / "uploads")
+def upload(files: list[tuple[str, bytes]]) -> ModelEntry:
+    """Add an uploaded model (an LSTM Lab zip, or a .keras file and its vocabulary, as (name, bytes)
+    pairs); raises ModelFileError with a message for the person."""
+    loaded = open_uploaded(files, session_dir() / "uploads")
     entry = ModelEntry(f"upload:{loaded.folder.name}", "Uploaded", loaded)
     add(entry)
     return entry
@@ -141,6 +146,15 @@ def describe(model: LoadedModel) -> dict[str, str]:
     """The facts of the sidebar card, as label -> value: the labels in English (the sidebar shows
     them translated), the values in the reader's language."""
     spec, meta = model.spec, model.meta
+    imported = meta.get("imported")
+    if imported:  # trained elsewhere: its layers as they are, and where it came from
+        layers = " → ".join(f"{CELL_NAMES[layer.cell]}({layer.units})" for layer in model.net.layers)
+        return {
+            N_("Architecture"): _("{layers}, {input} input").format(layers=layers,
+                                                                    input=_(INPUT_FORMS[model.net.input_form])),
+            N_("Parameters"): f"{imported.get('parameters', 0):,}",
+            N_("Opened from"): f"{imported.get('file', '')} + {imported.get('vocabulary_file', '')}",
+        }
     metrics = meta.get("metrics", {})
     val = metrics.get("val_loss_nats")
     return {

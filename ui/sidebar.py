@@ -33,24 +33,32 @@ def render() -> None:
             if current.source == "Training now":
                 st.caption(_("Training now: every page shows its latest weights."))
             facts = models.describe(current.model)
-            # Written by whoever made the model (an uploaded model's meta.json): shown as plain text.
-            facts["Corpus"] = literal(facts["Corpus"])
+            # Written by whoever made the model (an uploaded model's meta.json, its file names): plain text.
+            for written in ("Corpus", "Opened from"):
+                if written in facts:
+                    facts[written] = literal(facts[written])
             st.markdown("\n".join(_("- **{fact}:** {value}").format(fact=_(k), value=v) for k, v in facts.items()))
-        with st.expander(_("Upload a model (.zip)"), key="model_upload_box"):
-            upload = st.file_uploader(_("A model zip downloaded from LSTM Lab"), type=["zip"], key="model_upload",
-                                      max_upload_size=MAX_ZIP_BYTES >> 20)
-            if upload is not None and st.session_state.get("model_upload_done") != upload.file_id:
-                st.session_state.model_upload_done = upload.file_id
+        with st.expander(_("Open a model"), key="model_upload_box"):
+            uploads = st.file_uploader(_("An LSTM Lab model zip, or a .keras file with its vocabulary"),
+                                       accept_multiple_files=True, key="model_upload",
+                                       max_upload_size=MAX_ZIP_BYTES >> 20,
+                                       help=_("A Keras model trained elsewhere: drop the .keras file and its "
+                                              "vocabulary together (or one zip of the two). The vocabulary may be "
+                                              "a JSON list of characters, the char_indices dictionary, a Keras "
+                                              "Tokenizer's to_json(), one token per line, or the training text."))
+            ids = tuple(u.file_id for u in uploads or ())
+            if ids and st.session_state.get("model_upload_done") != ids:
+                st.session_state.model_upload_done = ids
                 try:
-                    entry = models.upload(upload.getvalue())
+                    entry = models.upload([(u.name, u.getvalue()) for u in uploads])
                 except ModelFileError as exc:
-                    st.session_state.model_upload_said = (upload.file_id, "error",
+                    st.session_state.model_upload_said = (ids, "error",
                                                           _("That model could not be used. {reason}").format(reason=exc))
                 else:
                     loaded = _("Loaded “{label}”; it is now the active model.").format(label=literal(entry.model.label))
-                    st.session_state.model_upload_said = (upload.file_id, "success", loaded)
+                    st.session_state.model_upload_said = (ids, "success", loaded)
                     st.rerun()
-            # Said for as long as that file stays in the uploader, not only on the run that read it.
+            # Said for as long as those files stay in the uploader, not only on the run that read them.
             said = st.session_state.get("model_upload_said")
-            if upload is not None and said and said[0] == upload.file_id:
+            if ids and said and said[0] == ids:
                 getattr(st, said[1])(said[2])

@@ -143,6 +143,9 @@ def _checked(found: tuple[list[str | None], int | None] | list, size: int, form:
                                "together.").format(count=len(tokens), size=size))
     tokens = list(tokens) + [None] * (size - len(tokens))  # ids the vocabulary never gave out
     named = [t for i, t in enumerate(tokens) if t is not None and i != unknown]
+    if tokens.count(None) > 1:  # one id for padding or the mask is usual; more, and they are not a pair
+        raise VocabFormError(_("The vocabulary names {named} characters, but the model has {size} ids: they do not "
+                               "belong together.").format(named=len(named), size=size))
     long = [t for t in named if len(t) != 1]
     if long:
         shown = ", ".join(repr(t) for t in long[:5])

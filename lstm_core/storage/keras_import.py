@@ -15,16 +15,18 @@ import json
 import shutil
 import tempfile
 import uuid
+import zipfile
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from lstm_core.data.vocab import CharVocab, VocabError
 from lstm_core.data.vocab_forms import ForeignVocab, VocabFormError, read_vocabulary
 from lstm_core.i18n import _
 from lstm_core.inference.netweights import Network, WeightsError, from_keras_file, weights_list
 from lstm_core.spec import CELL_NAMES, MAX_EMBED, MAX_LAYERS, MAX_UNITS, ModelSpec
-from lstm_core.storage.persistence import (FORMAT, FORMAT_VERSION, META_FILE, MODEL_FILE, VOCAB_FILE, LoadedModel,
-                                           ModelFileError, load_model_folder)
+from lstm_core.storage.model_zip import read_members
+from lstm_core.storage.persistence import (FORMAT, FORMAT_VERSION, META_FILE, MODEL_FILE, VOCAB_FILE,
+                                           LoadedModel, ModelFileError, import_zip, load_model_folder)
 
 MAX_KERAS_BYTES = 512 << 20
 
@@ -126,3 +128,38 @@ def open_model(path: str | Path, vocab: str | Path | None, scratch: str | Path) 
     if vocab is not None:
         raise ModelFileError(_("--vocab goes with a .keras file; a model folder has its vocabulary already."))
     return load_model_folder(path)
+
+
+def open_uploaded(files: list[tuple[str, bytes]], dest_root: str | Path) -> LoadedModel:
+    """The sidebar's upload, as (name, bytes) pairs: an LSTM Lab model zip; a `.keras` file and its
+    vocabulary; or a zip of those two."""
+    if len(files) == 1 and files[0][0].lower().endswith(".zip"):
+        data = files[0][1]
+        if not _loose_files(data):  # LSTM Lab's own zip, or no zip at all: import_zip says which
+            return import_zip(data, dest_root)
+        files = list(read_members(data, ModelFileError, most=2).items())
+    models = [(n, d) for n, d in files if n.lower().endswith(".keras")]
+    others = [(n, d) for n, d in files if not n.lower().endswith(".keras")]
+    if len(models) == 1 and len(others) == 1:
+        (model_name, model_data), (vocab_name, vocab_data) = models[0], others[0]
+        return import_keras(model_data, vocab_data, dest_root, model_name=model_name, vocab_name=vocab_name)
+    legacy = [n for n, _d in files if n.lower().endswith((".h5", ".hdf5"))]
+    if legacy:
+        raise ModelFileError(_("{file} is in Keras' older HDF5 format; LSTM Lab opens .keras files. Load it in Keras "
+                               "and save it again: model.save(\"model.keras\").").format(file=legacy[0]))
+    if len(models) == 1 and not others:
+        raise ModelFileError(_("{file} needs its vocabulary: upload it together with the file that says which "
+                               "character each id is.").format(file=models[0][0]))
+    raise ModelFileError(_("Upload one LSTM Lab model zip, or one .keras file together with its vocabulary file "
+                           "(or the two in one zip). Got: {names}.").format(names=", ".join(n for n, _d in files)))
+
+
+def _loose_files(data: bytes) -> bool:
+    """Whether a zip holds a .keras file and its vocabulary rather than an LSTM Lab model folder (which
+    has a meta.json)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = {PurePosixPath(n.replace("\\", "/")).name for n in zf.namelist() if not n.endswith("/")}
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        return False
+    return META_FILE not in names and any(n.lower().endswith(".keras") for n in names)

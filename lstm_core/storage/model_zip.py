@@ -77,6 +77,42 @@ def import_zip(data: bytes, dest_root: str | Path, files: Sequence[str], load: C
     return replace(model, folder=dest)
 
 
+def read_members(data: bytes, error: type[Exception], most: int) -> dict[str, bytes]:
+    """The files of a small zip of loose files (at most `most`, folders ignored), by base name, with
+    import_zip's checks on names, methods and sizes; nothing is written to disk."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise error(_("The file is {size:.0f} MB; a model zip may be at most {limit} MB.").format(
+            size=len(data) / 2**20, limit=MAX_ZIP_BYTES // 2**20))
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise error(_("This file is not a zip archive.")) from None
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir() and not PurePosixPath(i.filename).name.startswith(".")
+                 and "__MACOSX" not in i.filename]
+        if len(infos) > most:
+            raise error(_("The zip holds {count} files; expected at most {most}.").format(count=len(infos), most=most))
+        if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+            raise error(_("The zip unpacks to more than {limit} MB; refusing it (a zip bomb?).").format(
+                limit=MAX_UNPACKED_BYTES // 2**20))
+        out: dict[str, bytes] = {}
+        for info in infos:
+            path = PurePosixPath(info.filename.replace("\\", "/"))
+            if path.is_absolute() or ".." in path.parts:
+                raise error(_("The zip contains an unsafe entry name ({name!r}); refusing it.").format(
+                    name=info.filename))
+            if problem := entry_problem(info):
+                raise error(problem)
+            buf = io.BytesIO()
+            try:
+                with zf.open(info) as src:
+                    _copy_bounded(src, buf, info.file_size, error)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
+                raise error(_("The zip archive is damaged ({error}).").format(error=exc)) from None
+            out[path.name] = buf.getvalue()
+    return out
+
+
 def entry_problem(info: zipfile.ZipInfo) -> str | None:
     """Why an entry of an uploaded zip cannot be unpacked, for a person; None when it can."""
     if info.flag_bits & 0x1:

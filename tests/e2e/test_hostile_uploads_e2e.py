@@ -119,10 +119,10 @@ def _active_model(page: Page) -> str:
 
 def _open_sidebar_upload(page: Page) -> Locator:
     sidebar = page.locator(SIDEBAR)
-    summary = sidebar.locator("summary").filter(has_text="Upload a model (.zip)")
+    summary = sidebar.locator("summary").filter(has_text="Open a model")
     if summary.locator("xpath=..").get_attribute("open") is None:
         summary.click()
-    return _uploader(sidebar, "A model zip downloaded from LSTM Lab")
+    return _uploader(sidebar, "An LSTM Lab model zip, or a .keras file with its vocabulary")
 
 
 # -- the sidebar's model zip -----------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""A model trained elsewhere, opened in the sidebar (a .keras file and its vocabulary, or a zip of the
+two), is the active model on every page; what does not fit is said and the active model stays."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = "When shall we three meet again\nIn thunder, lightning, or in rain?\n"
+CHARS = sorted(set(TEXT))
+
+
+@pytest.fixture(scope="module")
+def textbook_model(tmp_path_factory) -> bytes:
+    """The textbook's form: one-hot windows into an LSTM that returns its last step, Dense + Activation."""
+    from lstm_core.training.tf_runtime import keras
+
+    k = keras()
+    k.utils.set_random_seed(2)
+    model = k.Sequential([k.Input((None, len(CHARS))), k.layers.LSTM(16), k.layers.Dense(len(CHARS)),
+                          k.layers.Activation("softmax")])
+    model.set_weights([w + np.random.default_rng(0).normal(0, 0.3, w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    path = tmp_path_factory.mktemp("textbook") / "macbeth.keras"
+    model.save(path)
+    return path.read_bytes()
+
+
+def session() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["sample_animation_s"] = 0
+    at.run()
+    assert not at.exception
+    return at
+
+
+def upload(at: AppTest, files) -> None:
+    at.sidebar.file_uploader(key="model_upload").set_value(files).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_keras_file_and_its_char_indices_open_on_every_page(textbook_model):
+    at = session()
+    char_indices = json.dumps({c: i for i, c in enumerate(CHARS)}).encode()
+    upload(at, [("macbeth.keras", textbook_model, "application/octet-stream"),
+                ("char_indices.json", char_indices, "application/json")])
+    active = at.session_state["active_model"]
+    assert active.startswith("upload:")
+    facts = " ".join(m.value for m in at.sidebar.markdown)
+    assert "LSTM(16), one-hot input" in facts and f"{4 * 16 * (len(CHARS) + 16 + 1) + 17 * len(CHARS):,}" in facts
+    for page in ("pages/gates.py", "pages/sample.py", "pages/anatomy.py", "pages/train.py", "pages/home.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.session_state["active_model"] == active
+    at.switch_page("pages/sample.py")
+    at.run()
+    written = at.session_state["sample_result"].generation.text
+    assert written and set(written) <= set(CHARS)
+
+
+def test_a_zip_of_the_two_files_opens_too(textbook_model):
+    at = session()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("export/macbeth.keras", textbook_model)
+        zf.writestr("export/macbeth.txt", TEXT)  # the training text: sorted(set(text)) is its vocabulary
+    upload(at, ("export.zip", buf.getvalue(), "application/zip"))
+    assert at.session_state["active_model"].startswith("upload:")
+    assert any("it is now the active model" in s.value for s in at.sidebar.success)
+
+
+@pytest.mark.parametrize("files, words", [
+    ([("macbeth.keras", None, "application/octet-stream")], "needs its vocabulary"),
+    ([("my.h5", b"\x89HDF\r\n\x1a\n", "application/octet-stream")], "older HDF5 format"),
+    ([("macbeth.keras", None, "application/octet-stream"), ("chars.json", b'["a", "b"]', "application/json")],
+     "names 2 characters, but the model has"),
+])
+def test_what_does_not_fit_is_said_and_the_active_model_stays(textbook_model, files, words):
+    at = session()
+    before = at.session_state["active_model"]
+    upload(at, [(name, textbook_model if data is None else data, mime) for name, data, mime in files])
+    errors = [e.value for e in at.sidebar.error]
+    assert any("That model could not be used." in e and words in e for e in errors), errors
+    assert at.session_state["active_model"] == before
