@@ -92,7 +92,8 @@ def test_default_passage_renders_coloured_text_heatmap_and_saturation(default_pa
     assert "gates_ranking_chart" in charts  # the pattern's ranking, filled in any tab
     # The heavy figures are built only for the open tab.
     assert "gates_heatmap" not in charts and "gates_saturation" not in charts
-    assert [t.label for t in at.tabs] == ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern"]
+    assert [t.label for t in at.tabs] == ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern",
+                                          "Test units"]
     _open_tab(at, "All units")
     charts = _charts(at)
     assert '"type":"heatmap"' in charts["gates_heatmap"] and "gates_saturation" not in charts
@@ -277,3 +278,34 @@ print('IMPORTED:' + ','.join(bad))
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "IMPORTED:\n" in out.stdout or out.stdout.strip().endswith("IMPORTED:"), out.stdout
+
+
+def test_test_units_silencing_a_unit_shows_what_the_model_loses_and_how_it_writes():
+    at = _open()
+    _open_tab(at, "Test units")
+    assert not at.exception, [e.value for e in at.exception]
+    unit = at.number_input(key="gates_unit").value
+    assert at.multiselect(key="gates_test_units").value == [unit]
+    before = next(m for m in at.metric if m.label == "Loss before")
+    after = next(m for m in at.metric if m.label == "Loss after")
+    assert before.value != after.value  # silencing the unit the page picked as the liveliest matters
+    assert len([b for b in _html(at) if 'class="gates-test-sample"' in b]) == 2
+    coloured = _coloured(at)
+    assert any("log p" in c for c in coloured)
+
+
+def test_test_units_changing_nothing_is_nothing_and_every_action_runs():
+    at = _open()
+    _open_tab(at, "Test units")
+    at.multiselect(key="gates_test_units").set_value([]).run()
+    assert any("Choose one or more units" in i.value for i in at.info)
+    at.multiselect(key="gates_test_units").set_value([0, 1, 2]).run()
+    for action in ("clamp-0", "clamp-1", "shift", "silence"):
+        at.selectbox(key="gates_test_action").set_value(action).run()
+        assert not at.exception, (action, [e.value for e in at.exception])
+        assert any(m.label == "Loss after" for m in at.metric)
+    at.selectbox(key="gates_test_action").set_value("shift").run()
+    at.slider(key="gates_test_shift").set_value(0.0).run()
+    loss = {m.label: m.value for m in at.metric}
+    assert loss["Loss before"] == loss["Loss after"]  # a shift of 0 changes nothing
+    assert any("No character became less likely" in c.value for c in at.caption)
