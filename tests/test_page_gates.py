@@ -93,7 +93,7 @@ def test_default_passage_renders_coloured_text_heatmap_and_saturation(default_pa
     # The heavy figures are built only for the open tab.
     assert "gates_heatmap" not in charts and "gates_saturation" not in charts
     assert [t.label for t in at.tabs] == ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern",
-                                          "Test units"]
+                                          "Test units", "Influence"]
     _open_tab(at, "All units")
     charts = _charts(at)
     assert '"type":"heatmap"' in charts["gates_heatmap"] and "gates_saturation" not in charts
@@ -309,3 +309,20 @@ def test_test_units_changing_nothing_is_nothing_and_every_action_runs():
     loss = {m.label: m.value for m in at.metric}
     assert loss["Loss before"] == loss["Loss after"]  # a shift of 0 changes nothing
     assert any("No character became less likely" in c.value for c in at.caption)
+
+
+def test_influence_colours_what_the_prediction_leaned_on_and_compares_the_three_cells():
+    at = _open()
+    _open_tab(at, "Influence")
+    assert not at.exception, [e.value for e in at.exception]
+    position = at.slider(key="gates_influence_at").value
+    text = at.session_state["gates_text"]
+    coloured = [c for c in _coloured(at) if "the character predicted" in c]
+    assert coloured and _visible(coloured[0]) == text[:position + 2]
+    chart = _charts(at)["gates_influence_chart"]
+    names = re.findall(r'"name":\s*"([^"]+)"', chart)
+    shipped = [n for n in ("LSTM", "GRU", "SimpleRNN") if n in names]
+    assert shipped[0] == "LSTM"  # the pretrained LSTM and whichever siblings are shipped
+    at.slider(key="gates_influence_at").set_value(10).run()
+    assert not at.exception
+    assert _visible([c for c in _coloured(at) if "the character predicted" in c][0]) == text[:12]

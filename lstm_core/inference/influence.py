@@ -18,9 +18,8 @@ text took 0.11 s there. Measured with `python -m timeit -n 3 -r 5 -s "<m = load_
 ids = 500 encoded characters>" "influence(m.net, ids, 498)"`. The time grows linearly with the
 position: one forward and one backward step per position and layer.
 
-Never imports Streamlit or TensorFlow. Messages are plain English, not yet wrapped in `_()`: the
-catalog test wants a reviewed translation for every `_()` message, which belongs with the page that
-shows them (`make catalog`).
+Never imports Streamlit or TensorFlow. Its errors are a caller's mistakes (the Gates page only asks
+for positions it offers), so they are plain English, like netweights' checks of programmer input.
 """
 
 from __future__ import annotations
