@@ -23,6 +23,7 @@ from ui import shell
 from ui import figures_gates as fg
 from ui import i18n, model_texts, models, siblings
 from ui.gates_influence import influence_tab
+from ui.gates_ngram import ngram_tab
 from ui.gates_test_units import test_units_tab
 from ui.gates_views import about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
 from ui.widget_state import keep
@@ -63,7 +64,7 @@ TRANSLATED_CHOICES = ("gates_quantity", "gates_layer", "gates_pattern_kind", "ga
                       "gates_sort", "gates_test_action", "gates_test_gate")
 # The tabs, in English; st.tabs keeps the open tab's (translated) label in st.session_state.gates_tab.
 TABS = (N_("Text, one unit"), N_("All units"), N_("Gate saturation"), N_("Find units for a pattern"), N_("Test units"),
-        N_("Influence"))
+        N_("Influence"), N_("Against an n-gram"))
 DEFAULT_QUANTITY = {"lstm": "tanh_c", "gru": "h", "rnn": "h"}
 QUANTITY_ORDER = {"lstm": ("i", "f", "g", "o", "c", "tanh_c", "h"), "gru": ("z", "r", "hh", "h"), "rnn": ("h",)}
 
@@ -239,8 +240,8 @@ def render() -> None:
 
     # Only the open tab's figures are built and sent (on_change="rerun"): a heat map of every unit
     # is heavy to draw, and nobody sees it while another tab is open.
-    tab_text, tab_heat, tab_sat, tab_find, tab_test, tab_influence = i18n.tabs(TABS, key="gates_tab",
-                                                                               on_change="rerun")
+    tab_text, tab_heat, tab_sat, tab_find, tab_test, tab_influence, tab_ngram = i18n.tabs(
+        TABS, key="gates_tab", on_change="rerun")
 
     # The pattern is chosen in the last tab but also sorts the heat map, so that tab is filled first.
     with tab_find:
@@ -276,6 +277,10 @@ def render() -> None:
     with tab_influence:
         if tab_influence.open:
             influence_tab(entry.key, net, text, encoded.ids, item["trace"].probs, unknown)
+
+    with tab_ngram:
+        if tab_ngram.open:
+            ngram_tab(entry.model, text, encoded.ids, item["trace"].probs, unknown)
 
 
 def _choose_model(entry):

@@ -93,7 +93,7 @@ def test_default_passage_renders_coloured_text_heatmap_and_saturation(default_pa
     # The heavy figures are built only for the open tab.
     assert "gates_heatmap" not in charts and "gates_saturation" not in charts
     assert [t.label for t in at.tabs] == ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern",
-                                          "Test units", "Influence"]
+                                          "Test units", "Influence", "Against an n-gram"]
     _open_tab(at, "All units")
     charts = _charts(at)
     assert '"type":"heatmap"' in charts["gates_heatmap"] and "gates_saturation" not in charts
@@ -326,3 +326,23 @@ def test_influence_colours_what_the_prediction_leaned_on_and_compares_the_three_
     at.slider(key="gates_influence_at").set_value(10).run()
     assert not at.exception
     assert _visible([c for c in _coloured(at) if "the character predicted" in c][0]) == text[:12]
+
+
+def test_against_an_ngram_colours_each_character_by_the_networks_lead_and_sums_it_up_by_place():
+    at = _open()
+    _open_tab(at, "Against an n-gram")
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    network, ngram = float(metrics["The network's loss"].split()[0]), float(metrics["The 5-gram model's loss"].split()[0])
+    assert 0 < network < ngram  # the pretrained LSTM beats counting on a passage it never trained on
+    table = next(m.value for m in at.markdown if m.value.startswith("| Predicting |"))
+    assert "| a line break |" in table and "| a letter inside a word |" in table
+    at.segmented_control(key="gates_ngram_order").set_value(1).run()
+    assert float({m.label: m.value for m in at.metric}["The 1-gram model's loss"].split()[0]) > ngram
+
+
+def test_against_an_ngram_needs_the_models_training_text():
+    at = _open({"mine": _entry("mine")})  # trained on no built-in text
+    _open_tab(at, "Against an n-gram")
+    assert not at.exception
+    assert any("only for its built-in texts" in i.value for i in at.info)
