@@ -25,7 +25,8 @@ from ui import i18n, model_texts, models, siblings
 from ui.gates_influence import influence_tab
 from ui.gates_ngram import ngram_tab
 from ui.gates_test_units import test_units_tab
-from ui.gates_views import about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
+from ui.gates_match import match_view
+from ui.gates_views import PATTERN_KINDS, about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
 from ui.widget_state import keep
 
 shell.require_app()
@@ -248,6 +249,8 @@ def render() -> None:
         mask, pattern_name = pattern_controls(text)
         pattern_results(text, values, mask, pattern_name, quantity, label, guesses, unknown,
                         cache=_memo(item, layer, quantity))
+        if st.session_state.get("gates_pattern_kind") == PATTERN_KINDS[1] and len(text) >= 2:
+            match_view(entry.key, entry.model, net, layer, quantity, text, values, tuple(st.session_state.gates_span))
 
     with tab_text:
         lo, hi = fg.value_range(quantity, values[:, unit])

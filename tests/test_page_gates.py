@@ -346,3 +346,20 @@ def test_against_an_ngram_needs_the_models_training_text():
     _open_tab(at, "Against an n-gram")
     assert not at.exception
     assert any("only for its built-in texts" in i.value for i in at.info)
+
+
+def test_match_finds_where_the_units_of_a_marked_span_are_on_together():
+    at = _open()
+    _open_tab(at, "Find units for a pattern")
+    at.radio(key="gates_pattern_kind").set_value("A span I mark").run()
+    text = at.session_state["gates_text"]
+    start = text.index("HAMLET\n")
+    at.slider(key="gates_span").set_value((start, start + 6)).run()
+    at.slider(key="gates_match_percentile").set_value(80).run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "units on all along the span" in said or "No unit stays above" in said
+    matches = [b for b in _html(at) if "<ol translate='no'" in b]
+    if "units on all along the span" in said and matches:
+        found = re.findall(r"<b[^>]*>(.*?)</b>", matches[0])
+        assert found and all(found)
