@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lstm_core.inference import engine  # noqa: E402
 
 from lstm_core.inference import sampling  # noqa: E402
+from lstm_core.inference.influence import influence  # noqa: E402
 from lstm_core.inference.netweights import CellWeights, DenseHead, Network, RecurrentLayer, from_keras_model  # noqa: E402
 from lstm_core.data.vocab import CharVocab  # noqa: E402
 
@@ -122,6 +123,11 @@ def main() -> None:
                                                        temperature=0.8, seed=0), 5)
         print(f"generate {args.generate:,} chars:      {best * 1e3:7.1f} ms  (median {median * 1e3:.1f})   "
               "prime of 40 + steps + temperature + sampling; target <= 150 ms")
+
+    if net.head.activation == "softmax" and not net.bidirectional and args.chars >= 500:
+        best, median = timed(lambda: influence(net, ids[:500], 498), 5)
+        print(f"influence at 500 chars:    {best * 1e3:7.1f} ms  (median {median * 1e3:.1f})   "
+              "Gates' Influence tab, every layer back-propagated; target < 1,000 ms")
 
     if model is None:
         print("Keras comparison skipped (--no-keras)")
