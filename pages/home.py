@@ -12,6 +12,8 @@ from ui.pretrained_story import pretrained_sentence
 shell.require_app()
 
 STARTS = [
+    ("pages/lessons.py", N_("Lessons"), ":material/school:",
+     N_("A path in the order of the textbook: one idea at a time, each checked.")),
     ("pages/gates.py", N_("Gates"), ":material/grid_on:", N_("See every gate of every character of a text.")),
     ("pages/sample.py", N_("Sample"), ":material/edit_note:",
      N_("Let the model write, and see how it chose each letter.")),

@@ -18,7 +18,7 @@ from lstm_core.inference import sampling
 from lstm_core.data.vocab import CharVocab
 from ui import shell
 from ui import figures_sampling as figs
-from ui import model_texts, models, siblings
+from ui import lesson_facts, model_texts, models, siblings
 from ui.literal import literal
 from ui.sample_boxes import MONO, PRIME_STYLE, box, esc, visible
 
@@ -258,6 +258,8 @@ with written:
             st.stop()
         st.session_state["sample_result"] = result
         st.session_state["sample_inspect_step"] = 1
+        lesson_facts.note("sampled_temperature", settings.temperature)
+        lesson_facts.note("sampled_model", entry.key)
     else:
         output.html(box(result.prime, result.generation.text))
 

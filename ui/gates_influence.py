@@ -12,7 +12,7 @@ import streamlit as st
 from lstm_core.i18n import _
 from lstm_core.inference.influence import influence
 from ui import figures_gates as fg
-from ui import models, siblings
+from ui import lesson_facts, models, siblings
 from ui.figures_influence import influence_figure
 
 DECADES = 4  # the colours span the strongest influence down to 10⁻⁴ of it; below is white
@@ -24,6 +24,7 @@ def influence_tab(entry_key: str, net, text: str, ids: np.ndarray, probs: np.nda
     st.markdown(_("Pick a character: how much did each character before it move the model's prediction of the "
                   "next one? Measured as the size of the gradient of that prediction's log-probability with "
                   "respect to each earlier input."))
+    lesson_facts.note("opened", "gates:Influence")
     if len(ids) < 2:
         st.info(_("The text needs at least two characters."))
         return

@@ -15,6 +15,7 @@ import streamlit as st
 from lstm_core.i18n import N_, _
 from lstm_core.inference import unit_stats
 from ui import figures_gates as fg
+from ui import lesson_facts
 from ui.widget_state import keep
 
 HEATMAP_MAX_COLUMNS = 300
@@ -117,6 +118,8 @@ def pattern_results(text, values, mask, pattern_name, quantity, label, guesses, 
     except ValueError as exc:
         st.warning(str(exc))
         return
+    if pattern_name in unit_stats.PREDICATES:  # a lesson asks for a unit that follows a built-in pattern
+        lesson_facts.note("unit_score", (pattern_name, float(ranking.score.max())))
     st.caption(_("Ranking the units of this layer by their **{label}** on {inside:,} characters in the "
                  "pattern and {outside:,} outside it. Take one character inside the pattern and one outside: "
                  "a unit's score is how often its value alone tells which is which (the unit being higher, or lower, "

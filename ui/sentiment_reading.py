@@ -15,6 +15,7 @@ from lstm_core.inference import unit_stats
 from lstm_core.sentiment import baseline, batch, scoring
 
 from . import figures_gates as fg
+from . import lesson_facts
 from . import figures_sentiment as fs
 from .literal import literal
 from .sentiment_models import Entry
@@ -116,6 +117,8 @@ def classify_area(entry: Entry) -> None:
     text = st.session_state.get("sent_text") or ""
     item = _analysis(entry, text)
     verdict = item["verdict"]
+    if verdict.label is not None:
+        lesson_facts.note("review_read")
 
     left, right = st.columns([1, 2.5], gap="medium")
     with left:

@@ -22,6 +22,7 @@ from . import i18n, sidebar, training_session, workspace
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
 PAGES = [
     ("pages/home.py", N_("Home"), ":material/home:"),
+    ("pages/lessons.py", N_("Lessons"), ":material/school:"),
     ("pages/train.py", N_("Train"), ":material/model_training:"),
     ("pages/gates.py", N_("Gates"), ":material/grid_on:"),
     ("pages/sample.py", N_("Sample"), ":material/edit_note:"),

@@ -11,7 +11,7 @@ from lstm_core.i18n import _
 from lstm_core.storage.persistence import export_zip
 from lstm_core.said import say, sentences
 
-from . import models
+from . import lesson_facts, models
 from . import training_job as tj
 from . import training_session as ts
 from .figures_training import UNIT_NAMES, loss_figure
@@ -101,6 +101,7 @@ def _status(view: tj.JobView, info: ts.JobInfo) -> None:
         steps = _("{steps:,} steps, {time} of training").format(steps=view.steps, time=_clock(view.train_seconds))
     message = say(view.message)
     if view.status == tj.FINISHED:
+        lesson_facts.note("training_finished")
         st.success(sentences(_("Finished: {summary}.").format(summary=steps), message), icon=":material/check_circle:")
     elif view.status == tj.STOPPED:
         st.info(sentences(_("Stopped: {summary}.").format(summary=steps), message), icon=":material/stop_circle:")

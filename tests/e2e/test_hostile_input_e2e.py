@@ -208,6 +208,7 @@ def _train_echo(page: Page, text: str) -> None:
 
 CASES = {
     "": PageCase("Home", set()),
+    "lessons": PageCase("Lessons", set()),  # answers are picked or numbers: no text box
     "train": PageCase("Train", {"Your text"}, reveal=_train_reveal, echo={"Your text": _train_echo},
                       prepare=_train_prepare),
     "gates": PageCase("Gates", {"Text to read", "Word or phrase (every occurrence, ignoring case)"},

@@ -1,0 +1,59 @@
+"""The Lessons page in AppTest: a step opens its page as it needs, answers are checked, facts tick steps."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_lessons() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["sample_animation_s"] = 0
+    at.run()
+    at.switch_page("pages/lessons.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_number_answer_is_checked_and_the_step_ticked():
+    at = open_lessons()
+    at.radio(key="lessons_current").set_value("parameters").run()
+    at.number_input(key="lesson_answer_parameters-count").set_value(70_000).run()
+    at.button(key="lesson_check_parameters-count").click().run()
+    assert any("Not quite" in e.value for e in at.error)
+    at.number_input(key="lesson_answer_parameters-count").set_value(70_200).run()
+    at.button(key="lesson_check_parameters-count").click().run()
+    assert any("Right." in s.value for s in at.success)
+    assert "parameters-count" in at.session_state["lesson_done"]
+    assert any(o.startswith("✓ 3.") for o in at.radio(key="lessons_current").options)
+
+
+def test_a_step_opens_its_page_as_it_needs_and_a_fact_recorded_there_ticks_it():
+    at = open_lessons()
+    at.radio(key="lessons_current").set_value("temperature").run()
+    at.button(key="lesson_open_temperature-two").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["Sample"]
+    assert at.select_slider(key="sample_temperature").value == 0.2  # at the temperature the step asks for
+    assert at.session_state["sample_result"].settings.temperature == 0.2
+    at.switch_page("pages/sample.py")  # AppTest's own page, for the runs that follow
+    at.select_slider(key="sample_temperature").set_value(1.5).run()
+    at.button(key="sample_generate").click().run()
+    at.switch_page("pages/lessons.py")
+    at.run()
+    assert "temperature-two" in at.session_state["lesson_done"]
+    at.radio(key="lesson_answer_temperature-which").set_value(0).run()
+    at.button(key="lesson_check_temperature-which").click().run()
+    assert {"temperature-two", "temperature-which"} <= set(at.session_state["lesson_done"])
+
+
+def test_a_step_opens_a_tab_of_another_page():
+    at = open_lessons()
+    at.radio(key="lessons_current").set_value("parameters").run()
+    at.button(key="lesson_open_parameters-count").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["Anatomy of a cell"]
+    assert at.session_state["anatomy_tab"] == "Counting parameters"
+    assert any(m.value.startswith("How many numbers does a recurrent network learn?") for m in at.markdown)
