@@ -18,6 +18,7 @@ from ui import training_session as ts
 from ui.literal import literal
 from ui.pretrained_story import learning_history
 from ui.train_live import live_area
+from ui.train_code import keras_equivalent
 from ui.train_settings import DEFAULTS, memory_check, model_section, training_section
 from ui.train_text import Prepared, shown_label, text_section
 
@@ -136,6 +137,7 @@ def main() -> None:
         with right:
             spec = model_section(prepared, running)
         config = training_section(prepared, running)
+    keras_equivalent(spec, config)
     controls(prepared, spec, config)
     st.divider()
     # Auto-refresh only while training; when it ends the fragment asks for one full rerun (saving),
