@@ -14,16 +14,19 @@ from lstm_core.i18n import N_, _
 from lstm_core.spec import CELL_NAMES
 from lstm_core.teaching.params import total_params
 from lstm_core.storage.history import History, load_history
+from lstm_core.storage import published
 from lstm_core.storage.keras_import import open_uploaded
 from lstm_core.storage.persistence import PRETRAINED, LoadedModel, ModelFileError, load_model_folder
 
 from . import workspace
 
 PRETRAINED_KEY = "pretrained"
+PUBLISHED_PREFIX = "published:"
 # How a model reads a character (netweights.INPUT_FORMS), as the sidebar says it.
 INPUT_FORMS = {"embedding": N_("embedding"), "one-hot": N_("one-hot"), "scaled-id": N_("scaled-id")}
 # Where a model came from, as its name in the sidebar's list ends (ModelEntry.origin): shown translated.
-ORIGINS = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded")}
+ORIGINS = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded"),
+           "published": N_("shared by the teacher")}
 
 
 @dataclass
@@ -37,7 +40,7 @@ class Snapshot:
 @dataclass
 class ModelEntry:
     key: str
-    source: str  # "Pretrained", "Trained here" or "Uploaded"
+    source: str  # "Pretrained", "Published", "Trained here" or "Uploaded"
     model: LoadedModel
     snapshots: list[Snapshot] = field(default_factory=list)
 
@@ -102,7 +105,35 @@ def models() -> dict[str, ModelEntry]:
         st.session_state.models = registry
         if workspace.restored():
             st.session_state.active_model = workspace.recall("active_model")
+    _sync_published(st.session_state.models)
     return st.session_state.models
+
+
+def published_root() -> Path:
+    """Where the teacher's published models live: next to the workspaces, shared by every session."""
+    return workspace.root().parent / "published"
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _published_model(folder: str) -> LoadedModel | None:
+    """A published model, shared read-only like the pretrained ones (a published folder never changes)."""
+    try:
+        return load_model_folder(folder)
+    except ModelFileError:
+        return None
+
+
+def _sync_published(registry: dict) -> None:
+    """Every run: list what the teacher published since, and drop what was withdrawn."""
+    shown = {key for key in registry if key.startswith(PUBLISHED_PREFIX)}
+    present = set()
+    for pid, folder, _info in published.listing(published_root()):
+        key = PUBLISHED_PREFIX + pid
+        present.add(key)
+        if key not in registry and (model := _published_model(str(folder))) is not None:
+            registry[key] = ModelEntry(key, "Published", model)
+    for key in shown - present:
+        del registry[key]
 
 
 def _saved() -> dict[str, ModelEntry]:

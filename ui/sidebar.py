@@ -8,7 +8,7 @@ from lstm_core.i18n import _
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
-from . import i18n, models
+from . import i18n, models, publishing
 from .literal import literal
 
 
@@ -62,3 +62,4 @@ def render() -> None:
             said = st.session_state.get("model_upload_said")
             if ids and said and said[0] == ids:
                 getattr(st, said[1])(said[2])
+        publishing.section(current)
