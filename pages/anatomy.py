@@ -48,6 +48,7 @@ def _choose_model():
             st.session_state.anatomy_model = active.key
     keep("anatomy_model", keys, active.key if active is not None and active.key in keys else keys[0])
     key = st.selectbox(_("Model"), keys, format_func=lambda k: registry[k].label, key="anatomy_model",
+                       persist_state="session",
                        help=_("The active model (sidebar) by default; any model of this session can be opened "
                               "here."))
     return registry[key]
@@ -81,6 +82,7 @@ def _choose_model_row():
     keep("anatomy_layer", list(names), 0)
     with c_layer:
         st.selectbox(_("Layer"), list(names), format_func=names.get, key="anatomy_layer", disabled=len(layers) == 1,
+                     persist_state="session",
                      help=_("Layer 1 reads the characters' embeddings; each further layer reads the h of the one "
                             "below."))
     layer = st.session_state.anatomy_layer
@@ -94,7 +96,7 @@ def _choose_model_row():
     keep("anatomy_unit", range(units), 0)
     with c_unit:
         st.number_input(_("Unit (0–{last})").format(last=units - 1), min_value=0, max_value=units - 1, step=1,
-                        key="anatomy_unit",
+                        key="anatomy_unit", persist_state="session",
                         help=_("One of the layer's units; every unit has its own row of weights in each gate."))
     return entry
 

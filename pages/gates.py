@@ -312,6 +312,8 @@ def _choose_model(entry):
 def _suggest_unit(entry, step, net, text: str) -> None:
     """On a model's first showing, start on its most changing unit (of the default quantity, layer 1)
     rather than on unit 0, which may do nothing interesting."""
+    if st.session_state.pop("gates_unit_from_link", False):  # a link chose the unit
+        st.session_state.gates_unit_for = entry.key
     if st.session_state.get("gates_unit_for") == entry.key:
         return
     st.session_state.gates_unit_for = entry.key
@@ -327,7 +329,7 @@ def _choose_layer(net) -> int:
     keep("gates_layer", list(names), 0)
     if len(layers) == 1:
         return 0
-    return st.selectbox(_("Layer"), list(names), format_func=names.get, key="gates_layer",
+    return st.selectbox(_("Layer"), list(names), format_func=names.get, key="gates_layer", persist_state="session",
                         help=_("Layer 1 reads the characters; each further layer reads the one below."))
 
 
@@ -335,7 +337,7 @@ def _choose_unit(net, layer: int) -> int:
     units = net.layers[layer].units
     keep("gates_unit", range(units), 0)
     unit = st.number_input(_("Unit (0–{last})").format(last=units - 1), min_value=0, max_value=units - 1, step=1,
-                           key="gates_unit",
+                           key="gates_unit", persist_state="session",
                            help=_("The unit the coloured text shows. The other tabs help you find interesting ones."))
     if net.layers[layer].bidirectional:
         st.caption(_("This layer reads the text in both directions; the page shows the left-to-right half."))
@@ -347,7 +349,7 @@ def _choose_quantity(net, layer: int) -> str:
     order = QUANTITY_ORDER[cell]
     keep("gates_quantity", order, DEFAULT_QUANTITY[cell])
     quantity = st.segmented_control(_("Show"), order, format_func=lambda q: _(fg.QUANTITY_SHORT[q]),
-                                    key="gates_quantity", required=True, wrap=True)
+                                    key="gates_quantity", required=True, wrap=True, persist_state="session")
     quantity = quantity if quantity in order else DEFAULT_QUANTITY[cell]
     explained = EXPLAIN_RNN_H if cell == "rnn" else EXPLAIN[quantity]
     st.caption(_(explained))

@@ -290,7 +290,7 @@ def _dot_products(step: anatomy.UnitStep, cell: str, layer: int, net) -> None:
     gates = anatomy.GATE_ORDER[cell]
     st.subheader(_("Where a pre-activation comes from"))
     keep("anatomy_gate", gates, "f" if cell == "lstm" else gates[0])
-    gate = st.segmented_control(_("Pre-activation"), gates, key="anatomy_gate", required=True,
+    gate = st.segmented_control(_("Pre-activation"), gates, key="anatomy_gate", required=True, persist_state="session",
                                 format_func=lambda g: f"{_(GATE_WORDS[g] if cell != 'rnn' else GATE_WORDS['h'])} "
                                                       f"{'h̃' if g == 'hh' else g}")
     gate = gate if gate in gates else gates[0]

@@ -64,7 +64,7 @@ def pattern_controls(text: str):
     st.markdown(_("Mark something in the text, and the page looks for the units whose value follows it."))
     kind_col, choice_col = st.columns([1, 2], gap="medium")
     with kind_col:
-        kind = st.radio(_("Pattern"), PATTERN_KINDS, key="gates_pattern_kind", format_func=_)
+        kind = st.radio(_("Pattern"), PATTERN_KINDS, key="gates_pattern_kind", format_func=_, persist_state="session")
     with choice_col:
         return _pattern_choice(text, kind)
 

@@ -67,6 +67,9 @@ def tabs(names, key: str, **kwargs):
     its label, so after a change of language the label of the other language is turned into this
     one's: the same tab stays open."""
     labels = [_(name) for name in names]
+    kept = f"{key}__kept"  # a tab bar not drawn (another page open) forgets its tab: this copy does not
+    if key not in st.session_state and st.session_state.get(kept) is not None:
+        st.session_state[key] = st.session_state[kept]
     opened = st.session_state.get(key)
     if opened is not None and opened not in labels:
         for language in LANGUAGES:
@@ -74,4 +77,6 @@ def tabs(names, key: str, **kwargs):
             if opened in named:
                 st.session_state[key] = labels[named.index(opened)]
                 break
-    return st.tabs(labels, key=key, **kwargs)
+    shown = st.tabs(labels, key=key, **kwargs)
+    st.session_state[kept] = st.session_state.get(key)
+    return shown

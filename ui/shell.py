@@ -17,7 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from . import preload  # noqa: F401  (first, before any session's script thread imports them)
 from lstm_core.i18n import N_, _
 
-from . import i18n, sidebar, training_session, workspace
+from . import i18n, sidebar, training_session, view_link, workspace
 
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
 PAGES = [
@@ -37,10 +37,13 @@ def frame():
     st.set_page_config(page_title="LSTM Lab", page_icon=str(ICON), layout="wide")
     workspace.folder()  # the tab's address carries its workspace id, for a server restart
     i18n.choose()  # before any text: the page titles below are the first
-    page = st.navigation([st.Page(path, title=_(title), icon=icon, default=i == 0)
-                          for i, (path, title, icon) in enumerate(PAGES)])
+    pages = [st.Page(path, title=_(title), icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
+    page = st.navigation(pages)
+    name = PAGES[pages.index(page)][0].removeprefix("pages/").removesuffix(".py")
+    view_link.adopt(name)  # a link's view, before the page sets its defaults
+    view_link.publish(name)
     training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
-    sidebar.render()
+    sidebar.render(name)
     workspace.restart_notice()
     return page
 

@@ -8,7 +8,7 @@ from lstm_core.i18n import _
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
-from . import i18n, models, publishing
+from . import i18n, models, publishing, view_link
 from .literal import literal
 
 
@@ -16,7 +16,7 @@ def _choose() -> None:
     models.choose(st.session_state.active_model_choice)
 
 
-def render() -> None:
+def render(page: str = "home") -> None:
     with st.sidebar:
         i18n.switch()
         registry = models.models()
@@ -63,3 +63,8 @@ def render() -> None:
             if ids and said and said[0] == ids:
                 getattr(st, said[1])(said[2])
         publishing.section(current)
+        if page in view_link.FIELDS:
+            with st.popover(_("Link to this view"), icon=":material/link:", width="stretch"):
+                st.caption(_("Opens this page as you see it, in any browser: the model (if others can open it), "
+                             "the settings and the language. Your own models stay private."))
+                st.code(view_link.link(page), language=None, wrap_lines=True)
