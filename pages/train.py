@@ -66,7 +66,7 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
                      help=_("Wall-clock time. “Until I stop it” stops by itself after an hour."))
     start = c2.button(_("Start"), key="train_start", type="primary", icon=":material/play_arrow:",
                       disabled=running or not ready, width="stretch",
-                      help=_("Train a new network from random weights with the settings above."))
+                      help=_("Train a new network from random weights with the settings below."))
     stop = c3.button(_("Stop"), key="train_stop", icon=":material/stop:", disabled=not running, width="stretch",
                      help=_("Stops after the current step; a run that does not stop within a few seconds (still "
                             "building, or inside one long step) is ended. The model saved last is kept."))
@@ -130,6 +130,9 @@ def main() -> None:
         label = _("Settings · last run: {summary}").format(summary=say(info.summary))
     else:
         label = _("Settings: the text, the network and the training")
+    # Start, Stop and the training time come first, on the first screen of a projector (1280×800); they
+    # are drawn once the settings below are read.
+    start_area = st.container()
     with st.expander(label, key="train_settings_open", on_change="rerun", icon=":material/tune:"):
         left, right = st.columns([1, 1], gap="large")
         with left:
@@ -138,7 +141,8 @@ def main() -> None:
             spec = model_section(prepared, running)
         config = training_section(prepared, running)
     keras_equivalent(spec, config)
-    controls(prepared, spec, config)
+    with start_area:
+        controls(prepared, spec, config)
     st.divider()
     # Auto-refresh only while training; when it ends the fragment asks for one full rerun (saving),
     # after which it is drawn without a timer. Leaving the page cancels the timer in the browser,
