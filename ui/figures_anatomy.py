@@ -173,7 +173,7 @@ def sequence_figure(x: np.ndarray, letters: str, *, height: int = 260) -> go.Fig
     fig = go.Figure(go.Heatmap(
         z=x.T, x=np.arange(steps), y=list(letters[:channels]), zmin=-limit, zmax=limit,
         colorscale=[[0.0, "rgb(33,102,172)"], [0.5, "rgb(255,255,255)"], [1.0, "rgb(178,24,43)"]],
-        colorbar=dict(thickness=12, len=0.9, tickfont=dict(size=12), title=dict(text=_("value"), side="right")),
+        colorbar=dict(thickness=12, len=0.9, tickfont=dict(size=14), title=dict(text=_("value"), side="right")),
         hovertemplate=_("step %{x}, channel %{y}: %{z:.2f}") + "<extra></extra>",
     ))
     fig.add_shape(type="rect", x0=-0.5, x1=0.5, y0=-0.5, y1=channels - 0.5, line=dict(color=INK, width=2.5))

@@ -240,7 +240,7 @@ def units_heatmap(values: np.ndarray, chars: str, units: Sequence[int], *, quant
         z=v.T, x=x, y=y, customdata=custom, colorscale=COLORSCALE, zmin=lo, zmax=hi,
         xgap=0, ygap=0,
         colorbar=dict(title=dict(text=html.escape(symbol), side="right"),
-                      thickness=14, len=0.9, tickfont=dict(size=13)),
+                      thickness=14, len=0.9, tickfont=dict(size=14)),
         hovertemplate="%{customdata}<br>%{y}<br>" + html.escape(quantity_label) + " = %{z:.3f}<extra></extra>",
     ))
     step = max(1, int(np.ceil(cols / 120)))
@@ -257,7 +257,7 @@ def units_heatmap(values: np.ndarray, chars: str, units: Sequence[int], *, quant
                    tickfont=dict(family=MONO_FAMILY, size=font), side="bottom", showgrid=False,
                    title=dict(text=_("character of the text (hover for details)"), font=dict(size=14))),
         yaxis=dict(autorange="reversed", showgrid=False, type="category",
-                   tickfont=dict(size=13 if rows <= 40 else 11),
+                   tickfont=dict(size=14 if rows <= 40 else 12),
                    nticks=min(rows, 40)),
         plot_bgcolor="#FFF", paper_bgcolor="#FFF",
     )
@@ -299,7 +299,7 @@ def saturation_figure(fractions: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
             .format(name=html.escape(name), unit="%{customdata}", shut="%{x:.0%}", open="%{y:.0%}")
             + "<extra></extra>",
         ))
-    axis = dict(range=[-0.02, 1.02], tickformat=".0%", gridcolor="#EEE", zeroline=False, tickfont=dict(size=13),
+    axis = dict(range=[-0.02, 1.02], tickformat=".0%", gridcolor="#EEE", zeroline=False, tickfont=dict(size=14),
                 constrain="domain")
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=10, b=10),
@@ -335,8 +335,8 @@ def ranking_figure(units: Sequence[int], scores: Sequence[float], signs: Sequenc
         height=height or max(220, 60 + 30 * len(units)), margin=dict(l=10, r=10, t=10, b=10),
         font=dict(family=FONT_FAMILY, size=14, color=INK),
         xaxis=dict(range=[0.5, 1.04], title=dict(text=_("separation (AUC: 0.5 = chance, 1 = perfect)")),
-                   gridcolor="#EEE", tickfont=dict(size=13)),
-        yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=13)),
+                   gridcolor="#EEE", tickfont=dict(size=14)),
+        yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=14)),
         plot_bgcolor="#FFF", paper_bgcolor="#FFF", showlegend=False,
     )
     return fig

@@ -164,7 +164,7 @@ def entropy_figure(logits: Sequence[float] | np.ndarray, temperature: float, top
                     + "<extra></extra>")
     fig.add_hline(y=ceiling, line=dict(color=MUTED, dash="dot", width=1.5),
                   annotation_text=_("all {n} equally likely: {bits:.1f} bits").format(n=n_possible, bits=ceiling),
-                  annotation_position="top left", annotation_font=dict(color=MUTED, size=13))
+                  annotation_position="top left", annotation_font=dict(color=MUTED, size=14))
     label = (_("greedy (T = 0): 0 bits") if greedy
              else _("T = {t:g}: {bits:.2f} bits").format(t=temperature, bits=chosen_bits))
     fig.add_scatter(x=[x_mark], y=[chosen_bits], mode="markers+text",

@@ -269,7 +269,7 @@ def unit_words_html(words: Sequence[str], values: Sequence[float], lo: float, hi
 def accuracy_figure(domains: Sequence[str], model: Sequence[float], vader: Sequence[float] | None = None, *,
                     counts: Sequence[int] | None = None, model_name: str = "LSTM", height: int = 320) -> go.Figure:
     """Test accuracy per domain: the classifier's bars next to VADER's."""
-    reviews = [("<br><span style='font-size:12px'>" + _esc(ngettext("{n:,} review", "{n:,} reviews", n).format(n=n))
+    reviews = [("<br><span style='font-size:14px'>" + _esc(ngettext("{n:,} review", "{n:,} reviews", n).format(n=n))
                 + "</span>") if counts else "" for n in (counts or [0] * len(domains))]
     labels = [_esc(d) + r for d, r in zip(domains, reviews)]
     fig = go.Figure()
@@ -358,7 +358,7 @@ def training_figure(runs: Sequence[Mapping], height: int = 340) -> go.Figure:
                                      hovertemplate=_("epoch end, step %{x}<br>validation accuracy %{y:.1%}") +
                                                    "<extra>" + name + "</extra>"), row=1, col=2)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), **_LAYOUT,
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font=dict(size=13)))
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font=dict(size=14)))
     fig.update_xaxes(title_text=_("training step"), gridcolor="#EEE", title_font=dict(size=14))
     fig.update_yaxes(gridcolor="#EEE", row=1, col=1, rangemode="tozero")
     fig.update_yaxes(gridcolor="#EEE", row=1, col=2, tickformat=".0%", range=[0.4, 1.0])

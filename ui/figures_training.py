@@ -91,7 +91,7 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
         fig.add_hline(y=guess, line=dict(color=GUESS_COLOR, width=1.5, dash="dot"),
                       annotation_text=_("random guessing ({value:.2f})").format(value=guess),
                       annotation_position="top right",
-                      annotation_font=dict(color=GUESS_COLOR, size=13))
+                      annotation_font=dict(color=GUESS_COLOR, size=14))
     finite = np.concatenate([train[np.isfinite(train)], val[np.isfinite(val)]])
     y_range = None
     if finite.size:
@@ -102,7 +102,7 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=10, b=10), template="plotly_white",
         font=dict(size=14), hovermode="x unified" if steps.size else "closest",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=13)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=14)),
         xaxis=dict(title=_("training step"), rangemode="tozero"),
         yaxis=dict(title=_("loss ({unit} per character)").format(unit=unit_name), range=y_range),
     )

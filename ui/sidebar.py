@@ -8,7 +8,7 @@ from lstm_core.i18n import _
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
-from . import i18n, models, publishing, view_link
+from . import i18n, models, projector, publishing, view_link
 from .literal import literal
 
 
@@ -19,6 +19,7 @@ def _choose() -> None:
 def render(page: str = "home") -> None:
     with st.sidebar:
         i18n.switch()
+        projector.switch()
         registry = models.models()
         current = models.active()
         if current is None:

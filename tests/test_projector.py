@@ -1,0 +1,25 @@
+"""The projector switch enlarges what a class reads, and is remembered with the workspace."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def styles(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html") if h.proto.body.startswith("<style>")]
+
+
+def test_the_projector_switch_enlarges_text_and_is_remembered():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not styles(at)
+    at.sidebar.toggle(key="projector").set_value(True).run()
+    [style] = styles(at)
+    assert ".gates-text" in style and "pre.sample-output" in style
+    ws = at.session_state["workspace_id"]
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # the tab reconnects
+    again.query_params["ws"] = ws
+    again.run()
+    assert again.sidebar.toggle(key="projector").value is True and styles(again)
