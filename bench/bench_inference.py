@@ -6,6 +6,7 @@ Targets: trace() of 2,000 characters under 100 ms; step() for 1,000 generated ch
 
     .venv/bin/python bench/bench_inference.py              # stand-in: 1 x LSTM(256), embedding 32, vocab 66
     .venv/bin/python bench/bench_inference.py --model DIR  # a saved model folder (lstm_core.storage.persistence)
+    .venv/bin/python bench/bench_inference.py --model default tang --no-keras  # Shakespeare and Tang, one after the other
     .venv/bin/python bench/bench_inference.py --no-keras   # skip the Keras comparison (no TensorFlow)
 """
 
@@ -84,15 +85,19 @@ def from_folder(folder: str, use_keras: bool):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="a saved model folder, or a pretrained one: 'default' or 'tang'")
+    parser.add_argument("--model", nargs="+", help="saved model folders, or pretrained ones ('default', 'gru', 'rnn', "
+                                                   "'tang'), benched one after the other")
     parser.add_argument("--chars", type=int, default=2000, help="length of the traced text")
     parser.add_argument("--generate", type=int, default=1000, help="number of generated characters")
     parser.add_argument("--keras-calls", type=int, default=10, help="Keras calls timed per method")
     parser.add_argument("--no-keras", action="store_true", help="skip the Keras comparison")
     args = parser.parse_args()
+    for name in args.model or [None]:
+        bench(args, *(from_folder(name, not args.no_keras) if name else stand_in(not args.no_keras)))
+        print()
 
-    net, vocab, model, what = (from_folder(args.model, not args.no_keras) if args.model
-                               else stand_in(not args.no_keras))
+
+def bench(args, net, vocab, model, what) -> None:
     rng = np.random.default_rng(0)
     ids = rng.integers(1, net.vocab_size, size=args.chars)
     fed = rng.integers(1, net.vocab_size, size=args.generate).tolist()  # stand-ins for sampled characters

@@ -300,10 +300,16 @@ if siblings.offered(entry.key) and st.session_state.get("sample_compare") == "ce
         used.top_p if used.top_p < 1 else None, used.seed).items()}
 else:
     st.subheader(_("Same prime, same seed, three temperatures"))
-    st.markdown(_(
-        "Only the temperature differs (no top-k or top-p). **What to notice:** at 0.2 the model plays safe "
-        "and keeps repeating common words; at 1.0 it takes risks and invents words that only look English; "
-        "0.5 sits in between."))
+    if model_texts.poem(model):  # a poetry model: what to notice is about characters and lines, not words
+        st.markdown(_(
+            "Only the temperature differs (no top-k or top-p). **What to notice:** at 0.2 the model keeps to the "
+            "commonest characters and often repeats a line; at 1.0 it reaches for rarer characters, and its lines "
+            "may lose their five- or seven-character shape; 0.5 sits in between."))
+    else:
+        st.markdown(_(
+            "Only the temperature differs (no top-k or top-p). **What to notice:** at 0.2 the model plays safe "
+            "and keeps repeating common words; at 1.0 it takes risks and invents words that only look English; "
+            "0.5 sits in between."))
     texts = {f"**T = {t:g}** · {_(COMPARE_NOTES[t])}": result.comparison[t] for t in COMPARE_TEMPERATURES}
 for column, (title, text) in zip(st.columns(len(texts), gap="small"), texts.items()):
     with column:

@@ -64,6 +64,8 @@ def test_sample_starts_a_poem_and_anatomy_reads_one_line(poem_model):
     at = _open("sample", [poem_model], "poems")
     opening = at.session_state["sample_prime"]
     assert opening.endswith("，") and len(opening) == 6 and model_texts.poem(poem_model.model).startswith(opening)
+    notes = " ".join(m.value for m in at.markdown if "What to notice" in m.value)
+    assert "five- or seven-character shape" in notes and "look English" not in notes  # the comparison is of poems
     at = _open("anatomy", [poem_model], "poems")
     assert at.session_state["anatomy_text"] == model_texts.poem(poem_model.model).split("\n")[0]
 
