@@ -31,7 +31,7 @@ TEMPERATURES = (0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1
 TEMPERATURE_DEFAULT = 0.8
 COMPARE_TEMPERATURES = (0.2, 0.5, 1.0)
 COMPARE_NOTES = {0.2: N_("cautious"), 0.5: N_("in between"), 1.0: N_("the model’s own odds")}  # shown via _()
-COMPARE_BY = {"temperatures": N_("Three temperatures"), "cells": N_("Three cells")}  # ui.siblings: cells
+COMPARE_BY = {"temperatures": N_("Three temperatures"), "cells": N_("The cells")}  # ui.siblings: cells
 COMPARE_MAX = 500  # characters per column
 SEED_DEFAULT, SEED_MAX = 1, 2**32 - 1
 ANIMATION_S = 0.8  # the typewriter effect, whatever the length: visible, yet the page answers at once
@@ -285,16 +285,16 @@ with written:
             st.caption(_(":orange[:material/sync_problem: The settings have changed since: press **Generate** "
                          "to write again.]"))
 
-# ------------------------------------------------ three temperatures, or three cells
+# ------------------------------------------------ three temperatures, or the pretrained cells
 if siblings.offered(entry.key):
     st.segmented_control(_("Compare"), COMPARE_BY, format_func=lambda c: _(COMPARE_BY[c]), key="sample_compare",
                          default="temperatures", required=True, persist_state="session")
 if siblings.offered(entry.key) and st.session_state.get("sample_compare") == "cells":
-    st.subheader(_("Same prime, same seed, three cells"))
-    st.markdown(_("The pretrained LSTM, GRU and SimpleRNN continue the same prime with the same settings "
-                  "({settings}) and seed. They read the same plays and have about as many weights: only the cell "
-                  "differs. **What to notice:** how long each keeps to a speaker, a line, a word.")
-                .format(settings=_describe(used)))
+    st.subheader(_("Same prime, same seed, different cells"))
+    st.markdown(_("The pretrained {cells} continue the same prime with the same settings ({settings}) and seed. They "
+                  "read the same plays and have about as many weights: only the cell differs. **What to notice:** "
+                  "how long each keeps to a speaker, a line, a word.").format(cells=siblings.named(),
+                                                                              settings=_describe(used)))
     texts = {f"**{cell}**": text for cell, text in siblings.same_start(
         result.prime, result.compare_length, used.temperature, used.top_k or None,
         used.top_p if used.top_p < 1 else None, used.seed).items()}

@@ -1,4 +1,4 @@
-"""One text, three cells: the pretrained LSTM's GRU and SimpleRNN siblings on Home, Gates and Sample."""
+"""One text, different cells: the pretrained LSTM's shipped siblings (GRU, SimpleRNN) on Home, Gates and Sample."""
 
 import html
 import re
@@ -11,10 +11,11 @@ from lstm_core.inference.sampling import generate
 from lstm_core.storage.persistence import PRETRAINED, load_model_folder
 
 ROOT = Path(__file__).resolve().parents[1]
-CELLS = {"pretrained": "LSTM", "pretrained:gru": "GRU", "pretrained:rnn": "SimpleRNN"}
+SHIPPED = [(name, cell) for name, cell in (("default", "LSTM"), ("gru", "GRU"), ("rnn", "SimpleRNN"))
+           if (PRETRAINED[name] / "model.keras").is_file()]
+KEYS = {"default": "pretrained", "gru": "pretrained:gru", "rnn": "pretrained:rnn"}
 
-pytestmark = pytest.mark.skipif(not all((PRETRAINED[n] / "model.keras").is_file() for n in ("default", "gru", "rnn")),
-                                reason="a pretrained model is missing (make assets)")
+pytestmark = pytest.mark.skipif(len(SHIPPED) < 2, reason="the pretrained siblings are missing (make assets)")
 
 
 def open_page(page: str | None = None, **state) -> AppTest:
@@ -32,9 +33,9 @@ def open_page(page: str | None = None, **state) -> AppTest:
 
 def test_home_compares_the_three_cells_on_the_held_out_plays_with_their_own_numbers():
     at = open_page()
-    table = next(m.value for m in at.markdown if "| **SimpleRNN** |" in m.value)
+    table = next(m.value for m in at.markdown if "| **GRU** |" in m.value)
     means = {}
-    for name, cell in (("default", "LSTM"), ("gru", "GRU"), ("rnn", "SimpleRNN")):
+    for name, cell in SHIPPED:
         held = load_model_folder(name).meta["held_out"]
         row = next(line for line in table.splitlines() if line.startswith(f"| **{cell}** |"))
         assert f"**{held['mean_loss_nats']:.2f}**" in row
@@ -49,9 +50,9 @@ def test_home_compares_the_three_cells_on_the_held_out_plays_with_their_own_numb
 def test_gates_switches_cell_keeping_the_text_and_the_sidebar_follows():
     at = open_page("pages/gates.py")
     switch = at.segmented_control(key="gates_cell")
-    assert switch.value == "pretrained" and set(switch.options) >= {"LSTM", "GRU", "SimpleRNN"}
+    assert switch.value == "pretrained" and set(switch.options) == {cell for _name, cell in SHIPPED}
     at.text_area(key="gates_text").set_value("ROMEO.\nBut soft, what light through yonder window breaks?").run()
-    for key in ("pretrained:gru", "pretrained:rnn", "pretrained"):
+    for key in [KEYS[name] for name, _cell in SHIPPED[1:]] + ["pretrained"]:
         at.segmented_control(key="gates_cell").set_value(key).run()
         assert not at.exception, [e.value for e in at.exception]
         assert at.session_state["active_model"] == key
@@ -66,11 +67,11 @@ def test_sample_continues_one_prime_with_each_cell_and_the_lstm_column_is_the_te
     assert not at.exception, [e.value for e in at.exception]
     result = at.session_state["sample_result"]
     boxes = [h.proto.body for h in at.get("html") if 'class="sample-compare"' in h.proto.body]
-    assert len(boxes) == 3
+    assert len(boxes) == len(SHIPPED)
     titles = [m.value for m in at.markdown if re.fullmatch(r"\*\*(LSTM|GRU|SimpleRNN)\*\*", m.value)]
-    assert titles == ["**LSTM**", "**GRU**", "**SimpleRNN**"]
+    assert titles == [f"**{cell}**" for _name, cell in SHIPPED]
     used = result.settings
-    for name, body in zip(("default", "gru", "rnn"), boxes):
+    for (name, _cell), body in zip(SHIPPED, boxes):
         model = load_model_folder(name)
         text = generate(model.net, model.vocab, result.prime, result.compare_length, used.temperature,
                         seed=used.seed).text
@@ -99,3 +100,13 @@ def escape(text: str) -> str:
 
 def load_text(body: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", body))
+
+
+@pytest.mark.parametrize("key", [KEYS[name] for name, _cell in SHIPPED[1:]])
+def test_each_sibling_opens_on_every_page(key):
+    at = open_page(active_model=key)
+    for page in ("pages/gates.py", "pages/sample.py", "pages/anatomy.py", "pages/train.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.session_state["active_model"] == key

@@ -18,10 +18,10 @@ def opened(page: str, **params) -> AppTest:
 
 
 def test_a_gates_link_opens_the_same_view():
-    at = opened("pages/gates.py", model="pretrained:gru", unit="17", show="r", tab="All units")
-    assert at.session_state["active_model"] == "pretrained:gru"
+    at = opened("pages/gates.py", model="pretrained:tang", unit="17", show="f", tab="All units")
+    assert at.session_state["active_model"] == "pretrained:tang"
     assert at.number_input(key="gates_unit").value == 17  # not the unit the page would have suggested
-    assert at.segmented_control(key="gates_quantity").value == "r"
+    assert at.segmented_control(key="gates_quantity").value == "f"
     assert at.session_state["gates_tab"] == "All units"
     assert "gates_heatmap" in {p.proto.id.rsplit("-", 1)[-1] for p in at.get("plotly_chart")}
 

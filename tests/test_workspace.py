@@ -9,7 +9,7 @@ from lstm_core.storage.persistence import PRETRAINED
 from ui import workspace
 from ui.models import pretrained_key
 
-SHIPPED = {pretrained_key(name) for name in PRETRAINED}
+SHIPPED = {pretrained_key(name) for name, folder in PRETRAINED.items() if (folder / "model.keras").is_file()}
 
 
 def new_session(ws=None, page="pages/sample.py"):

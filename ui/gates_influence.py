@@ -53,8 +53,8 @@ def influence_tab(entry_key: str, net, text: str, ids: np.ndarray, probs: np.nda
     curves = _sibling_curves(text, at) if siblings.offered(entry_key) else {_("this model"): values}
     st.plotly_chart(influence_figure(curves), key="gates_influence_chart", config={"displayModeBar": False})
     if len(curves) > 1:
-        st.caption(_("The same text and character for the three pretrained cells. The slower a curve falls, the "
-                     "farther back that cell still looks."))
+        st.caption(_("The same text and character for the pretrained {cells}. The slower a curve falls, the farther "
+                     "back that cell still looks.").format(cells=siblings.named()))
 
 
 def _legend(top: float) -> str:

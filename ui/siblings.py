@@ -1,9 +1,10 @@
-"""One text, three cells: the pretrained Shakespeare LSTM and its GRU and SimpleRNN siblings.
+"""One text, different cells: the pretrained Shakespeare LSTM and its GRU and SimpleRNN siblings
+(those shipped: `make assets` builds any that are missing).
 
-The three read the same plays with the same recipe and have about the same number of weights
+They read the same plays with the same recipe and have about the same number of weights
 (assets/models/*/regenerate.sh), so the cell is the only difference. Home compares their losses on
 the plays none of them read; Gates and Sample switch between them with one click, keeping the text
-and the settings; Sample lets the three continue the same prime.
+and the settings; Sample lets each continue the same prime.
 """
 
 from __future__ import annotations
@@ -25,8 +26,16 @@ def present() -> list[tuple[str, LoadedModel]]:
     return [(name, model) for name in NAMES if (model := models.pretrained(name)) is not None]
 
 
+def named() -> str:
+    """The shipped cells' names as a list in words: "LSTM and GRU", "LSTM, GRU and SimpleRNN"."""
+    names = [model.spec.cell_name for _name, model in present()]
+    if len(names) < 2:
+        return "".join(names)
+    return _("{first} and {last}").format(first=_(", ").join(names[:-1]), last=names[-1])
+
+
 def offered(key: str | None) -> bool:
-    """Whether to offer the three cells: the model looked at is one of them, and another is shipped."""
+    """Whether to offer the cells: the model looked at is one of them, and another is shipped."""
     return key in {models.pretrained_key(name) for name in NAMES} and len(present()) > 1
 
 
@@ -36,7 +45,7 @@ def held_out_table() -> None:
     if len(rows) < 2:
         return
     plays = list(rows[0][1].meta["held_out"]["plays"].values())
-    st.subheader(_("One text, three cells"))
+    st.subheader(_("One text, different cells"))
     head = [_("Cell"), _("Layers × units"), _("Parameters")] + [f"*{_(p['label'])}*" for p in plays] + [_("Mean")]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _name, model in rows:
@@ -66,7 +75,7 @@ def _comparison_sentence(rows: list[tuple[str, LoadedModel]]) -> str:
 
 
 def switch(where: str) -> None:
-    """Gates and Sample: a row of buttons for the three cells, shown while one of them is the active
+    """Gates and Sample: a row of buttons for the shipped cells, shown while one of them is the active
     model; a click makes another the active model and keeps the page's text and settings."""
     active = models.active()
     if active is None or not offered(active.key):
@@ -80,8 +89,8 @@ def switch(where: str) -> None:
 
     st.segmented_control(_("Same text, another cell"), list(keys), format_func=keys.get, key=state,
                          on_change=chosen, required=True,
-                         help=_("The pretrained LSTM, GRU and SimpleRNN read the same plays and have about the "
-                                "same number of weights: switch to see what the cell changes."))
+                         help=_("The pretrained {cells} read the same plays and have about the same number of "
+                                "weights: switch to see what the cell changes.").format(cells=named()))
 
 
 def same_start(prime: str, length: int, temperature: float, top_k: int | None, top_p: float | None,
