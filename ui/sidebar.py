@@ -16,6 +16,20 @@ def _choose() -> None:
     models.choose(st.session_state.active_model_choice)
 
 
+def _to_open(uploads) -> list:
+    """What a drop means: the files new to the box, or a new half of a .keras + vocabulary pair together
+    with the other half dropped before. Files tried before are not tried again with every new drop."""
+    seen = st.session_state.setdefault("model_upload_seen", [])
+    new = [u for u in uploads if u.file_id not in seen]
+    seen.extend(u.file_id for u in new)
+    if len(new) != 1 or new[0].name.lower().endswith(".zip"):
+        return new
+    keras_file = new[0].name.lower().endswith(".keras")
+    halves = [u for u in uploads if u is not new[0] and not u.name.lower().endswith(".zip")
+              and u.name.lower().endswith(".keras") != keras_file]
+    return [halves[-1], new[0]] if halves else new
+
+
 def render(page: str = "home") -> None:
     with st.sidebar:
         i18n.switch()
@@ -50,8 +64,11 @@ def render(page: str = "home") -> None:
             ids = tuple(u.file_id for u in uploads or ())
             if ids and st.session_state.get("model_upload_done") != ids:
                 st.session_state.model_upload_done = ids
+                files = _to_open(uploads)
                 try:
-                    entry = models.upload([(u.name, u.getvalue()) for u in uploads])
+                    if not files:  # a file was taken out of the box: nothing new to open
+                        raise ModelFileError(_("Drop a model to open it."))
+                    entry = models.upload([(u.name, u.getvalue()) for u in files])
                 except ModelFileError as exc:
                     st.session_state.model_upload_said = (ids, "error",
                                                           _("That model could not be used. {reason}").format(reason=exc))

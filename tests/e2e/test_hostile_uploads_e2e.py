@@ -92,11 +92,11 @@ def _upload(page: Page, block: Locator, name: str, data: bytes | None = None, pa
 
 
 def _remove(page: Page, block: Locator) -> None:
-    """Take the file out of the uploader (its chip's delete button)."""
-    delete = block.locator('[data-testid="stFileChipDeleteBtn"] button, [data-testid="stFileChipDeleteBtn"]').first
-    if delete.count():
+    """Take the files out of the uploader (each chip's delete button; the sidebar's keeps several)."""
+    delete = block.locator('[data-testid="stFileChipDeleteBtn"] button, [data-testid="stFileChipDeleteBtn"]')
+    while delete.count():
         _arm(page)
-        delete.click()
+        delete.first.click()
         wait_for_idle(page, after_action=True)
 
 
