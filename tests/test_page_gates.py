@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_core.storage.persistence import LoadedModel
+from lstm_core.storage.persistence import PRETRAINED, LoadedModel
 from lstm_core.spec import ModelSpec
 from lstm_core.data.vocab import CharVocab
 from helpers_models import random_network
@@ -311,7 +311,7 @@ def test_test_units_changing_nothing_is_nothing_and_every_action_runs():
     assert any("No character became less likely" in c.value for c in at.caption)
 
 
-def test_influence_colours_what_the_prediction_leaned_on_and_compares_the_three_cells():
+def test_influence_colours_what_the_prediction_leaned_on_and_compares_the_shipped_cells():
     at = _open()
     _open_tab(at, "Influence")
     assert not at.exception, [e.value for e in at.exception]
@@ -321,8 +321,9 @@ def test_influence_colours_what_the_prediction_leaned_on_and_compares_the_three_
     assert coloured and _visible(coloured[0]) == text[:position + 2]
     chart = _charts(at)["gates_influence_chart"]
     names = re.findall(r'"name":\s*"([^"]+)"', chart)
-    shipped = [n for n in ("LSTM", "GRU", "SimpleRNN") if n in names]
-    assert shipped[0] == "LSTM"  # the pretrained LSTM and whichever siblings are shipped
+    shipped = [cell for name, cell in (("default", "LSTM"), ("gru", "GRU"), ("rnn", "SimpleRNN"))
+               if (PRETRAINED[name] / "model.keras").is_file()]
+    assert names == (shipped if len(shipped) > 1 else ["this model"])  # a curve per shipped cell, or the model's
     at.slider(key="gates_influence_at").set_value(10).run()
     assert not at.exception
     assert _visible([c for c in _coloured(at) if "the character predicted" in c][0]) == text[:12]
