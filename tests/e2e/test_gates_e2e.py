@@ -40,7 +40,9 @@ def test_gates_views_render(page, app_url):
     screenshot(page, "gates-heatmap")
 
     _open_tab(page, "Gate saturation")
-    expect(_main(page).get_by_text("saturated", exact=False).first).to_be_visible()
+    # Plotly lays the figure out after it arrives: on a busy machine that can take more than 5 s.
+    expect(_main(page).locator('[data-testid="stPlotlyChart"]:visible').get_by_text("saturated", exact=False)
+           .first).to_be_visible(timeout=30_000)
     screenshot(page, "gates-saturation")
 
     _open_tab(page, "Find units for a pattern")
