@@ -48,14 +48,8 @@ def import_zip(data: bytes, dest_root: str | Path, files: Sequence[str], load: C
 
     Problems raise `error` with a message for a person; `load` raises it for a bad model.
     """
-    if len(data) > MAX_ZIP_BYTES:
-        raise error(_("The file is {size:.0f} MB; a model zip may be at most {limit} MB.").format(
-            size=len(data) / 2**20, limit=MAX_ZIP_BYTES // 2**20))
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise error(_("This file is not a zip archive. Upload a {what} downloaded from LSTM Lab.").format(
-            what=_(what) if what in _WHATS else what)) from None
+    zf = _opened(data, error, _("This file is not a zip archive. Upload a {what} downloaded from LSTM Lab.").format(
+        what=_(what) if what in _WHATS else what))
     with zf:
         members = _expected_members(zf, files, error)
         root = Path(dest_root)
@@ -80,13 +74,7 @@ def import_zip(data: bytes, dest_root: str | Path, files: Sequence[str], load: C
 def read_members(data: bytes, error: type[Exception], most: int) -> dict[str, bytes]:
     """The files of a small zip of loose files (at most `most`, folders ignored), by base name, with
     import_zip's checks on names, methods and sizes; nothing is written to disk."""
-    if len(data) > MAX_ZIP_BYTES:
-        raise error(_("The file is {size:.0f} MB; a model zip may be at most {limit} MB.").format(
-            size=len(data) / 2**20, limit=MAX_ZIP_BYTES // 2**20))
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise error(_("This file is not a zip archive.")) from None
+    zf = _opened(data, error, _("This file is not a zip archive."))
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir() and not PurePosixPath(i.filename).name.startswith(".")
                  and "__MACOSX" not in i.filename]
@@ -111,6 +99,17 @@ def read_members(data: bytes, error: type[Exception], most: int) -> dict[str, by
                 raise error(_("The zip archive is damaged ({error}).").format(error=exc)) from None
             out[path.name] = buf.getvalue()
     return out
+
+
+def _opened(data: bytes, error: type[Exception], not_a_zip: str) -> zipfile.ZipFile:
+    """The uploaded bytes as a zip, refused first when too large."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise error(_("The file is {size:.0f} MB; a model zip may be at most {limit} MB.").format(
+            size=len(data) / 2**20, limit=MAX_ZIP_BYTES // 2**20))
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise error(not_a_zip) from None
 
 
 def entry_problem(info: zipfile.ZipInfo) -> str | None:
