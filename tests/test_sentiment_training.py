@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 
@@ -161,7 +162,7 @@ def test_a_job_waits_for_a_free_slot_in_line_and_can_leave_the_queue(examples, t
     job.start()
     view = job.view()
     assert view.running and view.queue_position == 1 and view.slots == 1
-    assert view.runs[0].status == "waiting" and job._process is None  # no process until its turn
+    assert view.runs[0].status == "waiting" and not multiprocessing.active_children()  # no process until its turn
     job.stop()
     assert job.join(timeout=30)
     view = job.view()

@@ -3,9 +3,10 @@
 A `TrainingJob` is one model. Each Start or Resume is a run: it waits for a free training slot
 (lstm_core.training.slots: the server trains a few models at a time, the rest queue in order), then
 spawns a process (lstm_core.training.train_worker) that trains, saves the model folder and exits; Resume
-starts a new process from the saved folder, optimizer state included. A supervisor thread per
-run copies the child's reports into the job under a lock; the page (the script thread) reads a
-consistent copy with `view()`. No thread here touches Streamlit.
+starts a new process from the saved folder, optimizer state included. Where a deployment has a Ray
+cluster, the run is a task on it instead, queued by Ray (lstm_core.training.launcher says where).
+A supervisor thread per run copies the run's reports into the job under a lock; the page (the
+script thread) reads a consistent copy with `view()`. No thread here touches Streamlit.
 
 Nor does any of them know who reads: what they say for a person (why a run ended) is a `Said`
 (lstm_core.said), English text that the page says in the reader's language (`say`).
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 import queue
 import threading
 import time
@@ -27,13 +27,14 @@ import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from lstm_core.i18n import N_, _
 from lstm_core.teaching.params import total_params
-from lstm_core.training.budget import over_budget
-from lstm_core.said import Said
+from lstm_core.said import Said, said_of
+from lstm_core.training.launcher import Work, start_run
 from lstm_core.training.slots import SLOTS, TrainingSlots
-from lstm_core.training.train_worker import Resume, RunOrder, TrainRecipe, Watch, run, until_stopped_cap
+from lstm_core.training.train_worker import Resume, RunOrder, TrainRecipe, Watch, run_in, ships, until_stopped_cap
 from lstm_core.training.trainer import NATS_TO_BITS, HistoryPoint, Progress
 
 from .models import Snapshot
@@ -55,9 +56,6 @@ BUILD_ALLOWANCE_S = 120.0
 # (traced by TensorFlow) can take many seconds on a busy server, and that is no runaway.
 OVERTIME_S = 60.0
 _POLL_S = 0.2
-# How a child process that was ended shows in its exit code: killed (by us or the kernel's
-# out-of-memory killer) or aborted (an allocation over its memory limit failed in TensorFlow).
-_KILLED, _ABORTED = -9, -6
 # Why a run's process was ended from here (the browser tab closed, its time up, Stop pressed),
 # and whether it was still building its model.
 _ENDED = {
@@ -113,7 +111,7 @@ class JobView:
     train_seconds: float
     notes: tuple[str, ...] = ()
     queue_position: int = 0  # while queued: 1 = next in line
-    slots: int = 1  # how many models the server trains at once
+    slots: int = 1  # how many models the server trains at once; 0: a Ray cluster trains them, as it has room
     saved: bool = False  # the last run's model is in the job's folder
     save_error: str = ""  # a Said, when not empty
 
@@ -132,7 +130,8 @@ class JobView:
 
 
 class TrainingJob:
-    """One model, trained in runs (Start, then any number of Resumes), each in a child process.
+    """One model, trained in runs (Start, then any number of Resumes), each in a child process
+    (or a task on the deployment's Ray cluster).
 
     `folder` is where each run saves the model (and where a resume reads it back). `alive`, if
     given, says whether the browser session still exists; gone for `gone_grace_s`, its run stops.
@@ -151,10 +150,9 @@ class TrainingJob:
         self._alive, self.alive_every_s, self.gone_grace_s = alive, alive_every_s, gone_grace_s
         self.keep_samples = keep_samples
         self.snapshot_every_s, self.max_snapshots, self.snapshot_bytes = snapshot_every_s, max_snapshots, snapshot_bytes
-        self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._supervisor: threading.Thread | None = None
-        self._stop = self._context.Event()
+        self._stop = multiprocessing.get_context("spawn").Event()  # shared with the run's process
         # What the page reads (under the lock).
         self._status, self._message = READY, ""
         self._progress: Progress | None = None
@@ -170,7 +168,7 @@ class TrainingJob:
         self._saved, self._save_error = False, ""
         self._checkpoint: tuple | None = None  # (steps, train_seconds, last_val) of this run's last checkpoint
         self._run_start: tuple = (0, 0.0, None)  # the same, as the run found them
-        self._ticket: int | None = None
+        self._run = None  # where the current (or last) run executes: launcher.LocalRun or RayRun
         self._snapshot_interval = snapshot_every_s
         self._last_snapshot_clock = -math.inf
         # The supervisor's own bookkeeping of the browser session.
@@ -210,13 +208,15 @@ class TrainingJob:
             self._progress = None  # the last run's progress (elapsed time, ETA) means nothing for this one
             self._checkpoint = None
             self._run_start = (self._steps, self._train_seconds, self._last_val)
-            self._ticket = self.slots.request()
-            self._supervisor = threading.Thread(target=self._supervise, args=(order, self._ticket, self._stop),
+            work = Work(partial(run_in, self.recipe, order, self.watch), self.folder, f"lstm-lab-{self.run_id}",
+                        memory_mb=self.memory_mb, seeded=resume is not None, ships=ships)
+            self._run = start_run(work, self._stop, self.slots)
+            self._supervisor = threading.Thread(target=self._supervise, args=(order, self._run, self._stop),
                                                 daemon=True, name=f"lstm-lab-train-{self.run_id}")
             self._supervisor.start()
 
     def stop(self) -> None:
-        """Stop the run: honoured within one training step, or at once while it waits for a slot."""
+        """Stop the run: honoured within one training step, or at once while it waits to start."""
         self._stop.set()
 
     def join(self, timeout: float | None = None) -> bool:
@@ -243,22 +243,23 @@ class TrainingJob:
             steps = tuple(h.step for h in self._history)
             train = tuple(h.train_loss for h in self._history)
             vals = [(h.step, h.val_loss) for h in self._history if h.val_loss is not None]
-            ticket, status = self._ticket, self._status
+            launched, status = self._run, self._status
             view = dict(
                 run_id=self.run_id, status=status, message=self._message, progress=self._progress,
                 history=LossHistory(steps, train, tuple(s for s, _ in vals), tuple(v for _, v in vals)),
                 samples=tuple(self._samples), snapshots=tuple(self._snapshots), latest_net=self._latest_net,
                 latest_step=self._latest_step, runs_ended=self._runs_ended, budget_s=self._budget_s,
                 building=self._building, steps=self._steps, train_seconds=self._train_seconds,
-                notes=tuple(self._notes), slots=self.slots.limit, saved=self._saved, save_error=self._save_error)
-        position = self.slots.position(ticket) if status == QUEUED and ticket is not None else 0
-        return JobView(queue_position=max(position, 0), **view)
+                notes=tuple(self._notes), slots=self.slots.limit if launched is None else launched.slots,
+                saved=self._saved, save_error=self._save_error)
+        position = launched.position() if status == QUEUED and launched is not None else 0
+        return JobView(queue_position=position, **view)
 
     # -- the supervisor thread ------------------------------------------------------------------
-    def _supervise(self, order: RunOrder, ticket: int, stop) -> None:
+    def _supervise(self, order: RunOrder, launched, stop) -> None:
         status, message = ERROR, ""
         try:
-            if not self._wait_for_slot(ticket, stop):
+            if not self._wait_for_slot(launched, stop):
                 status = STOPPED
                 message = (Said(N_("Stopped while waiting for a free training slot: nothing was trained."))
                            if order.resume is None else Said(N_("Stopped while waiting for a free training slot.")))
@@ -268,30 +269,27 @@ class TrainingJob:
             with self._lock:
                 self._status, self._building = RUNNING, True
                 self._message = Said(N_("Starting TensorFlow and building the model…"))
-            status, message = self._watch_child(order, stop)
+            status, message = self._watch_child(order, launched, stop)
         except Exception as exc:  # never lost silently: the page shows it
-            status, message = ERROR, f"{type(exc).__name__}: {exc}"
+            said = said_of(exc)
+            status, message = ERROR, said if isinstance(said, Said) else f"{type(exc).__name__}: {exc}"
         finally:
-            self.slots.release(ticket)
+            launched.close()
             with self._lock:
                 self._status, self._message, self._building = status, message, False
                 self._runs_ended += 1
 
-    def _wait_for_slot(self, ticket: int, stop) -> bool:
-        """True once the ticket holds a slot; False when stopped (or the tab closed) while queued."""
+    def _wait_for_slot(self, launched, stop) -> bool:
+        """True once the run has started; False when stopped (or the tab closed) while queued."""
         self._gone_since, self._next_alive = None, 0.0
-        while not self.slots.wait(ticket, _POLL_S):
+        while not launched.wait_start(_POLL_S):
             if stop.is_set():
                 return False
             if self._check_alive() and self._gone_for(time.monotonic()) >= self.gone_grace_s:
                 return False
         return not stop.is_set()
 
-    def _watch_child(self, order: RunOrder, stop) -> tuple[str, str]:
-        reports = self._context.Queue()
-        process = self._context.Process(target=run, args=(self.recipe, order, self.watch, reports, stop, os.getpid()),
-                                        daemon=True, name=f"lstm-lab-{self.run_id}")
-        process.start()
+    def _watch_child(self, order: RunOrder, launched, stop) -> tuple[str, str]:
         ended: tuple | None = None
         error: tuple | None = None
         # The run's hard deadline: its budget from when its model is built (or, should building
@@ -300,51 +298,45 @@ class TrainingJob:
         deadline = time.monotonic() + BUILD_ALLOWANCE_S + order.seconds + self.overtime_s
         asked_at: float | None = None  # when the run was asked to stop (Stop, a closed tab, its deadline)
         forced = ""  # why the process was ended from here, if it was
-        try:
-            while True:
-                try:
-                    message = reports.get(timeout=_POLL_S)
-                except queue.Empty:
-                    if not process.is_alive():
-                        try:  # the last reports may still be in the pipe
-                            message = reports.get(timeout=1.0)
-                        except queue.Empty:
-                            break
-                    else:
-                        message = None
-                if message is not None:
-                    if message[0] == "done":
+        while True:
+            try:
+                message = launched.get(timeout=_POLL_S)
+            except queue.Empty:
+                if not launched.alive():
+                    try:  # the last reports may still be on their way
+                        message = launched.get(timeout=1.0)
+                    except queue.Empty:
                         break
-                    if message[0] == "built":
-                        deadline = time.monotonic() + order.seconds + self.overtime_s
-                    elif message[0] == "ended":
-                        ended = message
-                    elif message[0] == "error":
-                        error = message
-                    self._apply(message)
-                now = time.monotonic()
-                if self._check_alive() and self._gone_for(now) >= self.gone_grace_s:
-                    stop.set()
-                if ended is None and asked_at is None and stop.is_set():
-                    asked_at = now
-                overdue = asked_at is not None and now - asked_at >= self.stop_grace_s
-                if ended is None and (now >= deadline or overdue):
-                    stop.set()
-                    why = ("closed" if self._gone_for(now) >= self.gone_grace_s
-                           else "time" if now >= deadline else "stop")
-                    forced = self._end_process(process, why)
+                else:
+                    message = None
+            if message is not None:
+                if message[0] == "done":
                     break
-        finally:
-            process.join(timeout=30)
-            if process.is_alive():
-                process.kill()
-                process.join(timeout=5)
+                if message[0] == "built":
+                    deadline = time.monotonic() + order.seconds + self.overtime_s
+                elif message[0] == "ended":
+                    ended = message
+                elif message[0] == "error":
+                    error = message
+                self._apply(message)
+            now = time.monotonic()
+            if self._check_alive() and self._gone_for(now) >= self.gone_grace_s:
+                stop.set()
+            if ended is None and asked_at is None and stop.is_set():
+                asked_at = now
+            overdue = asked_at is not None and now - asked_at >= self.stop_grace_s
+            if ended is None and (now >= deadline or overdue):
+                stop.set()
+                why = ("closed" if self._gone_for(now) >= self.gone_grace_s
+                       else "time" if now >= deadline else "stop")
+                forced = self._end_process(launched, why)
+                break
         if forced:
             return STOPPED, forced.then(self._back_to_checkpoint())
         if error is not None:
             return ERROR, error[1]
         if ended is None:
-            return ERROR, self._died(process.exitcode).then(self._back_to_checkpoint())
+            return ERROR, launched.death().then(self._back_to_checkpoint())
         status, message = ended[1], ended[2]
         if status == STOPPED and self._gone_for(time.monotonic()) >= self.gone_grace_s:
             message = Said(N_("The browser tab was closed, so training stopped."))
@@ -353,21 +345,13 @@ class TrainingJob:
                            minutes=UNTIL_STOPPED_CAP_S / 60)
         return status, message
 
-    def _end_process(self, process, why: str) -> Said:
+    def _end_process(self, launched, why: str) -> Said:
         """End a run that did not stop when asked (`why`: "closed", "time" or "stop"); the message
         says why and what it was doing."""
         with self._lock:
             building = self._building
-        process.terminate()
-        process.join(timeout=2)
-        if process.is_alive():
-            process.kill()
+        launched.end()
         return Said(_ENDED[why, building])
-
-    def _died(self, exitcode: int | None) -> Said:
-        if self.memory_mb is not None and exitcode in (_KILLED, _ABORTED):
-            return over_budget(self.memory_mb)
-        return Said(N_("The training process ended unexpectedly (exit code {code})."), code=exitcode)
 
     def _back_to_checkpoint(self) -> Said:
         """After a run died or was ended: the record goes back to the model saved last, by this

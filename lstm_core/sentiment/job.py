@@ -13,7 +13,9 @@ In a child process (spawned, so it starts clean) training runs at full speed, th
 imports TensorFlow, and memory goes back to the system when training ends.
 
 The child never touches Streamlit. It reports on a queue; a listener thread in the parent copies
-the reports into the job under a lock, and the page reads a consistent copy with `view()`.
+the reports into the job under a lock, and the page reads a consistent copy with `view()`. Where a
+deployment has a Ray cluster, the child is a task on it instead (lstm_core.training.launcher): it
+saves under a folder of its own and each model folder comes back here before its result.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from lstm_core.i18n import N_
 from lstm_core.said import Said, said_of, say
+from lstm_core.training.launcher import Work, start_run
 from lstm_core.training.slots import SLOTS, TrainingSlots, yield_to_pages
 from .data import Example
 from .model import ARCHS
@@ -77,7 +81,7 @@ class JobView:
     current: int  # index of the run in progress (or the last one)
     status: str
     queue_position: int = 0  # waiting for a free training slot: 1 = next in line
-    slots: int = 1  # how many models the server trains at once
+    slots: int = 1  # how many models the server trains at once; 0: a Ray cluster trains them, as it has room
 
     @property
     def running(self) -> bool:
@@ -122,15 +126,12 @@ class TrainingJob:
         self._runs = [_Run(s) for s in settings]
         self._lock = threading.Lock()
         self._current = 0
-        context = multiprocessing.get_context("spawn")
-        self._queue = context.Queue()
-        self._stop = context.Event()
-        self._process = None
+        self._stop = multiprocessing.get_context("spawn").Event()  # shared with the training process
+        self._run = None  # where the training executes: launcher.LocalRun or RayRun
+        self._started = False
         self._listener: threading.Thread | None = None
         self._alive, self._alive_every_s, self._gone_grace_s = alive, alive_every_s, gone_grace_s
-        self._context = context
         self._slots = slots
-        self._ticket: int | None = None
 
     # -- control (page thread) ------------------------------------------------------------------
     def start(self) -> None:
@@ -139,17 +140,11 @@ class TrainingJob:
             if self._listener is not None:
                 raise RuntimeError("This job has already started.")
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            self._ticket = self._slots.request()
+            work = Work(partial(_child, self.examples, [r.settings for r in self._runs], self.job_id,
+                                self.label_prefix), str(self.out_dir), self.job_id, ships=_ships)
+            self._run = start_run(work, self._stop, self._slots)
             self._listener = threading.Thread(target=self._listen, daemon=True, name=f"{self.job_id}-listener")
             self._listener.start()
-
-    def _spawn(self) -> None:
-        with self._lock:
-            self._process = self._context.Process(
-                target=_child, name=self.job_id, daemon=True,
-                args=(self.examples, [r.settings for r in self._runs], str(self.out_dir), self.job_id,
-                      self.label_prefix, self._queue, self._stop, os.getpid()))
-            self._process.start()
 
     def stop(self) -> None:
         """Ask the training to stop; it is honoured within one training step."""
@@ -171,7 +166,7 @@ class TrainingJob:
             runs = tuple(r.view() for r in self._runs)
             current = self._current
         statuses = [r.status for r in runs]
-        position = self._slots.position(self._ticket) if self._ticket is not None and self._process is None else 0
+        position = self._run.position() if self._run is not None and not self._started else 0
         if self.is_alive:
             status = RUNNING
         elif self._listener is None:
@@ -184,13 +179,14 @@ class TrainingJob:
             status = DIVERGED
         else:
             status = FINISHED
-        return JobView(self.job_id, self.kind, runs, current, status, max(position, 0), self._slots.limit)
+        slots = self._slots.limit if self._run is None else self._run.slots
+        return JobView(self.job_id, self.kind, runs, current, status, position, slots)
 
     # -- the listener thread (parent process) ---------------------------------------------------
     def _listen(self) -> None:
         next_alive, gone_since = 0.0, None
         try:
-            while not self._slots.wait(self._ticket, 0.5):
+            while not self._run.wait_start(0.5):
                 now = time.monotonic()
                 if self._alive is not None and now >= next_alive:
                     next_alive = now + self._alive_every_s
@@ -198,12 +194,12 @@ class TrainingJob:
                 if self._stop.is_set() or (gone_since is not None and now - gone_since >= self._gone_grace_s):
                     self._left_queue()
                     return
-            self._spawn()
+            self._started = True
             while True:
                 try:
-                    message = self._queue.get(timeout=0.5)
+                    message = self._run.get(timeout=0.5)
                 except queue.Empty:
-                    if not self._process.is_alive():
+                    if not self._run.alive():
                         self._child_died()
                         return
                     message = None
@@ -217,10 +213,11 @@ class TrainingJob:
                     gone_since = None if self._is_alive() else (gone_since or now)
                     if gone_since is not None and now - gone_since >= self._gone_grace_s:
                         self.stop()
+        except Exception as exc:  # never lost silently (a cluster that cannot be reached): the page shows it
+            said = said_of(exc)
+            self._failed(said if isinstance(said, Said) else _readable(exc))
         finally:
-            self._slots.release(self._ticket)
-            if self._process is not None:
-                self._process.join(timeout=30)
+            self._run.close()
 
     def _is_alive(self) -> bool:
         try:
@@ -235,12 +232,13 @@ class TrainingJob:
                 run.message = Said(N_("Stopped while waiting for a free training slot: nothing was trained."))
 
     def _child_died(self) -> None:
-        code = self._process.exitcode
+        self._failed(self._run.death())
+
+    def _failed(self, message: Said | str) -> None:
         with self._lock:
             for run in self._runs:
                 if run.status not in ENDED:
-                    run.status = ERROR
-                    run.message = Said(N_("The training process ended unexpectedly (exit code {code})."), code=code)
+                    run.status, run.message = ERROR, message
 
     def _apply(self, message: tuple) -> None:
         kind, index = message[0], message[1]
@@ -252,7 +250,7 @@ class TrainingJob:
                 from .store import SentimentModelError, load_folder
 
                 try:
-                    model = load_folder(folder)
+                    model = load_folder(self.out_dir / folder)
                 except SentimentModelError as exc:
                     status, text = ERROR, Said(N_("The trained model could not be read back: {problem}"),
                                                problem=exc)
@@ -284,8 +282,9 @@ class TrainingJob:
 # -- the child process ---------------------------------------------------------------------------
 
 
-def _child(examples, settings_list, out_dir, job_id, label_prefix, reports, stop, parent_pid) -> None:
-    """Train every run in turn, reporting on `reports`; ends with ("done", -1)."""
+def _child(examples, settings_list, job_id, label_prefix, out_dir, reports, stop, parent_pid) -> None:
+    """Train every run in turn, saving under `out_dir` and reporting on `reports` (a result names its
+    model's folder within `out_dir`); ends with ("done", -1)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     yield_to_pages()
     from .store import SentimentModelError  # noqa: F401  (fail early if the package is broken)
@@ -332,15 +331,20 @@ def _child(examples, settings_list, out_dir, job_id, label_prefix, reports, stop
                                  result.message or Said(N_("Stopped before the first epoch ended: nothing to keep."))))
                     continue
                 evaluation = trainer.evaluate("test")
-                folder = Path(out_dir) / f"{job_id}-{index + 1}-{settings.arch}"
-                trainer.save(folder, evaluation, label=f"{label_prefix}{trainer.spec.arch_name}")
-                reports.put(("result", index, evaluation, str(folder), seconds, result.status, result.message))
+                folder = f"{job_id}-{index + 1}-{settings.arch}"
+                trainer.save(Path(out_dir) / folder, evaluation, label=f"{label_prefix}{trainer.spec.arch_name}")
+                reports.put(("result", index, evaluation, folder, seconds, result.status, result.message))
             except Exception as exc:  # never lost silently: the page shows it
                 reports.put(("error", index, _readable(exc), "".join(traceback.format_exception(exc))[-4000:]))
     finally:
         reports.put(("done", -1))
         reports.close()
         reports.join_thread()
+
+
+def _ships(report: tuple) -> str | None:
+    """A result names a model folder that is complete (launcher.Work.ships)."""
+    return report[3] if report[0] == "result" else None
 
 
 def _readable(exc: BaseException) -> Said | str:

@@ -28,7 +28,7 @@ import math
 import os
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -134,6 +134,17 @@ def run(recipe: TrainRecipe, order: RunOrder, watch: Watch, reports, stop, paren
         reports.put(("done",))
         reports.close()
         reports.join_thread()
+
+
+def run_in(recipe: TrainRecipe, order: RunOrder, watch: Watch, folder: str, reports, stop, parent_pid: int) -> None:
+    """`run`, saving in `folder`: the target of a launcher.Work (a cluster worker saves in a folder of
+    its own, sent back to the server's `order.folder` by `ships`)."""
+    run(recipe, replace(order, folder=folder), watch, reports, stop, parent_pid)
+
+
+def ships(report: tuple) -> str | None:
+    """The run's folder is complete after a checkpoint, and after an end that saved the model."""
+    return "." if report[0] == "checkpoint" or (report[0] == "ended" and report[7]) else None
 
 
 def _trainer(recipe: TrainRecipe, order: RunOrder) -> Trainer:

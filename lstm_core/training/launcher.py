@@ -1,0 +1,125 @@
+"""Where a training run executes: a child process of this server (the default), or a Ray cluster.
+
+A training job (ui.training_job for character models, lstm_core.sentiment.job for classifiers)
+describes one run as `Work` and hands it to `start_run`, which returns a handle the job watches
+the same way wherever the run is: wait for it to start, read its reports, end it, ask why it died.
+
+- Here (`LocalRun`): the run takes a ticket from the server's training slots (slots.py) and, once it
+  holds one, is a spawned child process that reports on a multiprocessing queue. The default.
+- On a Ray cluster (ray_launcher.RayRun) when LSTM_LAB_RAY_ADDRESS is set: the cluster's scheduler
+  replaces the slots. Ray is imported only then, so a server without the setting never loads it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lstm_core.i18n import N_
+from lstm_core.said import Said
+from lstm_core.training.budget import over_budget
+from lstm_core.training.slots import TrainingSlots
+
+RAY_ADDRESS_VAR = "LSTM_LAB_RAY_ADDRESS"
+# How a child process that was ended shows in its exit code: killed (by us or the kernel's
+# out-of-memory killer) or aborted (an allocation over its memory limit failed in TensorFlow).
+_KILLED, _ABORTED = -9, -6
+
+
+def _ships_nothing(message: tuple) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Work:
+    """One run: `target(folder, reports, stop, parent_pid)`, a module-level function (or a partial of
+    one) that a spawned process or a cluster worker can unpickle.
+
+    `folder` is where the run's files belong on this server. A run on another machine writes into a
+    folder of its own instead; `ships(report)` names (relative to it) the folder that a report says
+    is complete, which then comes back here before that report, and `seeded` sends the folder's
+    files there first (a resume reads the model the previous run saved).
+    """
+
+    target: Callable
+    folder: str
+    name: str
+    memory_mb: int | None = None
+    seeded: bool = False
+    ships: Callable[[tuple], str | None] = _ships_nothing
+
+
+def start_run(work: Work, stop, slots: TrainingSlots):
+    """Start `work` where this deployment trains: on the Ray cluster at LSTM_LAB_RAY_ADDRESS when set,
+    else here, queued on `slots`. `stop` is the job's event: once set, the run is asked to stop."""
+    address = os.environ.get(RAY_ADDRESS_VAR, "").strip()
+    if address:
+        from lstm_core.training.ray_launcher import RayRun
+
+        return RayRun(work, stop, address)
+    return LocalRun(work, stop, slots)
+
+
+class LocalRun:
+    """A run in a child process of this server, started once it holds one of the server's slots."""
+
+    def __init__(self, work: Work, stop, slots: TrainingSlots):
+        self.work, self._stop, self._slots = work, stop, slots
+        self._context = multiprocessing.get_context("spawn")
+        self._reports = self._context.Queue()
+        self._process = None
+        self._ticket = slots.request()
+
+    @property
+    def slots(self) -> int:
+        """How many runs the server trains at once."""
+        return self._slots.limit
+
+    def position(self) -> int:
+        """0 once started (or ended), k while k-th in the queue."""
+        return 0 if self._process is not None else max(self._slots.position(self._ticket), 0)
+
+    def wait_start(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a slot, then start the process; True once started."""
+        if self._process is None:
+            if not self._slots.wait(self._ticket, timeout):
+                return False
+            self._process = self._context.Process(
+                target=self.work.target, name=self.work.name, daemon=True,
+                args=(self.work.folder, self._reports, self._stop, os.getpid()))
+            self._process.start()
+        return True
+
+    def get(self, timeout: float):
+        """The next report; queue.Empty when none came within `timeout` seconds."""
+        return self._reports.get(timeout=timeout)
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def end(self) -> None:
+        """End the process now (it did not stop when asked)."""
+        self._process.terminate()
+        self._process.join(timeout=2)
+        if self._process.is_alive():
+            self._process.kill()
+
+    def death(self) -> Said:
+        """Why the process ended without its last report."""
+        code = self._process.exitcode
+        if self.work.memory_mb is not None and code in (_KILLED, _ABORTED):
+            return over_budget(self.work.memory_mb)
+        return Said(N_("The training process ended unexpectedly (exit code {code})."), code=code)
+
+    def close(self) -> None:
+        """After the run (or instead of it): the process is gone and the slot given back."""
+        try:
+            if self._process is not None:
+                self._process.join(timeout=30)
+                if self._process.is_alive():
+                    self._process.kill()
+                    self._process.join(timeout=5)
+        finally:
+            self._slots.release(self._ticket)
