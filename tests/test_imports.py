@@ -43,3 +43,21 @@ def test_the_engine_never_imports_streamlit():
 def test_looking_at_a_model_never_imports_tensorflow(work):
     imported = _imported_after(work)
     assert not imported & {"tensorflow", "keras"}, sorted(imported & {"tensorflow", "keras"})
+
+
+def test_a_server_without_a_ray_cluster_never_imports_ray():
+    """Ray is for deployments that set LSTM_LAB_RAY_ADDRESS: without it, neither the app's modules nor
+    starting a run (here, up to taking its place in the server's queue) load it."""
+    ui_modules = sorted(p.stem for p in (ROOT / "ui").glob("*.py") if p.stem != "__init__")
+    engine = [m for m in ENGINE_MODULES if m != "lstm_core.training.ray_launcher"]
+    code = "\n".join(f"import {m.removesuffix('.__init__')}" for m in engine) + "\n" + "\n".join(
+        f"import ui.{m}" for m in ui_modules) + textwrap.dedent("""
+        import multiprocessing, os
+        os.environ.pop("LSTM_LAB_RAY_ADDRESS", None)
+        from lstm_core.training.launcher import LocalRun, Work, start_run
+        from lstm_core.training.slots import TrainingSlots
+        launched = start_run(Work(print, ".", "nothing"), multiprocessing.Event(), TrainingSlots(1))
+        assert isinstance(launched, LocalRun) and launched.position() == 0
+        launched.close()
+        """)
+    assert "ray" not in _imported_after(code)
