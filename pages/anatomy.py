@@ -57,15 +57,18 @@ def _choose_model():
 def step_tab() -> None:
     st.markdown(_("Pick a character of a text and one unit: the page recomputes that unit's step from the "
                   "network's weights, every multiplication in the open, and shows the numbers on the cell."))
-    entry = _choose_model_row()
-    if entry is None:
+    chosen = _choose_model_row()
+    if chosen is None:
         return
-    show_step(entry)
+    entry, position_box = chosen
+    show_step(entry, position_box)
 
 
 def _choose_model_row():
-    """Model, text, layer and unit controls on one row; returns the entry (or None, with a message)."""
-    c_model, c_text, c_layer, c_unit = st.columns([2.2, 3.2, 1.5, 1.1], gap="medium")
+    """Model and text on one row, layer and unit on the next beside a box for the position slider (four
+    controls on one row were cut at 125% zoom); returns the entry and that box (or None, with a message)."""
+    c_model, c_text = st.columns([2, 3], gap="medium")
+    c_layer, c_unit, c_position = st.columns([1.6, 1.3, 3.4], gap="medium")
     with c_model:
         entry = _choose_model()
     if entry is None:
@@ -98,7 +101,7 @@ def _choose_model_row():
         st.number_input(_("Unit (0–{last})").format(last=units - 1), min_value=0, max_value=units - 1, step=1,
                         key="anatomy_unit", persist_state="session",
                         help=_("One of the layer's units; every unit has its own row of weights in each gate."))
-    return entry
+    return entry, c_position
 
 
 def _default_unit(layer_trace, position: int) -> int:

@@ -194,20 +194,18 @@ def render() -> None:
     raw = st.session_state.gates_text or ""
     text = raw[:MAX_CHARS]
 
-    net, step = _choose_model(entry)
+    # Step, layer and unit share a row; the seven quantities get the page's width, so they fit on one
+    # line at 1280 px (beside the layer and unit they wrapped and were cut).
+    cols = st.columns([4, 1.4, 1.4], gap="medium")
+    with cols[0]:
+        net, step = _choose_model(entry)
     if text:
         _suggest_unit(entry, step, net, text)
-    multi = len(net.layers) > 1
-    cols = st.columns([4, 1.4, 1.4] if multi else [4, 1.4], gap="medium")
-    with cols[-1]:
+    with cols[2]:
         unit_box = st.container()
-    if multi:
-        with cols[1]:
-            layer = _choose_layer(net)
-    else:
-        layer = 0
-    with cols[0]:
-        quantity = _choose_quantity(net, layer)
+    with cols[1]:
+        layer = _choose_layer(net)
+    quantity = _choose_quantity(net, layer)
     with unit_box:
         unit = _choose_unit(net, layer)
 

@@ -284,13 +284,20 @@ with written:
         if used != settings:
             st.caption(_(":orange[:material/sync_problem: The settings have changed since: press **Generate** "
                          "to write again.]"))
+        # The comparison is further down the page: one click brings it up (on a projector, no scrolling).
+        st.markdown(_(":material/arrow_downward: [Compare: the same prime at three temperatures, or in each cell]"
+                      "(#compare)") if siblings.offered(entry.key) else
+                    _(":material/arrow_downward: [Compare: the same prime at three temperatures](#compare)"))
 
 # ------------------------------------------------ three temperatures, or the pretrained cells
+# The heading first (the link above scrolls to it), then the switch between the two comparisons.
+by_cells = siblings.offered(entry.key) and st.session_state.get("sample_compare") == "cells"
+st.subheader(_("Same prime, same seed, different cells") if by_cells else
+             _("Same prime, same seed, three temperatures"), anchor="compare")
 if siblings.offered(entry.key):
     st.segmented_control(_("Compare"), COMPARE_BY, format_func=lambda c: _(COMPARE_BY[c]), key="sample_compare",
                          default="temperatures", required=True, persist_state="session")
-if siblings.offered(entry.key) and st.session_state.get("sample_compare") == "cells":
-    st.subheader(_("Same prime, same seed, different cells"))
+if by_cells:
     st.markdown(_("The pretrained {cells} continue the same prime with the same settings ({settings}) and seed. They "
                   "read the same plays and have about as many weights: only the cell differs. **What to notice:** "
                   "how long each keeps to a speaker, a line, a word.").format(cells=siblings.named(),
@@ -299,7 +306,6 @@ if siblings.offered(entry.key) and st.session_state.get("sample_compare") == "ce
         result.prime, result.compare_length, used.temperature, used.top_k or None,
         used.top_p if used.top_p < 1 else None, used.seed).items()}
 else:
-    st.subheader(_("Same prime, same seed, three temperatures"))
     if model_texts.poem(model):  # a poetry model: what to notice is about characters and lines, not words
         st.markdown(_(
             "Only the temperature differs (no top-k or top-p). **What to notice:** at 0.2 the model keeps to the "

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from helpers_models import random_network
+from ui.literal import literal
 from lstm_core.sentiment.model import SentimentSpec
 from lstm_core.sentiment.store import SentimentModel
 from lstm_core.sentiment.tokens import PAD, UNK, WordVocab
@@ -203,3 +204,9 @@ def test_through_the_app_navigation():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Sentiment"
+    # The sidebar names the model this page uses: its classifier, not the character model of the others.
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    classifier = at.session_state["sent_models"][at.session_state["sent_model"]].label
+    assert "Model on this page" in sidebar and literal(classifier) in sidebar
+    assert not at.sidebar.selectbox, "the character model's chooser is not on Sentiment"
+    assert "character model of the other pages (LSTM 2×256" in " ".join(c.value for c in at.sidebar.caption)

@@ -65,7 +65,7 @@ def test_the_right_key_lists_the_model_in_every_session_until_it_is_withdrawn(se
     student = session()  # another browser: lists it, shared by the teacher
     key = "published:" + pid
     assert key in student.session_state["models"]
-    assert student.session_state["models"][key].label.endswith("(shared by the teacher)")
+    assert student.session_state["models"][key].label.startswith("From the teacher: ")
     assert not [b for b in student.sidebar.button if b.key == "publish_active"]  # a pretrained model is active
     teacher.sidebar.button(key=f"withdraw_{pid}").click().run()
     assert published.listing(server) == []

@@ -80,8 +80,9 @@ def _text_strip(text: str, position: int, width: int = 70) -> str:
 READ_SO_FAR = N_("Read so far in black, the character at step t boxed; the grey rest is not read yet.")
 
 
-def show_step(entry) -> None:
-    """The step at the chosen position of the chosen unit of `entry`'s model, as chosen on the page."""
+def show_step(entry, position_box) -> None:
+    """The step at the chosen position of the chosen unit of `entry`'s model, as chosen on the page; the
+    position slider goes in `position_box`."""
     net, vocab = entry.model.net, entry.model.vocab
     raw = st.session_state.get("anatomy_text", "")
     text = raw[:MAX_STEP_CHARS]
@@ -95,11 +96,12 @@ def show_step(entry) -> None:
     cell = lt.cell
 
     keep("anatomy_position", range(len(text)), len(text) - 1)
-    position = st.select_slider(
-        _("Position t (the character being read)"), options=list(range(len(text))), key="anatomy_position",
-        format_func=lambda t: f"{t} · “{_glyph(text[t])}”",
-        help=_("The step of the text to look at: the network has read the characters before it, and now reads "
-               "this one."))
+    with position_box:
+        position = st.select_slider(
+            _("Position t (the character being read)"), options=list(range(len(text))), key="anatomy_position",
+            format_func=lambda t: f"{t} · “{_glyph(text[t])}”",
+            help=_("The step of the text to look at: the network has read the characters before it, and now "
+                   "reads this one."))
     st.html(_text_strip(text, position))
 
     step = anatomy.open_step(net, trace, layer, position, st.session_state.anatomy_unit)

@@ -123,7 +123,8 @@ def pattern_results(text, values, mask, pattern_name, quantity, label, guesses, 
     st.caption(_("Ranking the units of this layer by their **{label}** on {inside:,} characters in the "
                  "pattern and {outside:,} outside it. Take one character inside the pattern and one outside: "
                  "a unit's score is how often its value alone tells which is which (the unit being higher, or lower, "
-                 "inside). 1.0 means always, 0.5 no better than a coin toss.")
+                 "inside). 1.0 means always, 0.5 no better than a coin toss. (Statisticians call this the *AUC*, the area "
+                 "under the ROC curve.)")
                .format(label=label, inside=ranking.n_inside, outside=ranking.n_outside))
     top = ranking.top(TOP_UNITS)
     chart, table = st.columns([1, 1], gap="medium")

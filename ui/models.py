@@ -4,6 +4,7 @@ training never changes another's model; only the read-only pretrained model is s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +25,11 @@ PRETRAINED_KEY = "pretrained"
 PUBLISHED_PREFIX = "published:"
 # How a model reads a character (netweights.INPUT_FORMS), as the sidebar says it.
 INPUT_FORMS = {"embedding": N_("embedding"), "one-hot": N_("one-hot"), "scaled-id": N_("scaled-id")}
-# Where a model came from, as its name in the sidebar's list ends (ModelEntry.origin): shown translated.
-ORIGINS = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded"),
-           "published": N_("shared by the teacher")}
+# A model's name in lists: where it came from first (the sidebar's box shows only the start of a long
+# name), then the model's own name. A pretrained model's own name says so already.
+NAMES = {"trained here": N_("Trained here at {time}, step {step:,}: {name}"),
+         "uploaded": N_("Uploaded: {name}"), "published": N_("From the teacher: {name}")}
+_RUN_STARTED = re.compile(r"run-\d{8}-(\d\d)(\d\d)\d\d-")  # training_job.new_run_id: when a run started
 
 
 @dataclass
@@ -46,14 +49,26 @@ class ModelEntry:
 
     @property
     def origin(self) -> str:
-        """Where the model came from. Unlike `source` it never changes, so neither does the model's
-        name in the sidebar's list (a selectbox whose labels change under it loses its choice)."""
+        """Where the model came from ("pretrained", "trained here", "uploaded", "published"): unlike
+        `source` ("Training now" while it trains), it never changes."""
         return self.source.lower()
 
     @property
     def label(self) -> str:
-        origin = _(ORIGINS[self.origin]) if self.origin in ORIGINS else self.origin
-        return _("{name} ({origin})").format(name=self.model.label, origin=origin)
+        """The name lists show: where the model came from, and for one trained here when its first run
+        started and how many steps it has had, so that two runs on the same text are told apart."""
+        name = self.model.label
+        if self.origin not in NAMES:
+            return name
+        started = _RUN_STARTED.match(self.key)
+        if self.origin == "trained here" and started is None:  # a folder renamed by hand
+            return _("Trained here, step {step:,}: {name}").format(step=_steps(self.model), name=name)
+        return _(NAMES[self.origin]).format(name=name, step=_steps(self.model),
+                                            time=":".join(started.groups()) if started else "")
+
+
+def _steps(model: LoadedModel) -> int:
+    return int(model.meta.get("metrics", {}).get("steps") or 0)
 
 
 @st.cache_resource(show_spinner=False)

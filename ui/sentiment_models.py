@@ -90,7 +90,8 @@ def _add(entry: Entry) -> None:
     st.session_state.sent_model = entry.key
 
 
-def _active() -> Entry | None:
+def active() -> Entry | None:
+    """The classifier the Sentiment page reads with (the first one until one is chosen)."""
     registry = entries()
     key = st.session_state.get("sent_model")
     if key not in registry:
@@ -102,14 +103,14 @@ def _active() -> Entry | None:
 
 def choose_model() -> Entry | None:
     registry = entries()
-    entry = _active()
+    entry = active()
     if entry is None:
         return None
     choose = len(registry) > 1
     if choose:
         st.selectbox(_("Classifier"), list(registry), format_func=lambda k: registry[k].label, key="sent_model",
                      help=_("The pretrained classifier, and the ones trained (or uploaded) in this session."))
-        entry = _active()
+        entry = active()
     test = entry.model.meta.get("test") or {}
     acc = test.get("accuracy", {}).get("all")
     spec = entry.model.spec

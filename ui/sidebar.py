@@ -8,7 +8,7 @@ from lstm_core.i18n import _
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
-from . import i18n, models, projector, publishing, view_link
+from . import i18n, models, projector, publishing, sentiment_models, view_link
 from .literal import literal
 
 
@@ -30,10 +30,25 @@ def _to_open(uploads) -> list:
     return [halves[-1], new[0]] if halves else new
 
 
+def _classifier_card() -> None:
+    """On Sentiment, the model the page uses: its word-level classifier, not the character model."""
+    entry = sentiment_models.active()
+    st.markdown(_("**Model on this page:** the sentiment classifier"))
+    if entry is not None:
+        st.markdown(literal(entry.label))
+    character = models.active()
+    st.caption(_("It reads whole words and is chosen at the top of this page. The character model of the other "
+                 "pages{name} does not read reviews.").format(
+        name=_(" ({name})").format(name=literal(character.label)) if character is not None else ""))
+
+
 def render(page: str = "home") -> None:
     with st.sidebar:
         i18n.switch()
         projector.switch()
+        if page == "sentiment":
+            _classifier_card()
+            return
         registry = models.models()
         current = models.active()
         if current is None:
@@ -44,7 +59,8 @@ def render(page: str = "home") -> None:
             st.session_state.active_model_choice = current.key
             st.selectbox(_("Active model"), list(registry), format_func=lambda k: registry[k].label,
                          key="active_model_choice", on_change=_choose,
-                         help=_("Every page looks at this model. Models you train or upload are added here."))
+                         help=_("Gates, Sample and Anatomy look at this model (Sentiment uses its own classifier). Models you "
+                                "train or upload are added here."))
             if current.source == "Training now":
                 st.caption(_("Training now: every page shows its latest weights."))
             facts = models.describe(current.model)
@@ -53,6 +69,9 @@ def render(page: str = "home") -> None:
                 if written in facts:
                     facts[written] = literal(facts[written])
             st.markdown("\n".join(_("- **{fact}:** {value}").format(fact=_(k), value=v) for k, v in facts.items()))
+            if "Validation loss" in facts:
+                st.caption(_("Loss in nats per character: the model's average surprise at each next character, "
+                             "−ln p (1 nat = 1.44 bits). Lower is better."))
         with st.expander(_("Open a model"), key="model_upload_box"):
             uploads = st.file_uploader(_("An LSTM Lab model zip, or a .keras file with its vocabulary"),
                                        accept_multiple_files=True, key="model_upload",

@@ -40,14 +40,17 @@ def live_area() -> None:
     _status(view, info)
     if view.queued or (view.building and view.progress is None):
         return  # nothing to chart yet
-    _numbers(view)
-    unit = st.segmented_control(_("Loss in"), ["nats", "bits"], key="train_unit", required=True,
-                                persist_state="session", format_func=lambda u: _(UNIT_NAMES[u]),
-                                help=_("The same loss in two units: nats use the natural log, bits use log base 2 "
-                                       "(1 nat = 1.44 bits)."))
-    vocab_size = job.vocab.size
-    st.plotly_chart(loss_figure(view.history, unit=unit or "nats", vocab_size=vocab_size), key="train_chart",
-                    config={"displayModeBar": False})
+    # The numbers beside the chart, so that on a projector both fit on the first screen while it trains.
+    numbers, chart = st.columns([1, 2], gap="medium")
+    with numbers:
+        unit = st.segmented_control(_("Loss in"), ["nats", "bits"], key="train_unit", required=True,
+                                    persist_state="session", format_func=lambda u: _(UNIT_NAMES[u]),
+                                    help=_("The same loss in two units: nats use the natural log, bits use log "
+                                           "base 2 (1 nat = 1.44 bits)."))
+        _numbers(view)
+    with chart:
+        st.plotly_chart(loss_figure(view.history, unit=unit or "nats", vocab_size=job.vocab.size, height=320),
+                        key="train_chart", config={"displayModeBar": False})
     st.caption(_("**Loss** is the network's surprise at the true next character, −log p, averaged over characters. "
                  "**Validation loss** is measured on text it never trains on (the last 10% of the text): if it "
                  "stops falling while the training loss still falls, the network is memorising rather than "
@@ -133,7 +136,7 @@ def _numbers(view: tj.JobView) -> None:
     p = view.progress
     unit = st.session_state.get("train_unit") or "nats"
     scale = 1 / math.log(2) if unit == "bits" else 1.0
-    c = st.columns(4)
+    c = [cell for _row in range(2) for cell in st.columns(2)]
     unit_name = _(UNIT_NAMES[unit])
     c[0].metric(_("Step"), f"{view.steps:,}")
     c[1].metric(_("Epoch"), f"{p.epoch:.2f}" if p else "–",

@@ -26,6 +26,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -114,9 +115,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _log_tail(lines: int = 40) -> str:
+def _log_tail(lines: int = 40, path: Path = SERVER_LOG) -> str:
     try:
-        text = SERVER_LOG.read_text(errors="replace")
+        text = path.read_text(errors="replace")
     except OSError:
         return "(no server log)"
     return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
@@ -158,13 +159,10 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Start ``streamlit run app.py`` once for the session; yield its base URL."""
-    reason = _browser_missing_reason()
-    if reason:  # do not pay for a server no browser will visit
-        _skip_or_fail(reason)
-
+@contextmanager
+def streamlit_server(extra_env: dict | None = None, log_path: Path = SERVER_LOG):
+    """Run ``streamlit run app.py`` on a free loopback port (with `extra_env` added to its
+    environment) until the block ends; yield its base URL."""
     app_dir = Path(os.environ.get("LSTM_LAB_E2E_APP_DIR") or REPO_ROOT).resolve()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -182,8 +180,9 @@ def app_url():
     env.setdefault("KERAS_BACKEND", "tensorflow")
     # One training at a time, as on CI's two cores, so the classroom test sees the queue anywhere.
     env["LSTM_LAB_MAX_TRAININGS"] = "1"
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    with open(SERVER_LOG, "wb") as log:
+    env.update(extra_env or {})
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
         log.write(f"$ (cd {app_dir} && {' '.join(cmd)})\n".encode())
         log.flush()
         proc = subprocess.Popen(cmd, cwd=app_dir, env=env, stdin=subprocess.DEVNULL,
@@ -194,15 +193,25 @@ def app_url():
         while not _healthy(f"{base}/_stcore/health"):
             if proc.poll() is not None:
                 pytest.fail(f"Streamlit exited with code {proc.returncode} before it was healthy.\n"
-                            f"Server log ({SERVER_LOG}), last lines:\n{_log_tail()}", pytrace=False)
+                            f"Server log ({log_path}), last lines:\n{_log_tail(path=log_path)}", pytrace=False)
             if time.monotonic() - started > SERVER_START_TIMEOUT_S:
                 pytest.fail(f"Streamlit did not answer {base}/_stcore/health within "
                             f"{SERVER_START_TIMEOUT_S:.0f} s.\n"
-                            f"Server log ({SERVER_LOG}), last lines:\n{_log_tail()}", pytrace=False)
+                            f"Server log ({log_path}), last lines:\n{_log_tail(path=log_path)}", pytrace=False)
             time.sleep(0.25)
         yield base
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """One server for the session's browser tests; yield its base URL."""
+    reason = _browser_missing_reason()
+    if reason:  # do not pay for a server no browser will visit
+        _skip_or_fail(reason)
+    with streamlit_server() as base:
+        yield base
 
 
 # -- the browser ----------------------------------------------------------------------------

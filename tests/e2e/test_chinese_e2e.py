@@ -119,7 +119,7 @@ def test_switching_language_keeps_the_chosen_model_and_the_open_tab(page, app_ur
     from lstm_core import i18n
 
     open_page(page, app_url, "/anatomy?lang=en")
-    select_option(page, "Active model", "LSTM 2×256 · pretrained on Tang poems (全唐诗) (pretrained)")
+    select_option(page, "Active model", "LSTM 2×256 · pretrained on Tang poems (全唐诗)")
     page.get_by_role("tab", name="Counting parameters").click()
     page.locator('[data-testid="stSidebar"]').get_by_text("简体中文", exact=True).click()
     tab = i18n.catalog("zh").gettext("Counting parameters")

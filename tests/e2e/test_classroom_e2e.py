@@ -107,10 +107,10 @@ def test_five_sessions_three_trainings_one_queue(browser, app_url):
             return options
 
         models_a, models_b, models_d = sidebar_models(a), sidebar_models(b), sidebar_models(d)
-        assert sum("(trained here)" in m for m in models_a) == 1 and any("Pasted" in m or "pasted" in m
+        assert sum(m.startswith("Trained here at ") for m in models_a) == 1 and any("Pasted" in m or "pasted" in m
                                                                           for m in models_a), models_a
-        assert sum("(trained here)" in m for m in models_b) == 1 and not any("asted" in m for m in models_b)
-        assert not any("(trained here)" in m for m in models_d), models_d
+        assert sum(m.startswith("Trained here at ") for m in models_b) == 1 and not any("asted" in m for m in models_b)
+        assert not any(m.startswith("Trained here at ") for m in models_d), models_d
         for page in (b, c, d, e):
             assert SECRET.strip() not in page.locator(APP).inner_text()
     finally:

@@ -59,6 +59,11 @@ def test_train_a_small_model_live(page, app_url):
     # The chart appears once TensorFlow has traced the first step, then keeps growing.
     first = wait_until(lambda: chart_points(page), 120, "the first points of the loss chart", page)
     wait_until(lambda: chart_points(page) > first, 30, "the loss chart to grow", page)
+    # While it trains, the chart is beside the numbers, and both start on the first screen (1280×800).
+    chart_box = page.locator(CHART).bounding_box()
+    step_box = page.locator('[data-testid="stMetric"]').filter(has_text="Step").bounding_box()
+    assert chart_box["x"] > step_box["x"] + step_box["width"], "the chart is not beside the numbers"
+    assert chart_box["y"] + 120 <= 800 and step_box["y"] + step_box["height"] <= 800, (chart_box, step_box)
     # Samples of the text the network writes, at both temperatures, labelled with their step.
     expect(page.get_by_text("What the network writes now", exact=False)).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Temperature 0.5 · step", exact=False)).to_be_visible()
