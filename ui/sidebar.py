@@ -37,8 +37,7 @@ def _classifier_card() -> None:
     if entry is not None:
         st.markdown(literal(entry.label))
     character = models.active()
-    st.caption(_("It reads whole words and is chosen at the top of this page. The character model of the other "
-                 "pages{name} does not read reviews.").format(
+    st.caption(_("It reads whole words. The character model of the other pages{name} does not read reviews.").format(
         name=_(" ({name})").format(name=literal(character.label)) if character is not None else ""))
 
 
