@@ -188,3 +188,12 @@ def test_runs_wait_their_turn_on_a_one_cpu_cluster_and_a_lost_worker_keeps_its_c
     run = view.runs[0]
     assert run.model is not None and run.evaluation.n["all"] > 0 and run.steps
     assert run.model.folder.parent == tmp_path / "sentiment"
+
+
+def test_a_run_no_machine_could_take_says_so_instead_of_waiting_forever(tiny_text, tmp_path):
+    job = new_job(tiny_text, tmp_path, memory_mb=100 << 20)  # 100 TB
+    job.start(seconds=1.0)
+    assert finished(job)
+    view = job.view()
+    assert view.status == tj.ERROR and not view.saved
+    assert "No machine of the Ray cluster is big enough" in view.message and "104,857,600 MB" in view.message

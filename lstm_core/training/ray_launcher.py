@@ -62,6 +62,10 @@ class ClusterUnreachable(Explained):
     """The cluster at LSTM_LAB_RAY_ADDRESS could not be joined, said for the page."""
 
 
+class TooBigForTheCluster(Explained):
+    """No machine of the cluster could ever take the run: it would wait forever, so it does not."""
+
+
 def connect(address: str) -> None:
     """Join the cluster once per server process (the first run does it)."""
     with _connecting:
@@ -187,6 +191,18 @@ def _resources(memory_mb: int | None) -> dict:
     return options
 
 
+def _check_fits(options: dict) -> None:
+    """TooBigForTheCluster unless some machine of the cluster has, in all, what the run asks for."""
+    asked = {"CPU": options["num_cpus"], "memory": options.get("memory", 0), "GPU": options.get("num_gpus", 0)}
+    # ray.nodes() is a developer API, but the one that gives each machine's own total.
+    if not any(node.get("Alive") and all((node.get("Resources") or {}).get(k, 0) >= v for k, v in asked.items() if v)
+               for node in ray.nodes()):
+        raise TooBigForTheCluster(N_("No machine of the Ray cluster is big enough for this run: it asks for {cpus} "
+                                     "CPUs and {mb:,} MB of memory. Whoever runs the server can lower "
+                                     "LSTM_LAB_TRAIN_MEMORY_MB or LSTM_LAB_RAY_CPUS, or add a bigger machine."),
+                                  cpus=options["num_cpus"], mb=options.get("memory", 0) // _MB)
+
+
 class RayRun:
     """A run on the cluster, watched like a local one (see launcher.LocalRun)."""
 
@@ -267,9 +283,10 @@ class RayRun:
     def _submit(self) -> None:
         connect(self._address)
         work = self.work
-        self._mailbox = _Mailbox.remote()
-        seed = shipping.pack(work.folder) if work.seeded else None
         options = _resources(work.memory_mb)
+        _check_fits(options)
+        seed = shipping.pack(work.folder) if work.seeded else None
+        self._mailbox = _Mailbox.remote()
         self._trainer = _Trainer.options(**options).remote()
         self._task = self._trainer.train.remote(work.target, work.ships, seed, self._mailbox, options["num_cpus"])
 
