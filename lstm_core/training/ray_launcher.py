@@ -144,7 +144,7 @@ class _Outbox:
 
     def join_thread(self) -> None:
         if self.last is not None:
-            ray.get(self.last)  # every report is in the mailbox before the task ends
+            ray.get(self.last)  # every report is in the mailbox before the run ends
 
 
 class _StopFlag:
