@@ -33,7 +33,7 @@ poetry: $(STAMP)
 # Extract the messages from the code and merge them into the Chinese catalog (then translate the new ones).
 catalog: $(STAMP)
 	$(VENV)/bin/pybabel --quiet extract -F babel.cfg --sort-by-file --no-wrap -o locale/messages.pot .
-	$(VENV)/bin/pybabel --quiet update -i locale/messages.pot -d locale -l zh --no-wrap --no-fuzzy-matching
+	$(VENV)/bin/pybabel --quiet update -i locale/messages.pot -d locale -l zh --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 test: $(STAMP) browser poetry
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15

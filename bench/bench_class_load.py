@@ -85,6 +85,7 @@ class Results:
     skipped: list[str] = field(default_factory=list)  # page visits the deadline left out
     queue_notice: str = ""  # what the third trainer was told
     trainings: list[str] = field(default_factory=list)  # each trainer's state at the end
+    trained_listed: list[int] = field(default_factory=list)  # per trainer: models "trained here" in its list
     memory_mb: tuple[float, float, float] = (0.0, 0.0, 0.0)  # start, peak, end
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average at the start and end
     seconds: float = 0.0
@@ -275,6 +276,15 @@ def _browse(base: str, indexes: list[int], words: list[str], rounds: int, deadli
         results.unsettled.append(f"sessions {indexes}: stopped: {str(exc).splitlines()[0]}")
 
 
+def _trained_here_listed(page) -> int:
+    """How many models trained here the session's sidebar lists (each trainer trained one: more is
+    another session's model)."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("combobox").first.click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return sum(o.startswith("Trained here") for o in options)
+
+
 def _train(base: str, words: list[str], done: threading.Event, results: Results) -> None:
     """Three sessions start a training each as soon as they are set up, while the class browses; the
     third must be told it waits in line. They stay on Train (its live chart reruns every second)
@@ -296,6 +306,7 @@ def _train(base: str, words: list[str], done: threading.Event, results: Results)
                 seen = _seen(page)
                 state = re.search(r"(Finished|Stopped|Training failed):.*|.*in line.*", seen)
                 results.trainings.append(state[0][:200] if state else "training")
+                results.trained_listed.append(_trained_here_listed(page))
                 results.errors += [f"trainer {k}: exception: {t[:300]}" for t in exception_texts(page)]
                 results.leaks += [f"trainer {k} sees {w!r}" for w in words if w in seen]
             browser.close()
