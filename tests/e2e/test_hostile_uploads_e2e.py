@@ -201,7 +201,7 @@ def test_script_in_a_model_label_is_shown_as_text(page, app_url, dialogs):
     expect(sidebar.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(
         "Loaded “Model " + hf.SCRIPT_LABEL + "”; it is now the active model.")
     assert_safe(page, dialogs)
-    assert _active_model(page).startswith("Model <img src=x"), _active_model(page)
+    assert _active_model(page).startswith("Uploaded: Model <img src=x"), _active_model(page)
     card = sidebar.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Corpus:").first
     expect(card).to_contain_text("Corpus " + hf.SCRIPT_LABEL)
     _assert_literal(card)

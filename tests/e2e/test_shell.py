@@ -38,7 +38,9 @@ def _in_shell(page, app_url, path):
     # A page st.navigation does not know sends Streamlit to the default page: check we are on this one.
     current = page.locator('[data-testid="stSidebarNavLink"][aria-current="page"]')
     expect(current).to_have_attribute("href", f"{app_url}/{path}")
-    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Active model", exact=True)).to_be_visible()
+    # The sidebar names the model the page uses: Sentiment's classifier, else the active character model.
+    model = "Model on this page:" if path == "sentiment" else "Active model"
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text(model, exact=path != "sentiment")).to_be_visible()
 
 
 @pytest.mark.parametrize("path", DEEP_LINKS)
