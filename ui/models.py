@@ -27,7 +27,7 @@ PUBLISHED_PREFIX = "published:"
 INPUT_FORMS = {"embedding": N_("embedding"), "one-hot": N_("one-hot"), "scaled-id": N_("scaled-id")}
 # A model's name in lists: where it came from first (the sidebar's box shows only the start of a long
 # name), then the model's own name. A pretrained model's own name says so already.
-NAMES = {"trained here": N_("Trained here at {time}, step {step:,}: {name}"),
+NAMES = {"trained here": N_("Trained here at {time}: {name}"),
          "uploaded": N_("Uploaded: {name}"), "published": N_("From the teacher: {name}")}
 _RUN_STARTED = re.compile(r"run-\d{8}-(\d\d)(\d\d)\d\d-")  # training_job.new_run_id: when a run started
 
@@ -56,19 +56,15 @@ class ModelEntry:
     @property
     def label(self) -> str:
         """The name lists show: where the model came from, and for one trained here when its first run
-        started and how many steps it has had, so that two runs on the same text are told apart."""
+        started, so that two runs on the same text are told apart (its steps are on its card). A name never
+        changes while the model is in the list: a selectbox whose labels change under it loses its choice."""
         name = self.model.label
         if self.origin not in NAMES:
             return name
         started = _RUN_STARTED.match(self.key)
         if self.origin == "trained here" and started is None:  # a folder renamed by hand
-            return _("Trained here, step {step:,}: {name}").format(step=_steps(self.model), name=name)
-        return _(NAMES[self.origin]).format(name=name, step=_steps(self.model),
-                                            time=":".join(started.groups()) if started else "")
-
-
-def _steps(model: LoadedModel) -> int:
-    return int(model.meta.get("metrics", {}).get("steps") or 0)
+            return _("Trained here: {name}").format(name=name)
+        return _(NAMES[self.origin]).format(name=name, time=":".join(started.groups()) if started else "")
 
 
 @st.cache_resource(show_spinner=False)
