@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -62,6 +65,27 @@ def start_run(work: Work, stop, slots: TrainingSlots):
     return LocalRun(work, stop, slots)
 
 
+_MAIN_SWAP = threading.Lock()
+
+
+def _start_without_main(process) -> None:
+    """Start a spawned process that does not first re-run this process's __main__ file.
+
+    A spawned child runs its parent's __main__ file before its target. In a Streamlit server that is
+    the app: Streamlit makes each page script run `__main__` and never puts the old one back, so every
+    training process would first run app.py without a browser (loading models, warning on each st.*
+    call) before training. A __main__ with no file is not re-run.
+    """
+    with _MAIN_SWAP:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            process.start()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 class LocalRun:
     """A run in a child process of this server, started once it holds one of the server's slots."""
 
@@ -89,7 +113,7 @@ class LocalRun:
             self._process = self._context.Process(
                 target=self.work.target, name=self.work.name, daemon=True,
                 args=(self.work.folder, self._reports, self._stop, os.getpid()))
-            self._process.start()
+            _start_without_main(self._process)
         return True
 
     def get(self, timeout: float):

@@ -341,6 +341,8 @@ def prepare_training(page: Page, app_url: str, paste: str | None = None) -> None
     # A busy server (a class, trainings) can take a while to draw the settings after the switch.
     page.locator('[data-testid="stSlider"]', has_text="Units per layer").first.wait_for(state="visible",
                                                                                         timeout=90_000)
+    # And let that run end: on a busy server the settings of a half-drawn run may be replaced as it finishes.
+    wait_for_idle(page, timeout=120_000)
     if paste is not None:
         _arm(page)
         page.locator('[data-testid="stRadio"]').get_by_text("Paste text", exact=True).click()

@@ -154,7 +154,7 @@ def test_vanishing_gradient_curves(page, anatomy_url):
     _open(page, anatomy_url)
     _open_tab(page, "Vanishing gradients")
     main = _main(page)
-    expect(main.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    expect(main.locator('[data-testid="stPlotlyChart"]').filter(visible=True).first).to_be_visible()
     expect(main.get_by_text("Per step back, the gradient is multiplied by", exact=False)).to_be_visible()
     assert_no_exception(page)
     screenshot(page, "anatomy-gradients")

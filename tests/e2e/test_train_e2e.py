@@ -60,7 +60,7 @@ def test_train_a_small_model_live(page, app_url):
     first = wait_until(lambda: chart_points(page), 120, "the first points of the loss chart", page)
     wait_until(lambda: chart_points(page) > first, 30, "the loss chart to grow", page)
     # While it trains, the chart is beside the numbers, and both start on the first screen (1280×800).
-    chart_box = page.locator(CHART).bounding_box()
+    chart_box = page.locator('.st-key-train_chart .js-plotly-plot').bounding_box()
     step_box = page.locator('[data-testid="stMetric"]').filter(has_text="Step").bounding_box()
     assert chart_box["x"] > step_box["x"] + step_box["width"], "the chart is not beside the numbers"
     assert chart_box["y"] + 120 <= 800 and step_box["y"] + step_box["height"] <= 800, (chart_box, step_box)
