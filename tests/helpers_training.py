@@ -73,3 +73,17 @@ def tiny_recipe(text: str, **faults) -> FaultyRecipe:
     vocab = CharVocab.from_text(text)
     spec = ModelSpec(vocab_size=vocab.size, units=8, embed_dim=4)
     return FaultyRecipe(spec, vocab, vocab.ids(text), TrainConfig(seq_len=16, batch_size=8, seed=3), "tiny", **faults)
+
+
+# Generous: each run's process imports TensorFlow, and the machine may be busy.
+TIMEOUT = 180.0
+
+
+def wait_for(condition, timeout=TIMEOUT, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import ray  # pinned in requirements.txt: missing, the module fails rather than skips
 
-from helpers_training import tiny_recipe
+from helpers_training import TIMEOUT, tiny_recipe, wait_for
 from lstm_core.sentiment import job as sentiment_job
 from lstm_core.sentiment.training import TrainSettings
 from lstm_core.storage.persistence import load_keras_model, load_model_folder
@@ -34,18 +34,7 @@ from test_sentiment_training import TINY, made_up_reviews
 from ui import training_job as tj
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 180.0
 JOBS = []
-
-
-def wait_for(condition, timeout=TIMEOUT, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from helpers_training import tiny_recipe
+from helpers_training import TIMEOUT, tiny_recipe, wait_for
 from lstm_core.storage.persistence import load_keras_model, load_model_folder
 from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.tf_runtime import retry_ast_race
@@ -27,18 +27,7 @@ from ui import training_job as tj
 from ui.figures_training import MAX_RAW_POINTS, loss_figure, smooth
 from ui.models import Snapshot
 
-TIMEOUT = 180.0  # generous: each run's process imports TensorFlow, and the machine may be busy
 JOBS = []
-
-
-def wait_for(condition, timeout=TIMEOUT, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture(autouse=True)
