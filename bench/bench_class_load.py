@@ -1,20 +1,24 @@
-"""A whole class on one server: 30 browser sessions browse while three more train.
+"""A whole class on one server: 30 sessions browse while three more train.
 
-Starts `streamlit run app.py` on a free loopback port (two training slots, a fresh data folder)
-and drives it through the real front end: headless Chromium, one browser context per student
-session. Each session switches with the sidebar between Gates, Sample and Sentiment and changes
-things there: Gates reads a text and shows another unit; Sample takes a prime, moves the
-temperature and generates; Sentiment classifies a review. Meanwhile three other sessions press
-Start on Train (8 units, 15 s): two train, the third waits in line.
+Starts `streamlit run app.py` on a free loopback port (two training slots, a fresh data folder).
+Each browsing session switches between Gates, Sample and Sentiment and changes things there (see
+class_students.py); meanwhile three other sessions, in headless Chromium, press Start on Train
+(8 units, 15 s): two train, the third waits in line. The browsing sessions are driven either
+
+- `--driver wire` (the default): over the app's websocket with the browser's own messages
+  (wire_client.py), one thread each, pausing 2–6 s between interactions as a student reading the
+  page. Timed from the message sent to the run's end: the server's answer, without the drawing.
+  Thirty Chromium pages would measure two cores drawing thirty pages, not the server; or
+- `--driver browser`: in headless Chromium, a few sessions per browser taking turns (the browser
+  test, tests/e2e/test_class_load_e2e.py, runs a small class this way and asserts correctness).
 
 Printed: per page, the time from an interaction to a settled page (p50 / p95 / max); the
 resident memory of the server and its training processes (start, peak, end); the errors seen
 (exception boxes, page errors, console errors, tracebacks in the server log); and isolation:
 every session types its own made-up word on each page, and no other session's word may ever
 show on its pages. Goals, printed and never asserted: p95 ≤ 2 s, no errors, no leaks.
-tests/e2e/test_class_load_e2e.py runs a smaller class through `run` and asserts correctness.
 
-    python bench/bench_class_load.py [--sessions 30] [--rounds 2] [--minutes 3.5]
+    python bench/bench_class_load.py [--sessions 30] [--rounds 2] [--minutes 3.5] [--driver wire|browser]
 
 --minutes bounds the run: no page visit starts after it (those left are reported as skipped).
 Needs /usr/bin/chromium (see the README). The server's output: tests/artifacts/class-load-server.log.
@@ -33,7 +37,6 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -43,10 +46,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 # The browser tests' server recipe and page helpers, so the bench drives the app exactly as they do.
-from conftest import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SERVER_START_TIMEOUT_S, VIEWPORT,  # noqa: E402
+from conftest import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SERVER_START_TIMEOUT_S,  # noqa: E402
                       _die_with_parent, _free_port, _healthy, _stop)
-from helpers import (click_button, exception_texts, fill_text, go, nudge_slider, open_page,  # noqa: E402
-                     prepare_training, screenshot, wait_for_idle)
+from helpers import click_button, exception_texts, prepare_training  # noqa: E402
+
+from class_students import (PAGES, STEP_TIMEOUT_MS, BrowserStudent, Results, WireStudent,  # noqa: E402
+                            new_page, seen_in, word)
 
 SERVER_LOG = ARTIFACTS / "class-load-server.log"
 GOAL_P95_S = 2.0
@@ -55,40 +60,7 @@ TRAINERS = 3
 # Playwright's sync API (that of the helpers) needs one Playwright, hence one browser, per thread.
 # A thread takes turns over its sessions: while one acts, the others "think", as students do.
 SESSIONS_PER_THREAD = 5
-# An interaction not settled by then counts as unsettled. Generous: on two busy cores eight sessions
-# opening Sample at once wait ~30 s, the server's one process being busy running their scripts.
-STEP_TIMEOUT_MS = 60_000
 JOIN_GRACE_S = 300  # for the visits under way at the deadline (four interactions at most)
-PAGES = ("Gates", "Sample", "Sentiment")
-PRIME = "Prime: the model reads this first, then carries on"
-LINES = ["To be, or not to be", "Friends, Romans, countrymen", "Out, damned spot", "Is this a dagger"]
-REVIEWS = ["A wonderful, moving film", "Dull and far too long", "Not bad at all", "I hated every minute"]
-_SEEN_JS = """() => document.querySelector('[data-testid="stApp"]').innerText + '\\n' +
-    [...document.querySelectorAll('input, textarea')].map(e => e.value).join('\\n')"""
-
-
-def word(i: int) -> str:
-    """Session i's made-up word: "qz" occurs in no English (or generated) text, and all words have
-    the same length, so none contains another."""
-    return f"qz{chr(97 + i // 26 % 26)}{chr(97 + i % 26)}x"
-
-
-@dataclass
-class Results:
-    sessions: int
-    rounds: int
-    timings: dict[str, list[tuple[float, str]]] = field(default_factory=lambda: {p: [] for p in PAGES})
-    unsettled: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)  # failed loads from other hosts (no internet here)
-    leaks: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # page visits the deadline left out
-    queue_notice: str = ""  # what the third trainer was told
-    trainings: list[str] = field(default_factory=list)  # each trainer's state at the end
-    trained_listed: list[int] = field(default_factory=list)  # per trainer: models "trained here" in its list
-    memory_mb: tuple[float, float, float] = (0.0, 0.0, 0.0)  # start, peak, end
-    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average at the start and end
-    seconds: float = 0.0
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -138,120 +110,22 @@ def _sample_memory(proc: psutil.Process, samples: list[float], stop: threading.E
         samples.append(_rss_mb(proc))
 
 
-def _server_tracebacks() -> list[str]:
+def _server_tracebacks(results: Results) -> None:
     """The exception line ("KeyError: 'x'") of each traceback in the server's log, plain or drawn by
-    rich in colour."""
+    rich in colour. Streamlit's own websocket endpoint logs one when a page closes while the server
+    is still sending to it (the session is cleaned up all the same): kept apart, as `closing`."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", SERVER_LOG.read_text(errors="replace"))
-    found = []
     for block in text.split("Traceback (most recent call last)")[1:]:
         line = re.search(r"^[A-Za-z_][\w.]*: .*", block, re.M)
-        found.append("server log: " + (line[0] if line else "a traceback"))
-    return found
-
-
-# -- the sessions -------------------------------------------------------------------------------
-
-
-def _listen(page, who: str, base: str, results: Results) -> None:
-    """Record the page's JavaScript errors and console errors; a failed load from another host
-    (no internet on this machine) is kept apart from the app's own."""
-    page.on("pageerror", lambda exc: results.errors.append(f"{who}: page error: {exc}"))
-
-    def console(msg) -> None:
-        if msg.type != "error":
-            return
-        url = (msg.location or {}).get("url") or ""
-        if url and not url.startswith(base):  # the same for every session: kept without its name
-            results.outside.append(f"{msg.text} {url}")
+        found = "server log: " + (line[0] if line else "a traceback")
+        in_endpoint = "starlette_websocket.py" in block and "_websocket_endpoint" in block
+        if in_endpoint and "starlette.websockets.WebSocketDisconnected" in found:
+            results.closing.append(found)
         else:
-            results.errors.append(f"{who}: console: {msg.text} {url}".strip())
-
-    page.on("console", console)
+            results.errors.append(found)
 
 
-def _new_page(browser, who: str, base: str, results: Results):
-    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="en-GB")
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
-    _listen(page, who, base, results)
-    return page
-
-
-def _seen(page) -> str:
-    """What the session shows: the app's text, figures included, and the values of its fields."""
-    return page.evaluate(_SEEN_JS)
-
-
-class Student:
-    """One browser context, so one Streamlit session, with its own word."""
-
-    def __init__(self, browser, base: str, index: int, words: list[str], results: Results):
-        self.index, self.base, self.results = index, base, results
-        self.word = words[index]
-        self.others = [w for w in words if w != self.word]
-        self.page = _new_page(browser, f"session {index}", base, results)
-
-    def open(self) -> None:
-        open_page(self.page, self.base, "/", timeout=STEP_TIMEOUT_MS)
-
-    def visit(self, title: str, rnd: int) -> None:
-        """Switch to the page, change its widgets one by one, then check it shows the session's word."""
-        settled = self._step(title, "open", lambda: self._switch(title))
-        for what, action in self._actions(title, rnd):
-            settled = self._step(title, what, action) and settled
-        if settled and self.word not in _seen(self.page):  # else the leak check could pass by seeing nothing
-            self.results.leaks.append(f"session {self.index} does not see its own word on {title}")
-
-    def _switch(self, title: str) -> None:
-        """The sidebar's link, then the page's own heading: `go` gives the rerun RERUN_GRACE_MS to
-        begin, and a browser short of CPU may take longer, leaving the old page up and idle."""
-        go(self.page, title, timeout=STEP_TIMEOUT_MS)
-        self.page.get_by_role("heading", name=title, exact=True, level=1).wait_for(timeout=STEP_TIMEOUT_MS)
-        wait_for_idle(self.page, timeout=STEP_TIMEOUT_MS)
-
-    def _actions(self, title: str, rnd: int):
-        page, w, t = self.page, self.word, STEP_TIMEOUT_MS
-        line = LINES[(self.index + rnd) % len(LINES)]  # a new value each round, so each one reruns
-        if title == "Gates":
-            return [("read a text", lambda: fill_text(page, "Text to read", f"{line}, {w}", timeout=t)),
-                    ("show another unit", self._next_unit)]
-        if title == "Sample":
-            key = "ArrowRight" if rnd % 2 == 0 else "ArrowLeft"
-            return [("prime", lambda: fill_text(page, PRIME, f"{line}, {w}", timeout=t)),
-                    ("temperature", lambda: nudge_slider(page, "Temperature", key, timeout=t)),
-                    ("generate", lambda: click_button(page, "Generate", timeout=t))]
-        review = f"{REVIEWS[(self.index + rnd) % len(REVIEWS)]}, said {w}"
-        return [("review", lambda: fill_text(page, "Review", review, timeout=t))]
-
-    def _next_unit(self) -> None:
-        """Gates' unit box, whose label names the model's range ("Unit (0–255)"): one unit up
-        (or down at the top)."""
-        label = self.page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(r"^\s*Unit \("))
-        box = self.page.locator('[data-testid="stNumberInput"]', has=label).first
-        name = box.locator('[data-testid="stWidgetLabel"]').text_content().strip()
-        top = int(re.search(r"(\d+)\)$", name)[1])
-        unit = int(box.locator("input").input_value())
-        fill_text(self.page, name, str(unit + 1 if unit < top else unit - 1), timeout=STEP_TIMEOUT_MS)
-
-    def _step(self, title: str, what: str, action) -> bool:
-        """Time one interaction up to the settled page, then look for exceptions and others' words."""
-        started = time.monotonic()
-        try:
-            action()
-            elapsed = time.monotonic() - started
-            shown, seen = exception_texts(self.page), _seen(self.page)
-        except Exception as exc:  # not settled in time, or a widget missing: a finding, the class goes on
-            self.results.unsettled.append(f"session {self.index}: {title}: {what}: {str(exc).splitlines()[0]}")
-            try:
-                screenshot(self.page, f"class-load-session{self.index}-{title}-{what.replace(' ', '-')}")
-            except Exception:  # the picture is a courtesy: the page may be gone
-                pass
-            return False
-        self.results.timings[title].append((elapsed, what))
-        self.results.errors += [f"session {self.index}: {title}: {what}: exception: {t[:300]}" for t in shown]
-        self.results.leaks += [f"session {self.index} sees {other!r} on {title} after {what}"
-                               for other in self.others if other in seen]
-        return True
+# -- the class ----------------------------------------------------------------------------------
 
 
 def _browse(base: str, indexes: list[int], words: list[str], rounds: int, deadline: float, results: Results) -> None:
@@ -259,21 +133,37 @@ def _browse(base: str, indexes: list[int], words: list[str], rounds: int, deadli
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            students = [Student(browser, base, i, words, results) for i in indexes]
+            students = [BrowserStudent(browser, base, i, words, results) for i in indexes]
             for student in students:
                 student.open()
-            for rnd in range(rounds):
-                for k in range(len(PAGES)):
-                    for s in students:
-                        # Each session starts on another page, so the class spreads over all three.
-                        title = PAGES[(s.index + k) % len(PAGES)]
-                        if time.monotonic() > deadline:
-                            results.skipped.append(f"session {s.index}: {title}, round {rnd + 1}")
-                        else:
-                            s.visit(title, rnd)
+            _rounds(students, rounds, deadline, results)
             browser.close()
     except Exception as exc:  # the browser or a page load failed: every later interaction is lost
         results.unsettled.append(f"sessions {indexes}: stopped: {str(exc).splitlines()[0]}")
+
+
+def _browse_wire(base: str, index: int, words: list[str], rounds: int, deadline: float, results: Results) -> None:
+    """One thread, one session over the websocket."""
+    student = WireStudent(base, index, words, results)
+    try:
+        student.open()
+        _rounds([student], rounds, deadline, results)
+    except Exception as exc:  # the socket closed, or the first page did not come: the session is lost
+        results.unsettled.append(f"session {index}: stopped: {str(exc).splitlines()[0]}")
+    finally:
+        student.close()
+
+
+def _rounds(students, rounds: int, deadline: float, results: Results) -> None:
+    for rnd in range(rounds):
+        for k in range(len(PAGES)):
+            for s in students:
+                # Each session starts on another page, so the class spreads over all three.
+                title = PAGES[(s.index + k) % len(PAGES)]
+                if time.monotonic() > deadline:
+                    results.skipped.append(f"session {s.index}: {title}, round {rnd + 1}")
+                else:
+                    s.visit(title, rnd)
 
 
 def _trained_here_listed(page) -> int:
@@ -292,7 +182,7 @@ def _train(base: str, words: list[str], done: threading.Event, results: Results)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            pages = [_new_page(browser, f"trainer {k}", base, results) for k in range(TRAINERS)]
+            pages = [new_page(browser, f"trainer {k}", base, results) for k in range(TRAINERS)]
             for page in pages:
                 prepare_training(page, base)
             for page in pages:
@@ -303,7 +193,7 @@ def _train(base: str, words: list[str], done: threading.Event, results: Results)
             while not done.is_set():
                 pages[0].wait_for_timeout(1000)  # keeps Playwright delivering the pages' events
             for k, page in enumerate(pages):
-                seen = _seen(page)
+                seen = seen_in(page)
                 state = re.search(r"(Finished|Stopped|Training failed):.*|.*in line.*", seen)
                 results.trainings.append(state[0][:200] if state else "training")
                 results.trained_listed.append(_trained_here_listed(page))
@@ -314,10 +204,11 @@ def _train(base: str, words: list[str], done: threading.Event, results: Results)
         results.unsettled.append(f"trainers: stopped: {str(exc).splitlines()[0]}")
 
 
-def run(sessions: int = 30, rounds: int = 2, minutes: float = 3.5, per_thread: int = SESSIONS_PER_THREAD) -> Results:
-    """Drive a class of `sessions` browsing sessions plus three trainers on a server of its own,
-    `per_thread` sessions to a driving thread."""
-    results = Results(sessions=sessions, rounds=rounds, load=(os.getloadavg()[0], 0.0))
+def run(sessions: int = 30, rounds: int = 2, minutes: float = 3.5, driver: str = "wire",
+        per_thread: int = SESSIONS_PER_THREAD) -> Results:
+    """Drive a class of `sessions` browsing sessions plus three trainers on a server of its own;
+    with the browser driver, `per_thread` sessions to a driving thread."""
+    results = Results(sessions=sessions, rounds=rounds, driver=driver, load=(os.getloadavg()[0], 0.0))
     words = [word(i) for i in range(sessions)]
     started = time.monotonic()
     deadline = started + minutes * 60
@@ -325,11 +216,15 @@ def run(sessions: int = 30, rounds: int = 2, minutes: float = 3.5, per_thread: i
         samples, stop = [_rss_mb(proc)], threading.Event()
         sampler = threading.Thread(target=_sample_memory, args=(proc, samples, stop), daemon=True)
         sampler.start()
-        n = math.ceil(sessions / per_thread)
         done = threading.Event()
         # Daemon threads: one stuck past the deadline cannot keep the bench from ending.
-        browsing = [threading.Thread(target=_browse, daemon=True, args=(
-            base, list(range(k, sessions, n)), words, rounds, deadline, results)) for k in range(n)]
+        if driver == "wire":
+            browsing = [threading.Thread(target=_browse_wire, daemon=True, args=(
+                base, i, words, rounds, deadline, results)) for i in range(sessions)]
+        else:
+            n = math.ceil(sessions / per_thread)
+            browsing = [threading.Thread(target=_browse, daemon=True, args=(
+                base, list(range(k, sessions, n)), words, rounds, deadline, results)) for k in range(n)]
         trainer = threading.Thread(target=_train, daemon=True,
                                    args=(base, words, done, results))
         for thread in [trainer, *browsing]:
@@ -344,7 +239,7 @@ def run(sessions: int = 30, rounds: int = 2, minutes: float = 3.5, per_thread: i
         sampler.join()
         samples.append(_rss_mb(proc))
         results.memory_mb = (samples[0], max(samples), samples[-1])
-    results.errors += _server_tracebacks()
+    _server_tracebacks(results)
     results.seconds = time.monotonic() - started
     results.load = (results.load[0], os.getloadavg()[0])
     return results
@@ -370,6 +265,8 @@ def _listed(title: str, items: list[str], goal: str = "", shown: int = 8) -> Non
 def report(r: Results) -> None:
     print(f"Class load: {r.sessions} sessions × {r.rounds} rounds of Gates, Sample and Sentiment, and "
           f"{TRAINERS} trainers on {MAX_TRAININGS} training slots; {r.seconds / 60:.1f} min in all")
+    print("driven over the websocket (the server's answer, without a browser's drawing); Generate includes "
+          "the page's 0.8 s typewriter" if r.driver == "wire" else "driven in headless Chromium")
     print(f"machine: {os.cpu_count()} cores; 1-minute load average {r.load[0]:.1f} before the class, "
           f"{r.load[1]:.1f} at its end")
     print(f"{'page':<10} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}   slowest   (goal: p95 ≤ {GOAL_P95_S:g} s)")
@@ -386,6 +283,7 @@ def report(r: Results) -> None:
           f"end {end:.0f} MB (as the class leaves; trainings still running count)")
     _listed("errors", r.errors, " (goal: 0)")
     _listed("failed loads from other hosts (this machine has no internet)", r.outside)
+    _listed("Streamlit's endpoint, a page closed while it sent (its session cleaned up)", r.closing)
     _listed("isolation problems (another session's word seen, or its own missing)", r.leaks, " (goal: 0)")
     _listed("interactions not settled", r.unsettled)
     if r.skipped:
@@ -401,8 +299,10 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=2, help="visits of each page per session")
     parser.add_argument("--minutes", type=float, default=3.5, help="no page visit starts after this")
+    parser.add_argument("--driver", choices=("wire", "browser"), default="wire",
+                        help="the browsing sessions: over the websocket, or in headless Chromium")
     args = parser.parse_args()
-    report(run(args.sessions, args.rounds, args.minutes))
+    report(run(args.sessions, args.rounds, args.minutes, args.driver))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ MINUTES = 4  # a bound against a hung server, not a timing goal: the class is ex
 
 
 def test_a_class_of_five_while_three_train():
-    results = bench_class_load.run(sessions=SESSIONS, rounds=1, minutes=MINUTES, per_thread=PER_THREAD)
+    results = bench_class_load.run(sessions=SESSIONS, rounds=1, minutes=MINUTES, driver="browser",
+                                     per_thread=PER_THREAD)
     bench_class_load.report(results)
     assert not results.errors, results.errors
     assert not results.leaks, results.leaks

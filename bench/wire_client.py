@@ -1,0 +1,165 @@
+"""One Streamlit session driven over the app's own websocket, with the messages the browser sends.
+
+The front end of a Streamlit app is a websocket (`/_stcore/stream`) carrying protobuf messages: the
+browser sends a `BackMsg` asking for a run (with the page, the address's query string and the value
+of every widget), and the server answers with the run's elements (`ForwardMsg` deltas) and then
+`script_finished`. A `WireSession` does what the browser does with them, without drawing anything,
+so a bench can put thirty sessions on one two-core server and measure the server, not thirty
+browsers: widgets are found by their label, set, and the run is timed from the message sent to the
+run's end. The browser's drawing time is not included (see bench_class_load.py's report).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from google.protobuf.json_format import MessageToDict
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.sync.client import connect
+
+FINISHED = ForwardMsg.ScriptFinishedStatus
+# Element kinds whose proto has a `label` and an `id`: what a person can change.
+WIDGETS = ("text_area", "text_input", "number_input", "slider", "selectbox", "radio", "checkbox",
+           "button", "button_group")
+
+
+class WireError(RuntimeError):
+    """The run did not end in time, the server closed the socket, or a widget is not on the page."""
+
+
+@dataclass
+class Run:
+    """The elements one script run drew, by their place on the page (the delta path)."""
+    elements: dict[tuple, object] = field(default_factory=dict)
+
+    def widgets(self) -> list[tuple[str, object]]:
+        found = []
+        for element in self.elements.values():
+            kind = element.WhichOneof("type")
+            if kind in WIDGETS:
+                found.append((kind, getattr(element, kind)))
+        return found
+
+    def exceptions(self) -> list[str]:
+        return [f"{e.exception.type}: {e.exception.message}" for e in self.elements.values()
+                if e.WhichOneof("type") == "exception"]
+
+    def text(self) -> str:
+        """Everything the page shows as text: every element's fields, figures and widget values
+        included, as JSON (what a person could read, and more)."""
+        return "\n".join(json.dumps(MessageToDict(e), ensure_ascii=False) for e in self.elements.values())
+
+
+class WireSession:
+    """A browser tab, minus the drawing: one websocket, one Streamlit session."""
+
+    def __init__(self, base: str, timeout: float = 60.0):
+        self.timeout = timeout
+        ws_url = base.replace("http://", "ws://", 1) + "/_stcore/stream"
+        # The browser passes "streamlit" as the websocket's subprotocol (its other entries carry
+        # tokens this app does not use); the Origin header is the app's own, as in a browser.
+        self.socket = connect(ws_url, subprotocols=["streamlit"], origin=base, max_size=None,
+                              open_timeout=timeout)
+        self.query = ""
+        self.pages: dict[str, str] = {}  # page title -> page script hash, from the navigation message
+        self.page_hash = ""
+        self.values: dict[str, WidgetState] = {}  # what the browser would send: each widget's value
+        self.run = Run()
+
+    def close(self) -> None:
+        self.socket.close()
+
+    # -- what a person does -------------------------------------------------------------------
+    def open(self, query: str = "") -> float:
+        """The first visit, as a browser opening the app's address (with its query string)."""
+        self.query = query
+        return self._rerun()
+
+    def go(self, title: str) -> float:
+        """A click on the page's link in the sidebar's navigation."""
+        if title not in self.pages:
+            raise WireError(f"no page titled {title!r} (pages: {', '.join(self.pages)})")
+        self.page_hash = self.pages[title]
+        return self._rerun()
+
+    def set(self, label: str, value) -> float:
+        """Change the widget labelled `label` (its first match, or the first whose label starts so
+        when `label` ends with "…") to `value`, and wait for the run that follows."""
+        kind, proto = self.widget(label)
+        state = WidgetState(id=proto.id)
+        if kind in ("text_area", "text_input", "selectbox", "radio"):
+            state.string_value = str(value)
+        elif kind == "number_input":
+            state.double_value = float(value)
+        elif kind == "checkbox":
+            state.bool_value = bool(value)
+        elif kind == "slider" and proto.options:  # a select slider: its options' shown strings
+            state.string_array_value.data[:] = [str(value)]
+        elif kind == "slider":
+            state.double_array_value.data[:] = [float(value)]
+        elif kind == "button_group":
+            state.string_array_value.data[:] = [str(value)]
+        else:
+            raise WireError(f"cannot set a {kind} ({label!r})")
+        self.values[proto.id] = state
+        return self._rerun()
+
+    def click(self, label: str) -> float:
+        _, proto = self.widget(label)
+        return self._rerun(trigger=WidgetState(id=proto.id, trigger_value=True))
+
+    def widget(self, label: str):
+        prefix = label.endswith("…")
+        for kind, proto in self.run.widgets():
+            if proto.label == label or (prefix and proto.label.startswith(label[:-1])):
+                return kind, proto
+        raise WireError(f"no widget labelled {label!r} on the page")
+
+    # -- the protocol -------------------------------------------------------------------------
+    def _rerun(self, trigger: WidgetState | None = None) -> float:
+        """Ask for a run with every widget's value (and a button's one-time trigger); wait for
+        its end. Returns the seconds from the message sent to the run's end."""
+        msg = BackMsg()
+        client = msg.rerun_script
+        client.query_string = self.query
+        client.page_script_hash = self.page_hash
+        client.widget_states.widgets.extend([*self.values.values(), *([trigger] if trigger else [])])
+        started = time.monotonic()
+        self.socket.send(msg.SerializeToString())
+        self._read_until_finished(started + self.timeout)
+        return time.monotonic() - started
+
+    def _read_until_finished(self, deadline: float) -> None:
+        self.run = Run()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WireError(f"the run did not end within {self.timeout:g} s")
+            try:
+                raw = self.socket.recv(timeout=left)
+            except TimeoutError:
+                raise WireError(f"the run did not end within {self.timeout:g} s") from None
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                self.run.elements[tuple(fwd.metadata.delta_path)] = fwd.delta.new_element
+            elif kind == "navigation":
+                self.pages = {p.page_name: p.page_script_hash for p in fwd.navigation.app_pages}
+                self.page_hash = fwd.navigation.page_script_hash
+            elif kind == "new_session" and not self.pages:
+                self.pages = {p.page_name: p.page_script_hash for p in fwd.new_session.app_pages}
+            elif kind == "page_info_changed":
+                self.query = fwd.page_info_changed.query_string
+            elif kind == "script_finished":
+                if fwd.script_finished == FINISHED.FINISHED_EARLY_FOR_RERUN:
+                    self.run = Run()  # st.rerun(): the next run draws the page afresh
+                    continue
+                # As the browser does, forget the values of widgets no longer on the page.
+                shown = {proto.id for _, proto in self.run.widgets()}
+                self.values = {k: v for k, v in self.values.items() if k in shown}
+                return
