@@ -6,7 +6,7 @@ class_students.py); meanwhile three other sessions, in headless Chromium, press 
 (8 units, 15 s): two train, the third waits in line. The browsing sessions are driven either
 
 - `--driver wire` (the default): over the app's websocket with the browser's own messages
-  (wire_client.py), one thread each, pausing 2–6 s between interactions as a student reading the
+  (wire_client.py), one thread each, pausing 2–6 s (`--think`) between interactions as a student reading the
   page. Timed from the message sent to the run's end: the server's answer, without the drawing.
   Thirty Chromium pages would measure two cores drawing thirty pages, not the server; or
 - `--driver browser`: in headless Chromium, a few sessions per browser taking turns (the browser
@@ -18,7 +18,7 @@ resident memory of the server and its training processes (start, peak, end); the
 every session types its own made-up word on each page, and no other session's word may ever
 show on its pages. Goals, printed and never asserted: p95 ≤ 2 s, no errors, no leaks.
 
-    python bench/bench_class_load.py [--sessions 30] [--rounds 2] [--minutes 3.5] [--driver wire|browser]
+    python bench/bench_class_load.py [--sessions 30] [--rounds 2] [--minutes 3.5] [--driver wire|browser] [--think 2,6]
 
 --minutes bounds the run: no page visit starts after it (those left are reported as skipped).
 Needs /usr/bin/chromium (see the README). The server's output: tests/artifacts/class-load-server.log.
@@ -50,8 +50,9 @@ from conftest import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SERVER_START_TIMEOUT_S
                       _die_with_parent, _free_port, _healthy, _stop)
 from helpers import click_button, exception_texts, prepare_training  # noqa: E402
 
-from class_students import (PAGES, STEP_TIMEOUT_MS, BrowserStudent, Results, WireStudent,  # noqa: E402
+from class_students import (PAGES, STEP_TIMEOUT_MS, THINK_S, BrowserStudent, Results, WireStudent,  # noqa: E402
                             new_page, seen_in, word)
+from wire_client import WireSession  # noqa: E402
 
 SERVER_LOG = ARTIFACTS / "class-load-server.log"
 GOAL_P95_S = 2.0
@@ -105,9 +106,27 @@ def _rss_mb(proc: psutil.Process) -> float:
     return total / 2**20
 
 
-def _sample_memory(proc: psutil.Process, samples: list[float], stop: threading.Event) -> None:
+def _cpu_seen(server: psutil.Process, seen: dict[int, tuple[str, float]]) -> None:
+    """Each process's CPU seconds so far, by who it is: the server, its training processes, this
+    bench's own process (the wire sessions), or Chromium (the browser sessions and trainers)."""
+    me = psutil.Process()
+    trainings = server.children(recursive=True)
+    ours = {server.pid, *(p.pid for p in trainings)}
+    groups = [("server", [server]), ("trainings", trainings), ("bench driver", [me]),
+              ("chromium", [p for p in me.children(recursive=True) if p.pid not in ours])]
+    for group, procs in groups:
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                seen[p.pid] = (group, t.user + t.system)
+            except psutil.Error:  # ended between the listing and the reading
+                pass
+
+
+def _sample_usage(proc: psutil.Process, samples: list[float], cpu: dict, stop: threading.Event) -> None:
     while not stop.wait(0.5):
         samples.append(_rss_mb(proc))
+        _cpu_seen(proc, cpu)
 
 
 def _server_tracebacks(results: Results) -> None:
@@ -144,7 +163,7 @@ def _browse(base: str, indexes: list[int], words: list[str], rounds: int, deadli
 
 def _browse_wire(base: str, index: int, words: list[str], rounds: int, deadline: float, results: Results) -> None:
     """One thread, one session over the websocket."""
-    student = WireStudent(base, index, words, results)
+    student = WireStudent(base, index, words, results, results.think_s)
     try:
         student.open()
         _rounds([student], rounds, deadline, results)
@@ -204,17 +223,65 @@ def _train(base: str, words: list[str], done: threading.Event, results: Results)
         results.unsettled.append(f"trainers: stopped: {str(exc).splitlines()[0]}")
 
 
+def _train_wire(base: str, words: list[str], done: threading.Event, results: Results) -> None:
+    """The three trainers of `_train`, over the websocket: in a class their browsers draw the live
+    charts on the students' machines, not on the server's two cores."""
+    trainers = [WireSession(base, timeout=STEP_TIMEOUT_MS / 1000) for _ in range(TRAINERS)]
+    try:
+        for s in trainers:
+            s.open()
+            s.go("Train")
+            s.set("Units per layer", "8")
+            s.set("Training time", s.widget("Training time")[1].options[0])  # the shortest, 15 s
+        for s in trainers:
+            s.click("Start")
+        notice = re.search(r"[^\x00-\x1f\"*]*number \d+ in line[^\x00-\x1f\"*]*", trainers[-1].run.text())
+        results.queue_notice = notice[0].strip() if notice else ""
+        # Each tab stays open, its live view rerunning every second, until the class is done.
+        watching = [threading.Thread(target=_watch, args=(k, s, done, results), daemon=True)
+                    for k, s in enumerate(trainers)]
+        for thread in watching:
+            thread.start()
+        for thread in watching:
+            thread.join()
+        for k, s in enumerate(trainers):
+            seen = s.run.text()
+            # The page's Markdown as sent: "**Finished:** 33 steps…".
+            state = (re.search(r"(Finished|Stopped|Training failed)\**:[^\x00-\x1f\"]*", seen)
+                     or re.search(r"[^\x00-\x1f\"*]*in line", seen))
+            results.trainings.append(state[0].replace("**", "")[:200] if state else "training")
+            results.trained_listed.append(sum(o.startswith("Trained here") for o in s.options("Active model")))
+            results.errors += [f"trainer {k}: exception: {t[:300]}" for t in s.run.exceptions()]
+            results.leaks += [f"trainer {k} sees {w!r}" for w in words if w in seen]
+    except Exception as exc:
+        results.unsettled.append(f"trainers: stopped: {str(exc).splitlines()[0]}")
+    finally:
+        for s in trainers:
+            s.close()
+
+
+def _watch(k: int, session: WireSession, done: threading.Event, results: Results) -> None:
+    try:
+        while not done.is_set():
+            session.wait(1.0)
+    except Exception as exc:  # a live view that did not answer: a finding; its state at the end is then old
+        results.unsettled.append(f"trainer {k}: live view: {str(exc).splitlines()[0]}")
+
+
 def run(sessions: int = 30, rounds: int = 2, minutes: float = 3.5, driver: str = "wire",
-        per_thread: int = SESSIONS_PER_THREAD) -> Results:
+        per_thread: int = SESSIONS_PER_THREAD, think_s: tuple[float, float] = THINK_S) -> Results:
     """Drive a class of `sessions` browsing sessions plus three trainers on a server of its own;
     with the browser driver, `per_thread` sessions to a driving thread."""
-    results = Results(sessions=sessions, rounds=rounds, driver=driver, load=(os.getloadavg()[0], 0.0))
+    results = Results(sessions=sessions, rounds=rounds, driver=driver, think_s=think_s,
+                      load=(os.getloadavg()[0], 0.0))
     words = [word(i) for i in range(sessions)]
     started = time.monotonic()
     deadline = started + minutes * 60
     with _server() as (base, proc):
-        samples, stop = [_rss_mb(proc)], threading.Event()
-        sampler = threading.Thread(target=_sample_memory, args=(proc, samples, stop), daemon=True)
+        samples, stop, cpu = [_rss_mb(proc)], threading.Event(), {}
+        _cpu_seen(proc, cpu)
+        before = {pid: seconds for pid, (_, seconds) in cpu.items()}
+        sampler = threading.Thread(target=_sample_usage, args=(proc, samples, cpu, stop), daemon=True)
         sampler.start()
         done = threading.Event()
         # Daemon threads: one stuck past the deadline cannot keep the bench from ending.
@@ -225,7 +292,7 @@ def run(sessions: int = 30, rounds: int = 2, minutes: float = 3.5, driver: str =
             n = math.ceil(sessions / per_thread)
             browsing = [threading.Thread(target=_browse, daemon=True, args=(
                 base, list(range(k, sessions, n)), words, rounds, deadline, results)) for k in range(n)]
-        trainer = threading.Thread(target=_train, daemon=True,
+        trainer = threading.Thread(target=_train_wire if driver == "wire" else _train, daemon=True,
                                    args=(base, words, done, results))
         for thread in [trainer, *browsing]:
             thread.start()
@@ -239,6 +306,8 @@ def run(sessions: int = 30, rounds: int = 2, minutes: float = 3.5, driver: str =
         sampler.join()
         samples.append(_rss_mb(proc))
         results.memory_mb = (samples[0], max(samples), samples[-1])
+        for pid, (group, seconds) in cpu.items():
+            results.cpu_s[group] = results.cpu_s.get(group, 0.0) + seconds - before.get(pid, 0.0)
     _server_tracebacks(results)
     results.seconds = time.monotonic() - started
     results.load = (results.load[0], os.getloadavg()[0])
@@ -265,8 +334,9 @@ def _listed(title: str, items: list[str], goal: str = "", shown: int = 8) -> Non
 def report(r: Results) -> None:
     print(f"Class load: {r.sessions} sessions × {r.rounds} rounds of Gates, Sample and Sentiment, and "
           f"{TRAINERS} trainers on {MAX_TRAININGS} training slots; {r.seconds / 60:.1f} min in all")
-    print("driven over the websocket (the server's answer, without a browser's drawing); Generate includes "
-          "the page's 0.8 s typewriter" if r.driver == "wire" else "driven in headless Chromium")
+    print(f"driven over the websocket (the server's answer, without a browser's drawing), each session pausing "
+          f"{r.think_s[0]:g}–{r.think_s[1]:g} s between interactions; Generate includes the page's 0.8 s typewriter"
+          if r.driver == "wire" else "driven in headless Chromium")
     print(f"machine: {os.cpu_count()} cores; 1-minute load average {r.load[0]:.1f} before the class, "
           f"{r.load[1]:.1f} at its end")
     print(f"{'page':<10} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}   slowest   (goal: p95 ≤ {GOAL_P95_S:g} s)")
@@ -281,6 +351,9 @@ def report(r: Results) -> None:
     start, peak, end = r.memory_mb
     print(f"server memory (RSS, server + training processes): start {start:.0f} MB, peak {peak:.0f} MB, "
           f"end {end:.0f} MB (as the class leaves; trainings still running count)")
+    print("CPU seconds used: " + ", ".join(
+        f"{group} {seconds:.0f}" for group, seconds in sorted(r.cpu_s.items(), key=lambda kv: -kv[1]))
+        + f" (of {os.cpu_count() * r.seconds:.0f} available)")
     _listed("errors", r.errors, " (goal: 0)")
     _listed("failed loads from other hosts (this machine has no internet)", r.outside)
     _listed("Streamlit's endpoint, a page closed while it sent (its session cleaned up)", r.closing)
@@ -301,8 +374,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.5, help="no page visit starts after this")
     parser.add_argument("--driver", choices=("wire", "browser"), default="wire",
                         help="the browsing sessions: over the websocket, or in headless Chromium")
+    parser.add_argument("--think", default=",".join(f"{t:g}" for t in THINK_S),
+                        help="a wire session's pause between two interactions, drawn between these seconds")
     args = parser.parse_args()
-    report(run(args.sessions, args.rounds, args.minutes, args.driver))
+    low, high = (float(t) for t in args.think.split(","))
+    report(run(args.sessions, args.rounds, args.minutes, args.driver, think_s=(low, high)))
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ class Results:
     sessions: int
     rounds: int
     driver: str
+    think_s: tuple[float, float] = (0.0, 0.0)  # a wire student's pause between interactions
     timings: dict[str, list[tuple[float, str]]] = field(default_factory=lambda: {p: [] for p in PAGES})
     unsettled: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -61,6 +62,7 @@ class Results:
     trainings: list[str] = field(default_factory=list)  # each trainer's state at the end
     trained_listed: list[int] = field(default_factory=list)  # per trainer: models "trained here" in its list
     memory_mb: tuple[float, float, float] = (0.0, 0.0, 0.0)  # start, peak, end
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds by who used them (see _cpu_seen)
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average at the start and end
     seconds: float = 0.0
 
@@ -201,9 +203,10 @@ class BrowserStudent(_Student):
 class WireStudent(_Student):
     """One websocket session: the browser's messages, the pages' elements, no drawing."""
 
-    def __init__(self, base: str, index: int, words: list[str], results: Results):
+    def __init__(self, base: str, index: int, words: list[str], results: Results,
+                 think_s: tuple[float, float] = THINK_S):
         super().__init__(index, words, results)
-        self.base = base
+        self.base, self.think_s = base, think_s
         self.session: WireSession | None = None
         self._think = random.Random(index)
 
@@ -216,7 +219,7 @@ class WireStudent(_Student):
             self.session.close()
 
     def _step(self, title: str, what: str, action) -> bool:
-        time.sleep(self._think.uniform(*THINK_S))
+        time.sleep(self._think.uniform(*self.think_s))
         return super()._step(title, what, action)
 
     def _switch(self, title: str) -> None:

@@ -11,11 +11,9 @@ run's end. The browser's drawing time is not included (see bench_class_load.py's
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 
-from google.protobuf.json_format import MessageToDict
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -33,8 +31,16 @@ class WireError(RuntimeError):
 
 @dataclass
 class Run:
-    """The elements one script run drew, by their place on the page (the delta path)."""
+    """The elements one script run drew, by their place on the page (the delta path), and the
+    messages that carried them."""
     elements: dict[tuple, object] = field(default_factory=dict)
+    raw: dict[tuple, bytes] = field(default_factory=dict)
+    fragment_of: dict[tuple, str] = field(default_factory=dict)  # the fragment that drew it, if one did
+
+    def forget_stale(self, fragment: str, drawn: set[tuple]) -> None:
+        """After a fragment's run, as the browser does: its elements not drawn again are gone."""
+        for path in [p for p, f in self.fragment_of.items() if f == fragment and p not in drawn]:
+            del self.elements[path], self.raw[path], self.fragment_of[path]
 
     def widgets(self) -> list[tuple[str, object]]:
         found = []
@@ -49,9 +55,9 @@ class Run:
                 if e.WhichOneof("type") == "exception"]
 
     def text(self) -> str:
-        """Everything the page shows as text: every element's fields, figures and widget values
-        included, as JSON (what a person could read, and more)."""
-        return "\n".join(json.dumps(MessageToDict(e), ensure_ascii=False) for e in self.elements.values())
+        """Everything the page shows as text, figures and widget values included (and more): the
+        messages as received, where protobuf keeps every string as it is, in UTF-8."""
+        return b"\n".join(self.raw.values()).decode("utf-8", errors="replace")
 
 
 class WireSession:
@@ -69,6 +75,10 @@ class WireSession:
         self.page_hash = ""
         self.values: dict[str, WidgetState] = {}  # what the browser would send: each widget's value
         self.run = Run()
+        # Fragments that rerun by themselves (st.fragment(run_every=…)): their id -> seconds between
+        # runs, and when each is next due (time.monotonic()).
+        self.timers: dict[str, float] = {}
+        self.due: dict[str, float] = {}
 
     def close(self) -> None:
         self.socket.close()
@@ -112,6 +122,28 @@ class WireSession:
         _, proto = self.widget(label)
         return self._rerun(trigger=WidgetState(id=proto.id, trigger_value=True))
 
+    def wait(self, seconds: float) -> None:
+        """Stay on the page for `seconds`, as an open tab does: the fragments that rerun by
+        themselves are asked to, each at its interval (a live chart, a training's progress)."""
+        until = time.monotonic() + seconds
+        while True:
+            if not self.due:
+                time.sleep(max(0.0, until - time.monotonic()))
+                return
+            fragment, at = min(self.due.items(), key=lambda kv: kv[1])
+            if at > until:
+                time.sleep(max(0.0, until - time.monotonic()))
+                return
+            time.sleep(max(0.0, at - time.monotonic()))
+            self._rerun(fragment=fragment)
+            if fragment in self.timers:
+                self.due[fragment] = time.monotonic() + self.timers[fragment]
+
+    def options(self, label: str) -> list[str]:
+        """The choices of a selectbox or radio, as shown."""
+        _, proto = self.widget(label)
+        return list(proto.options)
+
     def widget(self, label: str):
         prefix = label.endswith("…")
         for kind, proto in self.run.widgets():
@@ -120,21 +152,29 @@ class WireSession:
         raise WireError(f"no widget labelled {label!r} on the page")
 
     # -- the protocol -------------------------------------------------------------------------
-    def _rerun(self, trigger: WidgetState | None = None) -> float:
-        """Ask for a run with every widget's value (and a button's one-time trigger); wait for
-        its end. Returns the seconds from the message sent to the run's end."""
+    def _rerun(self, trigger: WidgetState | None = None, fragment: str = "") -> float:
+        """Ask for a run (of the whole page, or of one fragment) with every widget's value (and a
+        button's one-time trigger); wait for its end. Returns the seconds from the message sent to
+        the run's end."""
         msg = BackMsg()
         client = msg.rerun_script
         client.query_string = self.query
         client.page_script_hash = self.page_hash
+        client.fragment_id = fragment
+        client.is_auto_rerun = bool(fragment)
         client.widget_states.widgets.extend([*self.values.values(), *([trigger] if trigger else [])])
         started = time.monotonic()
         self.socket.send(msg.SerializeToString())
-        self._read_until_finished(started + self.timeout)
+        self._read_until_finished(started + self.timeout, fragment)
         return time.monotonic() - started
 
-    def _read_until_finished(self, deadline: float) -> None:
-        self.run = Run()
+    def _read_until_finished(self, deadline: float, fragment: str = "") -> None:
+        """Read the run's messages up to its end. A whole run draws the page afresh; a fragment's
+        run redraws only the fragment's elements, at their places."""
+        if not fragment:
+            self.run = Run()
+            self.timers, self.due = {}, {}
+        drawn: set[tuple] = set()
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -147,7 +187,10 @@ class WireSession:
             fwd.ParseFromString(raw)
             kind = fwd.WhichOneof("type")
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                self.run.elements[tuple(fwd.metadata.delta_path)] = fwd.delta.new_element
+                path = tuple(fwd.metadata.delta_path)
+                self.run.elements[path], self.run.raw[path] = fwd.delta.new_element, raw
+                self.run.fragment_of[path] = fwd.delta.fragment_id
+                drawn.add(path)
             elif kind == "navigation":
                 self.pages = {p.page_name: p.page_script_hash for p in fwd.navigation.app_pages}
                 self.page_hash = fwd.navigation.page_script_hash
@@ -155,10 +198,21 @@ class WireSession:
                 self.pages = {p.page_name: p.page_script_hash for p in fwd.new_session.app_pages}
             elif kind == "page_info_changed":
                 self.query = fwd.page_info_changed.query_string
+            elif kind == "auto_rerun":
+                every = fwd.auto_rerun.interval
+                self.timers[fwd.auto_rerun.fragment_id] = every
+                self.due.setdefault(fwd.auto_rerun.fragment_id, time.monotonic() + every)
+            elif kind == "stop_auto_rerun":
+                for stopped in fwd.stop_auto_rerun.fragment_ids:
+                    self.timers.pop(stopped, None)
+                    self.due.pop(stopped, None)
             elif kind == "script_finished":
                 if fwd.script_finished == FINISHED.FINISHED_EARLY_FOR_RERUN:
-                    self.run = Run()  # st.rerun(): the next run draws the page afresh
+                    self.run, self.timers, self.due = Run(), {}, {}  # st.rerun(): the next run draws afresh
                     continue
+                if fwd.script_finished == FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                    self.run.forget_stale(fragment, drawn)
+                    return
                 # As the browser does, forget the values of widgets no longer on the page.
                 shown = {proto.id for _, proto in self.run.widgets()}
                 self.values = {k: v for k, v in self.values.items() if k in shown}

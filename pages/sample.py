@@ -19,6 +19,7 @@ from lstm_core.data.vocab import CharVocab
 from ui import shell
 from ui import figures_sampling as figs
 from ui import lesson_facts, model_texts, models, siblings
+from ui import sample_writing as writing
 from ui.literal import literal
 from ui.sample_boxes import MONO, PRIME_STYLE, box, esc, visible
 
@@ -32,9 +33,9 @@ TEMPERATURE_DEFAULT = 0.8
 COMPARE_TEMPERATURES = (0.2, 0.5, 1.0)
 COMPARE_NOTES = {0.2: N_("cautious"), 0.5: N_("in between"), 1.0: N_("the model’s own odds")}  # shown via _()
 COMPARE_BY = {"temperatures": N_("Three temperatures"), "cells": N_("The cells")}  # ui.siblings: cells
-COMPARE_MAX = 500  # characters per column
+COMPARE_MAX = 240  # characters per column: enough to hear each temperature's voice
 SEED_DEFAULT, SEED_MAX = 1, 2**32 - 1
-ANIMATION_S = 0.8  # the typewriter effect, whatever the length: visible, yet the page answers at once
+ANIMATION_S = 0.8  # the typewriter after Generate, whatever the length: visible, yet the page answers at once
 
 @dataclass(frozen=True)
 class Settings:
@@ -216,28 +217,23 @@ with controls:
 
 
 # ------------------------------------------------ generating
-def _run(settings: Settings, prime: str, placeholder) -> Result:
-    """Stream the main text into `placeholder`, then the three temperatures; raises ValueError
-    for a model that cannot write one character at a time."""
-    steps_iter = sampling.stream(net, vocab, prime, settings.length, settings.temperature,
-                                 settings.top_k or None, settings.top_p if settings.top_p < 1 else None,
-                                 settings.seed)
-    every = max(4, settings.length // 60)
-    # Tests may set sample_animation_s to 0 to skip the typewriter pauses.
-    pause = float(st.session_state.get("sample_animation_s", ANIMATION_S)) / max(1, settings.length // every)
-    steps: list[sampling.SampledStep] = []
-    chars: list[str] = []
-    for s in steps_iter:
-        steps.append(s)
-        chars.append(s.char)
-        if len(steps) % every == 0 and len(steps) < settings.length:
-            placeholder.html(box(prime, "".join(chars), cursor=True))
+def _run(settings: Settings, prime: str, placeholder, animate: bool) -> Result:
+    """Write the main text into `placeholder` (typed out when `animate`), then the three
+    temperatures; raises ValueError for a model that cannot write one character at a time."""
+    generation = writing.generation(entry, settings.step, net, vocab, prime, settings.length, settings.temperature,
+                                    settings.top_k or None, settings.top_p if settings.top_p < 1 else None,
+                                    settings.seed)
+    text = generation.text
+    if animate:
+        every = max(4, settings.length // 60)
+        # Tests may set sample_animation_s to 0 to skip the typewriter pauses.
+        pause = float(st.session_state.get("sample_animation_s", ANIMATION_S)) / max(1, settings.length // every)
+        for end in range(every, len(text), every):
+            placeholder.html(box(prime, text[:end], cursor=True))
             time.sleep(pause)
-    text = "".join(chars)
     placeholder.html(box(prime, text))
-    generation = sampling.Generation(prime, text, tuple(steps), tuple(vocab.encode(prime).unknown_chars))
     compare_length = min(settings.length, COMPARE_MAX)
-    comparison = {t: sampling.generate(net, vocab, prime, compare_length, t, seed=settings.seed).text
+    comparison = {t: writing.comparison_text(entry, settings.step, net, vocab, prime, compare_length, t, settings.seed)
                   for t in COMPARE_TEMPERATURES}
     return Result(settings, model.label, vocab, prime, generation, comparison, compare_length)
 
@@ -251,7 +247,8 @@ with written:
     if generate or result is None or result.settings.model_key != settings.model_key:  # a new model writes anew
         try:
             header.caption(_("Writing…"))
-            result = _run(settings, prime, output)
+            # Typed out when asked for; a page opening, or a new model, shows its text at once.
+            result = _run(settings, prime, output, animate=generate)
         except ValueError as exc:
             output.empty()
             header.error(_("This model cannot write text here: {error}").format(error=exc), icon=":material/error:")

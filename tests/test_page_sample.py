@@ -109,10 +109,10 @@ def test_temperature_zero_is_deterministic(at):
 
 
 def test_three_temperatures_side_by_side(at):
-    generate(at, length=300, seed=5)
+    generate(at, length=200, seed=5)
     res = result(at)
     assert sorted(res.comparison) == [0.2, 0.5, 1.0]
-    assert all(len(t) == 300 for t in res.comparison.values())
+    assert all(len(t) == 200 for t in res.comparison.values())
     headings = [m.value for m in at.markdown if m.value.startswith("**T = ")]
     assert headings == ["**T = 0.2** · cautious", "**T = 0.5** · in between", "**T = 1** · the model’s own odds"]
     shown = boxes(at)
@@ -121,10 +121,10 @@ def test_three_temperatures_side_by_side(at):
     assert any("What to notice" in m.value for m in at.markdown)
 
 
-def test_long_texts_compare_their_first_500_characters(at):
+def test_long_texts_compare_their_first_240_characters(at):
     generate(at, length=1200)
-    assert all(len(t) == 500 for t in result(at).comparison.values())
-    assert any("first 500 characters" in c.value for c in at.caption)
+    assert all(len(t) == 240 for t in result(at).comparison.values())
+    assert any("first 240 characters" in c.value for c in at.caption)
 
 
 def test_step_inspector_shows_the_chosen_step(at):

@@ -22,7 +22,7 @@ from hypothesis.extra.numpy import arrays
 
 from lstm_core.inference import engine
 from lstm_core.data import vocab as vocab_module
-from lstm_core.inference.sampling import GREEDY_BELOW, MAX_LENGTH, adjust, generate, stream
+from lstm_core.inference.sampling import GREEDY_BELOW, MAX_LENGTH, adjust, generate
 from lstm_core.data.vocab import UNKNOWN_GLYPH, UNKNOWN_ID, CharVocab, VocabError
 
 
@@ -365,8 +365,6 @@ def test_generation_returns_length_vocabulary_characters_deterministically(case,
     assert set(gen.text) <= set(vocab.chars)
     again = generate(net, vocab, prime, length, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
     assert again.text == gen.text and [s.index for s in again.steps] == [s.index for s in gen.steps]
-    streamed = stream(net, vocab, prime, length, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
-    assert "".join(s.char for s in streamed) == gen.text
     if temperature < GREEDY_BELOW:  # greedy: the seed does not matter
         assert generate(net, vocab, prime, length, temperature=temperature, seed=seed + 1).text == gen.text
 
@@ -380,8 +378,6 @@ def test_generation_refuses_invalid_settings_with_a_value_error(case, setting):
     kwargs = {"length": 5, "temperature": 1.0, "top_k": None, "top_p": None, name: value}
     with pytest.raises(ValueError, match=name):
         generate(net, vocab, prime, **kwargs)
-    with pytest.raises(ValueError, match=name):
-        stream(net, vocab, prime, **kwargs)  # checked before the first character, not when iterated
 
 
 # ---------------------------------------------------------------- engine

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lstm_core.inference import engine
-from lstm_core.inference.sampling import MAX_LENGTH, adjust, entropy, entropy_curve, generate, stream
+from lstm_core.inference.sampling import MAX_LENGTH, adjust, entropy, entropy_curve, generate
 from lstm_core.data.vocab import UNKNOWN_GLYPH, CharVocab
 
 VOCAB = CharVocab("\nabcdefgh ")  # 11 ids with the unknown slot
@@ -192,15 +192,6 @@ def test_lengths():
     for bad in (-1, MAX_LENGTH + 1):
         with pytest.raises(ValueError, match="length"):
             generate(net, VOCAB, "abc", bad)
-
-
-def test_stream_matches_generate_and_checks_arguments_up_front():
-    net = net_for(seed=5)
-    streamed = list(stream(net, VOCAB, "ab", 60, temperature=0.9, top_p=0.9, seed=11))
-    gen = generate(net, VOCAB, "ab", 60, temperature=0.9, top_p=0.9, seed=11)
-    assert "".join(s.char for s in streamed) == gen.text
-    with pytest.raises(ValueError, match="temperature"):
-        stream(net, VOCAB, "ab", 10, temperature=-1)
 
 
 @pytest.mark.parametrize("temperature", [1e-4, 1e6])

@@ -61,10 +61,10 @@ def live_area() -> None:
 
 def _status(view: tj.JobView, info: ts.JobInfo) -> None:
     p = view.progress
-    if view.queued:
+    if view.queued and view.queue_position:
         waiting_notice(view.queue_position, view.slots)
         return
-    if view.building:
+    if view.building or view.queued:  # queued with no place in line: its slot has come, it starts now
         st.info(_("Starting TensorFlow and building the network… The first start takes about ten seconds."),
                 icon=":material/hourglass_top:")
         return

@@ -181,12 +181,6 @@ def _steps(net: Network, vocab: CharVocab, logits: np.ndarray, state: engine.Sta
         yield SampledStep(position, index, vocab.char_of(index), logits, used)
 
 
-def stream(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float = 1.0,
-           top_k: int | None = None, top_p: float | None = None, seed=None) -> Iterator[SampledStep]:
-    """Yield the generated characters one SampledStep at a time (arguments are checked before the first)."""
-    logits, state, _unknown = _start(net, vocab, prime, length, temperature, top_k, top_p)
-    return _steps(net, vocab, logits, state, length, temperature, top_k, top_p, np.random.default_rng(seed))
-
 
 def generate(net: Network, vocab: CharVocab, prime: str, length: int, temperature: float = 1.0,
              top_k: int | None = None, top_p: float | None = None, seed=None) -> Generation:
