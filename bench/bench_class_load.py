@@ -6,7 +6,7 @@ class_students.py); meanwhile three other sessions, in headless Chromium, press 
 (8 units, 15 s): two train, the third waits in line. The browsing sessions are driven either
 
 - `--driver wire` (the default): over the app's websocket with the browser's own messages
-  (wire_client.py), one thread each, pausing 2–6 s (`--think`) between interactions as a student reading the
+  (wire_client.py), one thread each, pausing 5–15 s (`--think`) between interactions as a student reading the
   page. Timed from the message sent to the run's end: the server's answer, without the drawing.
   Thirty Chromium pages would measure two cores drawing thirty pages, not the server; or
 - `--driver browser`: in headless Chromium, a few sessions per browser taking turns (the browser
@@ -18,7 +18,7 @@ resident memory of the server and its training processes (start, peak, end); the
 every session types its own made-up word on each page, and no other session's word may ever
 show on its pages. Goals, printed and never asserted: p95 ≤ 2 s, no errors, no leaks.
 
-    python bench/bench_class_load.py [--sessions 30] [--rounds 2] [--minutes 3.5] [--driver wire|browser] [--think 2,6]
+    python bench/bench_class_load.py [--sessions 30] [--rounds 2] [--minutes 5] [--driver wire|browser] [--think 5,15]
 
 --minutes bounds the run: no page visit starts after it (those left are reported as skipped).
 Needs /usr/bin/chromium (see the README). The server's output: tests/artifacts/class-load-server.log.
@@ -268,7 +268,7 @@ def _watch(k: int, session: WireSession, done: threading.Event, results: Results
         results.unsettled.append(f"trainer {k}: live view: {str(exc).splitlines()[0]}")
 
 
-def run(sessions: int = 30, rounds: int = 2, minutes: float = 3.5, driver: str = "wire",
+def run(sessions: int = 30, rounds: int = 2, minutes: float = 5, driver: str = "wire",
         per_thread: int = SESSIONS_PER_THREAD, think_s: tuple[float, float] = THINK_S) -> Results:
     """Drive a class of `sessions` browsing sessions plus three trainers on a server of its own;
     with the browser driver, `per_thread` sessions to a driving thread."""
@@ -371,7 +371,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=2, help="visits of each page per session")
-    parser.add_argument("--minutes", type=float, default=3.5, help="no page visit starts after this")
+    parser.add_argument("--minutes", type=float, default=5, help="no page visit starts after this")
     parser.add_argument("--driver", choices=("wire", "browser"), default="wire",
                         help="the browsing sessions: over the websocket, or in headless Chromium")
     parser.add_argument("--think", default=",".join(f"{t:g}" for t in THINK_S),

@@ -34,7 +34,7 @@ REVIEWS = ["A wonderful, moving film", "Dull and far too long", "Not bad at all"
 # An interaction not settled by then counts as unsettled. Generous: on two busy cores eight browser
 # sessions opening Sample at once wait ~30 s, the server's one process being busy running their scripts.
 STEP_TIMEOUT_MS = 60_000
-THINK_S = (2.0, 6.0)  # a wire student's pause between two interactions: reading what changed
+THINK_S = (5.0, 15.0)  # a wire student's pause between two interactions: reading what changed (--think 2,6: a stress test)
 _SEEN_JS = """() => document.querySelector('[data-testid="stApp"]').innerText + '\\n' +
     [...document.querySelectorAll('input, textarea')].map(e => e.value).join('\\n')"""
 
