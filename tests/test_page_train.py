@@ -53,8 +53,8 @@ def test_widgets_and_defaults(at):
     assert at.select_slider(key="train_units").value == 256
     assert at.select_slider(key="train_embed").value == 32
     assert at.slider(key="train_dropout").value == 0.0
-    assert at.select_slider(key="train_seq_len").value == 64
-    assert at.select_slider(key="train_batch").value == 64
+    assert at.select_slider(key="train_seq_len").value == 16
+    assert at.select_slider(key="train_batch").value == 128
     assert at.select_slider(key="train_lr").value == 0.01
     assert at.number_input(key="train_seed").value == 0
     assert at.select_slider(key="train_duration").value == 60
