@@ -225,7 +225,7 @@ def _run(settings: Settings, prime: str, placeholder, animate: bool) -> Result:
                                     settings.seed)
     text = generation.text
     if animate:
-        every = max(4, settings.length // 60)
+        every = max(4, settings.length // 20)  # 20 frames: each one is a message to every tab, at 25 a second
         # Tests may set sample_animation_s to 0 to skip the typewriter pauses.
         pause = float(st.session_state.get("sample_animation_s", ANIMATION_S)) / max(1, settings.length // every)
         for end in range(every, len(text), every):
