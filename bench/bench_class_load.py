@@ -2,8 +2,9 @@
 
 Starts `streamlit run app.py` on a free loopback port (two training slots, a fresh data folder).
 Each browsing session switches between Gates, Sample and Sentiment and changes things there (see
-class_students.py); meanwhile three other sessions, in headless Chromium, press Start on Train
-(8 units, 15 s): two train, the third waits in line. The browsing sessions are driven either
+class_students.py); meanwhile three other sessions press Start on Train (8 units): two train, the
+third waits in line. With the wire driver they train for 10 minutes, so two trainings run through
+the whole class; in Chromium (the browser test) for 15 s. The sessions are driven either
 
 - `--driver wire` (the default): over the app's websocket with the browser's own messages
   (wire_client.py), one thread each, pausing 5–15 s (`--think`) between interactions as a student reading the
@@ -232,7 +233,7 @@ def _train_wire(base: str, words: list[str], done: threading.Event, results: Res
             s.open()
             s.go("Train")
             s.set("Units per layer", "8")
-            s.set("Training time", s.widget("Training time")[1].options[0])  # the shortest, 15 s
+            s.set("Training time", s.widget("Training time")[1].options[-2])  # 10 minutes: the whole class
         for s in trainers:
             s.click("Start")
         notice = re.search(r"[^\x00-\x1f\"*]*number \d+ in line[^\x00-\x1f\"*]*", trainers[-1].run.text())
