@@ -79,11 +79,11 @@ def tiny_recipe(text: str, **faults) -> FaultyRecipe:
 TIMEOUT = 180.0
 
 
-def wait_for(condition, timeout=TIMEOUT, what="condition"):
+def wait_for(condition, timeout=TIMEOUT, what="condition", interval=0.02):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(0.02)
+        time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")

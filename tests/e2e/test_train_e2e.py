@@ -1,12 +1,11 @@
 """The Train page in a real browser: a small model trains live, the chart grows, samples appear,
 and the finished model becomes the active one with a download button."""
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
 from helpers import assert_no_exception, button, click_button, open_page, screenshot, set_slider
+from helpers_training import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -25,15 +24,14 @@ def chart_points(page) -> int:
 
 
 def wait_until(predicate, timeout_s: float, what: str, page=None):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    if page is not None:
-        assert_no_exception(page)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+    """helpers_training.wait_for, polling a page twice a second; on timeout, an exception the page
+    shows is the better message."""
+    try:
+        return wait_for(predicate, timeout_s, what, interval=0.5)
+    except AssertionError:
+        if page is not None:
+            assert_no_exception(page)
+        raise
 
 
 def test_train_a_small_model_live(page, app_url):
