@@ -8,7 +8,6 @@ Session state keys all start with ``sample_``; the last generation is kept in
 from __future__ import annotations
 
 import html
-import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -21,7 +20,7 @@ from ui import figures_sampling as figs
 from ui import lesson_facts, model_texts, models, siblings
 from ui import sample_writing as writing
 from ui.literal import literal
-from ui.sample_boxes import MONO, PRIME_STYLE, box, esc, visible
+from ui.sample_boxes import MONO, PRIME_STYLE, TYPED_STYLE, box, esc, visible
 
 shell.require_app()
 
@@ -35,7 +34,7 @@ COMPARE_NOTES = {0.2: N_("cautious"), 0.5: N_("in between"), 1.0: N_("the modelâ
 COMPARE_BY = {"temperatures": N_("Three temperatures"), "cells": N_("The cells")}  # ui.siblings: cells
 COMPARE_MAX = 240  # characters per column: enough to hear each temperature's voice
 SEED_DEFAULT, SEED_MAX = 1, 2**32 - 1
-ANIMATION_S = 0.8  # the typewriter after Generate, whatever the length: visible, yet the page answers at once
+ANIMATION_S = 0.8  # the typewriter after Generate, whatever the length (it runs in the browser)
 
 @dataclass(frozen=True)
 class Settings:
@@ -223,15 +222,9 @@ def _run(settings: Settings, prime: str, placeholder, animate: bool) -> Result:
     generation = writing.generation(entry, settings.step, net, vocab, prime, settings.length, settings.temperature,
                                     settings.top_k or None, settings.top_p if settings.top_p < 1 else None,
                                     settings.seed)
-    text = generation.text
     if animate:
-        every = max(4, settings.length // 20)  # 20 frames: each one is a message to every tab, at 25 a second
-        # Tests may set sample_animation_s to 0 to skip the typewriter pauses.
-        pause = float(st.session_state.get("sample_animation_s", ANIMATION_S)) / max(1, settings.length // every)
-        for end in range(every, len(text), every):
-            placeholder.html(box(prime, text[:end], cursor=True))
-            time.sleep(pause)
-    placeholder.html(box(prime, text))
+        st.html(TYPED_STYLE)
+    placeholder.html(box(prime, generation.text, typed_s=ANIMATION_S if animate else 0))
     compare_length = min(settings.length, COMPARE_MAX)
     comparison = {t: writing.comparison_text(entry, settings.step, net, vocab, prime, compare_length, t, settings.seed)
                   for t in COMPARE_TEMPERATURES}

@@ -9,7 +9,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def open_lessons() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["sample_animation_s"] = 0
     at.run()
     at.switch_page("pages/lessons.py")
     at.run()

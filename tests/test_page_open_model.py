@@ -33,7 +33,6 @@ def textbook_model(tmp_path_factory) -> bytes:
 
 def session() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["sample_animation_s"] = 0
     at.run()
     assert not at.exception
     return at

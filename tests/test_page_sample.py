@@ -4,6 +4,7 @@ The page reads the pretrained default model; these tests do not depend on what e
 """
 
 import html
+import re
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core.storage.persistence import DEFAULT_MODEL
 
+ANIMATION_S = 0.8  # pages/sample.py's typewriter
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/sample.py"
 
@@ -21,10 +24,8 @@ pytestmark = pytest.mark.skipif(not (DEFAULT_MODEL / "model.keras").is_file(),
                                 reason="the pretrained model is missing (make assets)")
 
 
-def open_sample(animate: bool = False) -> AppTest:
+def open_sample() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if not animate:
-        at.session_state["sample_animation_s"] = 0  # no typewriter pauses: the tests stay quick
     at.run()
     at.switch_page(PAGE)
     at.run()
@@ -62,8 +63,22 @@ def generate(at: AppTest, **widgets) -> AppTest:
     return at
 
 
-def boxes(at: AppTest) -> list[str]:
-    return [h.value for h in at.html if h.value.startswith("<pre")]
+def boxes(at: AppTest, markup: bool = False) -> list[str]:
+    """The text boxes' HTML, without its tags unless `markup` (a typed text comes in pieces)."""
+    return [h.value if markup else re.sub(r"<[^>]*>", "", h.value) for h in at.html if h.value.startswith("<pre")]
+
+
+def test_generate_types_the_text_out_in_the_browser(at):
+    assert "lab-typed" not in boxes(at, markup=True)[0]  # opening the page shows the text at once
+    generate(at, length=300, seed=4)
+    main = boxes(at, markup=True)[0]
+    delays = [float(d) for d in re.findall(r"animation-delay:([0-9.]+)s", main)]
+    assert len(delays) > 10 and delays == sorted(delays) and delays[0] == 0
+    assert delays[-1] < ANIMATION_S
+    assert any("@keyframes lab-typed" in h.value for h in at.html)
+    assert html.escape(text(at), quote=False) in boxes(at)[0]
+    at.slider(key="sample_inspect_step").set_value(5).run()  # any later run shows it whole
+    assert "lab-typed" not in boxes(at, markup=True)[0]
 
 
 def messages(at: AppTest) -> str:
@@ -71,7 +86,7 @@ def messages(at: AppTest) -> str:
 
 
 def test_page_opens_with_a_text_already_written():
-    at = open_sample(animate=True)
+    at = open_sample()
     assert len(text(at)) == 400
     assert at.text_area(key="sample_prime").value == "HAMLET\n"
     assert html.escape(text(at), quote=False) in boxes(at)[0]
@@ -264,7 +279,6 @@ def test_training_step_chooses_a_snapshot():
     early = random_network(vocab=loaded.vocab.size, units=16, embed=8, seed=3)
     entry = ModelEntry("trained:test", "Trained here", loaded, [Snapshot(100, early), Snapshot(250, loaded.net)])
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["sample_animation_s"] = 0
     at.session_state["models"] = {entry.key: entry}
     at.session_state["active_model"] = entry.key
     at.run()

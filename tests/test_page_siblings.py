@@ -20,7 +20,6 @@ pytestmark = pytest.mark.skipif(len(SHIPPED) < 2, reason="the pretrained sibling
 
 def open_page(page: str | None = None, **state) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["sample_animation_s"] = 0
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

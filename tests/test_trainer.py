@@ -83,6 +83,7 @@ def test_learning_rate_changes_between_steps(tiny_text):
 
 def test_nan_stops_and_restores_finite_weights(tiny_text):
     trainer = make_trainer(tiny_text)
+    trainer.good_every_s = 0  # keep the weights before every step
     trainer.run(steps=5)
     good = [w.copy() for w in trainer.model.get_weights()]
     # Poison the weights as a runaway update would; the next step's loss is NaN.
@@ -95,6 +96,18 @@ def test_nan_stops_and_restores_finite_weights(tiny_text):
     assert math.isfinite(trainer.validate())
     assert all(h.step <= trainer.steps for h in trainer.history)
     assert trainer.run(steps=2).status == "finished"
+
+
+def test_nan_goes_back_to_the_last_kept_weights(tiny_text):
+    trainer = make_trainer(tiny_text)
+    trainer.good_every_s = 3600  # only the weights before the first step are kept
+    trainer.run(steps=5)
+    trainer.model.set_weights([np.full_like(w, np.nan) for w in trainer.model.get_weights()])
+    result = trainer.run(steps=10)
+    assert result.status == "diverged"
+    assert trainer.steps == 0 and "from step 0" in result.message
+    assert all(np.isfinite(w).all() for w in trainer.model.get_weights())
+    assert trainer.history == []
 
 
 @pytest.mark.parametrize("config, words", [

@@ -9,7 +9,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def opened(page: str, **params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["sample_animation_s"] = 0
     at.query_params.update(params)
     at.switch_page(page)
     at.run()

@@ -24,6 +24,7 @@ from lstm_core.data.vocab import CharVocab
 
 NATS_TO_BITS = 1 / math.log(2)
 MAX_LEARNING_RATE = 10.0
+GOOD_EVERY_S = 1.0  # how often run() keeps a copy of weights known to be finite, to go back to
 # Building a model seeds Keras' global random state; two sessions building at once must not interleave.
 _BUILD_LOCK = threading.Lock()
 
@@ -39,8 +40,8 @@ class TrainError(ValueError):
 class TrainConfig:
     # Short windows, many of them: a step over 128 windows of 16 characters costs about what one over
     # 64 of 64 did, but the recurrence runs 16 steps deep instead of 64, so a minute on an AVX2-only
-    # CPU makes 2.2 times the updates: 1.63-1.66 instead of 1.84 nats/char after 60 s there (bare
-    # trainer; 1.667 in the app, bench/bench_app_training.py). Longer windows teach longer memory.
+    # CPU makes 2.2 times the updates: 1.63-1.66 instead of 1.84 nats/char after 60 s there
+    # (bench/bench_app_training.py, in the app and bare). Longer windows teach longer memory.
     seq_len: int = 16
     batch_size: int = 128
     learning_rate: float = 0.01
@@ -156,6 +157,8 @@ class Trainer:
         self.train_seconds = 0.0  # of the runs that ended; see seconds_trained
         self._run_started: float | None = None
         self._last_good: tuple[int, list, list] | None = None
+        self._last_good_at = -math.inf
+        self.good_every_s = GOOD_EVERY_S
         self._val_cost = 0.0  # seconds the last validation took
         self.precision = resolve(config.precision)
         mixed = self.precision != "float32"
@@ -287,12 +290,17 @@ class Trainer:
                 if lr != self.learning_rate_now:  # the optimizer's variable is written only while cooling
                     self._use_learning_rate(lr)
             # Weights before a step are known good once that step's loss, computed on them, is finite.
-            snapshot = self._snapshot()
+            # Copying them costs 5% of a step, so a copy is kept about once a second: a run that
+            # diverges goes back at most that far.
+            snapshot = None
+            if self._last_good is None or now - self._last_good_at >= self.good_every_s:
+                snapshot, self._last_good_at = self._snapshot(), now
             loss = self.train_step()
             if not math.isfinite(loss):
                 status, message = "diverged", self._restore(self._last_good or snapshot)
                 break
-            self._last_good = snapshot
+            if snapshot is not None:
+                self._last_good = snapshot
             train_losses.append(loss)
             now = time.perf_counter()
             val = None
