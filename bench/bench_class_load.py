@@ -76,7 +76,7 @@ def _server():
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.headless", "true", "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false"]  # the rest as .streamlit/config.toml ships it
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lstm-lab-class-") as data_dir, open(SERVER_LOG, "wb") as log:
         env = dict(os.environ, PYTHONUNBUFFERED="1", LSTM_LAB_MAX_TRAININGS=str(MAX_TRAININGS),
