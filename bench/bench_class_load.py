@@ -336,7 +336,8 @@ def report(r: Results) -> None:
     print(f"Class load: {r.sessions} sessions × {r.rounds} rounds of Gates, Sample and Sentiment, and "
           f"{TRAINERS} trainers on {MAX_TRAININGS} training slots; {r.seconds / 60:.1f} min in all")
     print(f"driven over the websocket (the server's answer, without a browser's drawing), each session pausing "
-          f"{r.think_s[0]:g}–{r.think_s[1]:g} s between interactions; Generate includes the page's 0.8 s typewriter"
+          f"{r.think_s[0]:g}–{r.think_s[1]:g} s between interactions (Sample's typewriter plays in the browser, "
+          f"after the page has settled)"
           if r.driver == "wire" else "driven in headless Chromium")
     print(f"machine: {os.cpu_count()} cores; 1-minute load average {r.load[0]:.1f} before the class, "
           f"{r.load[1]:.1f} at its end")

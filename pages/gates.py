@@ -242,13 +242,16 @@ def render() -> None:
     tab_text, tab_heat, tab_sat, tab_find, tab_test, tab_influence, tab_ngram = i18n.tabs(
         TABS, key="gates_tab", on_change="rerun")
 
-    # The pattern is chosen in the last tab but also sorts the heat map, so that tab is filled first.
+    # The pattern is chosen in its own tab but also sorts the heat map, so its controls come first;
+    # its results (a ranking and a second coloured text) only while that tab is open.
     with tab_find:
         mask, pattern_name = pattern_controls(text)
-        pattern_results(text, values, mask, pattern_name, quantity, label, guesses, unknown,
-                        cache=_memo(item, layer, quantity))
-        if st.session_state.get("gates_pattern_kind") == PATTERN_KINDS[1] and len(text) >= 2:
-            match_view(entry.key, entry.model, net, layer, quantity, text, values, tuple(st.session_state.gates_span))
+        if tab_find.open:
+            pattern_results(text, values, mask, pattern_name, quantity, label, guesses, unknown,
+                            cache=_memo(item, layer, quantity))
+            if st.session_state.get("gates_pattern_kind") == PATTERN_KINDS[1] and len(text) >= 2:
+                match_view(entry.key, entry.model, net, layer, quantity, text, values,
+                           tuple(st.session_state.gates_span))
 
     with tab_text:
         lo, hi = fg.value_range(quantity, values[:, unit])

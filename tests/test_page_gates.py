@@ -82,16 +82,15 @@ def test_default_passage_renders_coloured_text_heatmap_and_saturation(default_pa
     at = default_page
     assert at.title[0].value == "Gates"
     coloured = _coloured(at)
-    assert len(coloured) == 2  # one unit over the text, and the best unit for the pattern
+    assert len(coloured) == 1  # one unit over the text (the pattern's best unit is in its own tab)
     shown = _visible(coloured[0])
     assert "To be, or not to be" in shown and "HAMLET\n" in shown
     assert 400 <= len(at.session_state["gates_text"]) <= 650
     assert "next-character guesses" in coloured[0]
     assert any("linear-gradient" in b for b in _html(at))  # the colour legend
     charts = _charts(at)
-    assert "gates_ranking_chart" in charts  # the pattern's ranking, filled in any tab
-    # The heavy figures are built only for the open tab.
-    assert "gates_heatmap" not in charts and "gates_saturation" not in charts
+    # The figures are built only for the open tab.
+    assert not {"gates_ranking_chart", "gates_heatmap", "gates_saturation"} & set(charts)
     assert [t.label for t in at.tabs] == ["Text, one unit", "All units", "Gate saturation", "Find units for a pattern",
                                           "Test units", "Influence", "Against an n-gram"]
     _open_tab(at, "All units")
@@ -100,6 +99,9 @@ def test_default_passage_renders_coloured_text_heatmap_and_saturation(default_pa
     _open_tab(at, "Gate saturation")
     sat = _charts(at)["gates_saturation"]
     assert '"type":"scatter"' in sat and "left-saturated" in sat
+    _open_tab(at, "Find units for a pattern")
+    assert "gates_ranking_chart" in _charts(at)
+    assert len(_coloured(at)) == 2  # and the best unit for the pattern over the text
     _open_tab(at, "Text, one unit")
     assert not at.info and not at.exception
 
@@ -135,6 +137,7 @@ def test_quantity_unit_and_sort_changes(default_page):
 
 def test_predicates_rank_units(default_page):
     at = default_page
+    _open_tab(at, "Find units for a pattern")
     at.radio(key="gates_pattern_kind").set_value("A built-in pattern").run()
     at.selectbox(key="gates_predicate").set_value("uppercase").run()
     assert not at.exception
@@ -160,6 +163,7 @@ def test_predicates_rank_units(default_page):
 
 def test_span_and_substring_patterns(default_page):
     at = default_page
+    _open_tab(at, "Find units for a pattern")
     at.radio(key="gates_pattern_kind").set_value("A span I mark").run()
     at.slider(key="gates_span").set_range(20, 60).run()
     assert not at.exception
