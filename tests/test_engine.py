@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from helpers_models import random_network  # noqa: E402
 
-from lstm_core.inference import engine  # noqa: E402
+from lstm_core.inference import engine, netweights  # noqa: E402
 from lstm_core.training.keras_model import build_char_model  # noqa: E402
 from lstm_core.inference.netweights import WeightsError, from_keras_file, from_keras_model  # noqa: E402
 from lstm_core.spec import ModelSpec  # noqa: E402
@@ -148,6 +148,33 @@ def test_step_and_feed_reproduce_trace(cell):
     fed_logits, fed_probs, fed = engine.feed(net, ids, engine.initial_state(net))
     np.testing.assert_array_equal(fed_probs, probs)
     np.testing.assert_array_equal(fed.h[1], state.h[1])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("table", [True, False])
+def test_the_stepper_goes_on_as_step_does(cell, table, monkeypatch):
+    if not table:  # a vocabulary too big for the first layer's table: it reads the embedding
+        monkeypatch.setattr(netweights, "MAX_TABLE_ELEMENTS", 0)
+    net = random_network(cell, layers=3, seed=4)
+    assert (net.prepared[0][0].table is not None) == table
+    ids = np.random.default_rng(4).integers(0, net.vocab_size, size=60)
+    _, _, start = engine.feed(net, ids[:10], engine.initial_state(net))
+    given = [a.copy() for a in start.h + start.c if a is not None]
+    stepper, state = engine.Stepper(net, start), start
+    kept = []
+    for token in ids[10:]:
+        logits, _, state = engine.step(net, token, state)
+        kept.append(stepper.step(int(token)))
+        # The same arithmetic; fused products only sum in another order.
+        np.testing.assert_allclose(kept[-1], logits, atol=1e-5, rtol=0)
+    assert not np.shares_memory(kept[0], kept[1])  # each step's logits are the caller's to keep
+    for mine, theirs in zip(stepper.state.h + stepper.state.c, state.h + state.c):
+        if theirs is None:
+            assert mine is None
+        else:
+            np.testing.assert_allclose(mine, theirs, atol=1e-6, rtol=0)
+    for old, now in zip(given, [a for a in start.h + start.c if a is not None]):
+        np.testing.assert_array_equal(old, now)  # the state it started from is as it was
 
 
 def test_step_leaves_the_given_state_alone():

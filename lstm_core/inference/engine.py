@@ -17,9 +17,15 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from lstm_core.i18n import _
 from lstm_core.inference.netweights import Network, PreparedCell
+
+# The engine's products are small (per character, a vector by a 256×1024 matrix for each layer): one
+# BLAS thread does one in 20 µs, two take 37, handing the work over. So this process keeps BLAS to one
+# thread; the other cores serve other sessions, or the training's own threads.
+threadpool_limits(1, user_api="blas")
 
 # Per-layer quantities a trace records for each cell kind, each (T, units).
 # LSTM z_* are the pre-activations (x·W + h·U + b) of the input, forget, candidate and output gates.
@@ -307,11 +313,69 @@ def step(net: Network, token_id: int, state: State) -> tuple[np.ndarray, np.ndar
     return logits, probs, State(hs, cs)
 
 
-def step_logits(net: Network, token: int, state: State) -> tuple[np.ndarray, State]:
-    """step() for generation's hot loop: no checks (the caller made them once) and no probabilities
-    (softmax(logits) gives them, should anyone look)."""
-    hs, cs = _advance(net, token, state.h, state.c)
-    return _logits(net, hs[-1]), State(hs, cs)
+class Stepper:
+    """Generation's hot loop: reads one id after another, going on from `state`.
+
+    The arithmetic of step(), to float32 rounding, without its per-step cost: every buffer is made
+    once, a layer's new h is written straight into the next layer's input, and where the cell allows
+    a layer's two products are one, [x, h]·[W; U] (GRU keeps h·U apart for its reset gate). No checks
+    per step: the caller checks ids once. `state` is left as it was."""
+
+    def __init__(self, net: Network, state: State):
+        _require_left_to_right(net)
+        _check_state(net, state)
+        self._net = net
+        self._layers = []
+        width = 0  # what the first layer reads besides h: nothing when its input is a table row
+        for k, ((p,), h, c) in enumerate(zip(net.prepared, state.h, state.c)):
+            if k == 0 and p.table is None:
+                width = net.embed_dim
+            xh = np.zeros(width + p.units, np.float32)
+            xh[width:] = h
+            fused = p.cell != "gru" and width > 0
+            self._layers.append((p, width, xh, None if c is None else c.copy(),
+                                 np.empty(p.recurrent_kernel.shape[1], np.float32),  # pre-activations
+                                 np.empty(p.recurrent_kernel.shape[1], np.float32) if p.cell == "gru" else None,
+                                 p.stacked if fused else None))
+            width = p.units
+
+    def step(self, token: int) -> np.ndarray:
+        """Read `token`; the logits for what comes next (a new array: a caller may keep it)."""
+        net, layers = self._net, self._layers
+        for k, (p, width, xh, c, pre, rec, stacked) in enumerate(layers):
+            n, h = p.units, xh[width:]
+            if k == 0 and width:
+                xh[:width] = net.embedding[token]
+            if p.cell == "gru":
+                if width:
+                    np.matmul(xh[:width], p.kernel, out=pre)
+                    pre += p.bias
+                else:
+                    pre[:] = p.table[token]
+                np.matmul(h, p.recurrent_kernel, out=rec)
+                rec += p.recurrent_bias
+                _gru_update(pre, rec, rec, h, h, n)
+            else:
+                if stacked is not None:
+                    np.matmul(xh, stacked, out=pre)
+                    pre += p.bias
+                else:
+                    np.matmul(h, p.recurrent_kernel, out=pre)
+                    pre += p.table[token]
+                if p.cell == "lstm":
+                    _lstm_update(pre, pre, c, c, h, n)
+                else:
+                    np.tanh(pre, out=h)
+            if k + 1 < len(layers):
+                layers[k + 1][2][:n] = h
+        return _logits(net, layers[-1][2][layers[-1][1]:])
+
+    @property
+    def state(self) -> State:
+        """Where it has got to, as a State of its own (for step() or feed())."""
+        hs = tuple(_frozen(xh[width:].copy()) for _p, width, xh, *_ in self._layers)
+        cs = tuple(None if c is None else _frozen(c.copy()) for _p, _w, _xh, c, *_ in self._layers)
+        return State(hs, cs)
 
 
 def feed(net: Network, ids: Sequence[int] | np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray, State]:

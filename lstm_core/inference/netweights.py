@@ -27,6 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import IO
 
 import h5py
@@ -173,6 +174,12 @@ class PreparedCell:
     bias: np.ndarray
     recurrent_bias: np.ndarray | None  # GRU only: added to h·U before the reset gate multiplies it
     table: np.ndarray | None
+
+    @cached_property
+    def stacked(self) -> np.ndarray:
+        """The kernel over the recurrent kernel: one step's x·W + h·U as one product [x, h]·[W; U]
+        (engine.Stepper), made when first asked for."""
+        return _freeze(np.vstack([self.kernel, self.recurrent_kernel]))
 
 
 @dataclass(frozen=True, eq=False)

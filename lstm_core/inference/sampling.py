@@ -172,10 +172,11 @@ def _steps(net: Network, vocab: CharVocab, logits: np.ndarray, state: engine.Sta
            temperature: float, top_k: int | None, top_p: float | None,
            rng: np.random.Generator) -> Iterator[SampledStep]:
     uniforms = rng.random(length).tolist()  # one draw each, made up front: the loop is the hot path
+    stepper = engine.Stepper(net, state)
     for position, u in enumerate(uniforms):
         if position:
             # Read the previous choice only when another character is wanted: the last one needs no step.
-            logits, state = engine.step_logits(net, index, state)
+            logits = stepper.step(index)
         used = _adjust_checked(logits.astype(np.float64), temperature, top_k, top_p)
         index = _draw(used, u)
         yield SampledStep(position, index, vocab.char_of(index), logits, used)
