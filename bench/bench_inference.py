@@ -1,8 +1,8 @@
 """Speed of the NumPy engine. Prints figures; asserts nothing (timings depend on the machine).
 
-Targets: trace() of 2,000 characters under 100 ms; step() for 1,000 generated characters under
-50 ms; step() at least 500x faster per character than the textbook Keras way (predict on the last
-40 characters for every new one).
+Targets on a two-core machine: trace() of 2,000 characters (every gate of every layer) within
+300 ms; generating 1,000 characters within 150 ms; step() at least 500x faster per character than
+the textbook Keras way (predict on the last 40 characters for every new one).
 
     .venv/bin/python bench/bench_inference.py              # stand-in: 1 x LSTM(256), embedding 32, vocab 66
     .venv/bin/python bench/bench_inference.py --model DIR  # a saved model folder (lstm_core.storage.persistence)
