@@ -15,6 +15,7 @@ import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -313,6 +314,18 @@ def step(net: Network, token_id: int, state: State) -> tuple[np.ndarray, np.ndar
     return logits, probs, State(hs, cs)
 
 
+class _StepLayer(NamedTuple):
+    """A layer's weights and the Stepper's buffers for it."""
+
+    p: PreparedCell
+    width: int  # the input's share of xh: xh = [x, h]
+    xh: np.ndarray
+    c: np.ndarray | None  # LSTM's cell state
+    pre: np.ndarray  # pre-activations (GRU: x·W + b)
+    rec: np.ndarray | None  # GRU: h·U + its recurrent bias
+    stacked: np.ndarray | None  # [W; U] where one product serves both
+
+
 class Stepper:
     """Generation's hot loop: reads one id after another, going on from `state`.
 
@@ -333,10 +346,11 @@ class Stepper:
             xh = np.zeros(width + p.units, np.float32)
             xh[width:] = h
             fused = p.cell != "gru" and width > 0
-            self._layers.append((p, width, xh, None if c is None else c.copy(),
-                                 np.empty(p.recurrent_kernel.shape[1], np.float32),  # pre-activations
-                                 np.empty(p.recurrent_kernel.shape[1], np.float32) if p.cell == "gru" else None,
-                                 p.stacked if fused else None))
+            gates = p.recurrent_kernel.shape[1]
+            self._layers.append(_StepLayer(p, width, xh, None if c is None else c.copy(),
+                                           np.empty(gates, np.float32),
+                                           np.empty(gates, np.float32) if p.cell == "gru" else None,
+                                           p.stacked if fused else None))
             width = p.units
 
     def step(self, token: int) -> np.ndarray:
@@ -367,14 +381,15 @@ class Stepper:
                 else:
                     np.tanh(pre, out=h)
             if k + 1 < len(layers):
-                layers[k + 1][2][:n] = h
-        return _logits(net, layers[-1][2][layers[-1][1]:])
+                layers[k + 1].xh[:n] = h
+        last = layers[-1]
+        return _logits(net, last.xh[last.width:])
 
     @property
     def state(self) -> State:
         """Where it has got to, as a State of its own (for step() or feed())."""
-        hs = tuple(_frozen(xh[width:].copy()) for _p, width, xh, *_ in self._layers)
-        cs = tuple(None if c is None else _frozen(c.copy()) for _p, _w, _xh, c, *_ in self._layers)
+        hs = tuple(_frozen(layer.xh[layer.width:].copy()) for layer in self._layers)
+        cs = tuple(None if layer.c is None else _frozen(layer.c.copy()) for layer in self._layers)
         return State(hs, cs)
 
 

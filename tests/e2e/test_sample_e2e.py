@@ -1,4 +1,4 @@
-"""The Sample page in a real browser: it opens with a text, Generate streams a new one, the
+"""The Sample page in a real browser: it opens with a text, Generate types a new one out, the
 comparison and the step inspector are drawn, and bad input gives messages rather than errors."""
 
 import re
@@ -35,16 +35,23 @@ def test_sample_generates_and_explains(page, app_url):
     fill_text(page, "Seed", "5")
     expect(page.get_by_text("The settings have changed since")).to_be_visible()
 
-    # The text streams in: the cursor shows while it is being written.
+    # The browser types the text out: its pieces appear one after another, then all are shown.
     fill_text(page, "Length", "2000")
     target = button(page, "Generate")
     _arm(page)
     target.click()
-    expect(output).to_contain_text("▌", timeout=10_000)
     wait_for_idle(page, after_action=True)
     assert_no_exception(page)
+    pieces = output.locator(".lab-typed")
+    expect(pieces).to_have_count(40)
+    typing = pieces.evaluate_all("els => els.map(e => [getComputedStyle(e).animationName, "
+                                 "parseFloat(getComputedStyle(e).animationDelay)])")
+    assert {name for name, _ in typing} == {"lab-typed"}
+    delays = [delay for _, delay in typing]
+    assert delays == sorted(delays) and delays[0] == 0 and 0.5 < delays[-1] < 1
+    page.wait_for_timeout(1500)
+    assert set(pieces.evaluate_all("els => els.map(e => getComputedStyle(e).opacity)")) == {"1"}
     written = output.inner_text()
-    assert "▌" not in written
     assert written != first and len(written) > 2000
     expect(page.get_by_text("2,000 characters")).to_be_visible()
 
