@@ -113,10 +113,10 @@ def bench(args, net, vocab, model, what) -> None:
 
     start = engine.feed(net, ids[:WINDOW], engine.initial_state(net))[2]
 
-    def steps():
-        state = start
+    def steps():  # as generation steps: engine.Stepper, whose buffers step() would make anew each call
+        stepper = engine.Stepper(net, start)
         for token in fed:
-            state = engine.step(net, token, state)[2]
+            stepper.step(token)
 
     best, median = timed(steps, 7)
     per_step = best / args.generate

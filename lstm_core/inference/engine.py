@@ -265,38 +265,6 @@ def initial_state(net: Network) -> State:
     return State(tuple(zeros), tuple(z if layer.cell == "lstm" else None for z, layer in zip(zeros, net.layers)))
 
 
-def _advance(net: Network, token: int, hs: tuple, cs: tuple) -> tuple[tuple, tuple]:
-    new_h, new_c = [], []
-    x = None
-    for k, ((p,), h, c) in enumerate(zip(net.prepared, hs, cs)):
-        n = p.units
-        if k == 0:
-            xw = p.table[token] if p.table is not None else net.embedding[token] @ p.kernel + p.bias
-        else:
-            xw = x @ p.kernel
-            xw += p.bias
-        h_out = np.empty(n, np.float32)
-        if p.cell == "lstm":
-            pre = h @ p.recurrent_kernel
-            pre += xw
-            c_out = np.empty(n, np.float32)
-            _lstm_update(pre, pre, c, c_out, h_out, n)
-            c = _frozen(c_out)
-        elif p.cell == "gru":
-            rec = h @ p.recurrent_kernel
-            rec += p.recurrent_bias
-            _gru_update(xw, rec, rec, h, h_out, n)
-        else:
-            pre = h @ p.recurrent_kernel
-            pre += xw
-            np.tanh(pre, out=h_out)
-        h_out.flags.writeable = False
-        new_h.append(h_out)
-        new_c.append(c)
-        x = h_out
-    return tuple(new_h), tuple(new_c)
-
-
 def _check_state(net: Network, state: State) -> None:
     if not isinstance(state, State) or len(state.h) != len(net.layers):
         raise ValueError("state must come from initial_state(), step() or feed() of this network")
@@ -304,14 +272,12 @@ def _check_state(net: Network, state: State) -> None:
 
 def step(net: Network, token_id: int, state: State) -> tuple[np.ndarray, np.ndarray, State]:
     """Read one token: (logits, probs) for what comes next, and the new state (the old one is untouched)."""
-    _require_left_to_right(net)
-    _check_state(net, state)
+    stepper = Stepper(net, state)  # checks the network and the state
     token = operator.index(token_id)
     if not 0 <= token < net.vocab_size:
         raise ValueError(f"token id {token} is outside 0..{net.vocab_size - 1}")
-    hs, cs = _advance(net, token, state.h, state.c)
-    logits, probs = _head(net, hs[-1])
-    return logits, probs, State(hs, cs)
+    logits = stepper.step(token)
+    return logits, _probs(net, logits), stepper.state
 
 
 class _StepLayer(NamedTuple):
@@ -327,12 +293,12 @@ class _StepLayer(NamedTuple):
 
 
 class Stepper:
-    """Generation's hot loop: reads one id after another, going on from `state`.
+    """Reads one id after another, going on from `state` (left as it was): step(), feed() and
+    generation's hot loop all run through it.
 
-    The arithmetic of step(), to float32 rounding, without its per-step cost: every buffer is made
-    once, a layer's new h is written straight into the next layer's input, and where the cell allows
-    a layer's two products are one, [x, h]·[W; U] (GRU keeps h·U apart for its reset gate). No checks
-    per step: the caller checks ids once. `state` is left as it was."""
+    Every buffer is made once, a layer's new h is written straight into the next layer's input, and
+    where the cell allows a layer's two products are one, [x, h]·[W; U] (GRU keeps h·U apart for its
+    reset gate). No checks per step: the caller checks ids once."""
 
     def __init__(self, net: Network, state: State):
         _require_left_to_right(net)
@@ -395,10 +361,12 @@ class Stepper:
 
 def feed(net: Network, ids: Sequence[int] | np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray, State]:
     """Read a whole prime; returns the output after its last token (the head of `state` if ids is empty)."""
-    _require_left_to_right(net)
-    _check_state(net, state)
-    hs, cs = state.h, state.c
-    for token in _ids(net, ids).tolist():
-        hs, cs = _advance(net, token, hs, cs)
-    logits, probs = _head(net, hs[-1])
-    return logits, probs, State(hs, cs)
+    tokens = _ids(net, ids).tolist()
+    if not tokens:
+        _require_left_to_right(net)
+        _check_state(net, state)
+        return *_head(net, state.h[-1]), state
+    stepper = Stepper(net, state)
+    for token in tokens:
+        logits = stepper.step(token)
+    return logits, _probs(net, logits), stepper.state
