@@ -1,10 +1,6 @@
 """Pictures for the Sample page: the next-character distribution before and after temperature,
 top-k and top-p, and entropy against temperature. Pure Plotly and NumPy (no Streamlit), so tests
-can check the data they draw.
-
-Each figure is one declaration, go.Figure(data=[...], layout={...}), which Plotly checks once: built
-up call by call (add_trace, update_layout, add_hline…) the same figure took three to fifteen times
-longer, and these figures are drawn again on every rerun of every session.
+can check the data they draw. Each is one declaration, checked by Plotly once (see figure_shapes).
 """
 
 from __future__ import annotations
@@ -18,6 +14,8 @@ import plotly.graph_objects as go
 from lstm_core.i18n import N_, _
 from lstm_core.inference import sampling
 from lstm_core.data.vocab import UNKNOWN_GLYPH, UNKNOWN_ID
+
+from .figure_shapes import across, upright
 
 LN2 = math.log(2.0)
 
@@ -183,12 +181,10 @@ def entropy_figure(logits: Sequence[float] | np.ndarray, temperature: float, top
                            text=[cut_label], textposition="bottom right" if x_mark <= 0.5 else "bottom left",
                            textfont=dict(color=DRAWN_USED_COLOUR, size=14), cliponaxis=False,
                            hovertemplate=cut_label + "<extra></extra>"))
-    # The ceiling across the plot, and the chosen temperature up it, as add_hline / add_vline draw them.
-    shapes = [dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=ceiling, y1=ceiling,
-                   line=dict(color=MUTED, dash="dot", width=1.5))]
+    # The ceiling across the plot, and the chosen temperature up it.
+    shapes = [across(ceiling, dict(color=MUTED, dash="dot", width=1.5))]
     if not greedy:
-        shapes.append(dict(type="line", xref="x", x0=x_mark, x1=x_mark, yref="y domain", y0=0, y1=1,
-                           line=dict(color=DRAWN_USED_COLOUR, dash="dash", width=1.5)))
+        shapes.append(upright(x_mark, dict(color=DRAWN_USED_COLOUR, dash="dash", width=1.5)))
     ticks = [0.05, 0.1, 0.2, 0.5, 1, 2, 5]
     top = max(ceiling, 1.0)
     return go.Figure(data=traces, layout=dict(

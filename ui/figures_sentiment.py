@@ -20,6 +20,7 @@ from plotly.subplots import make_subplots
 
 from lstm_core.i18n import _, ngettext
 
+from .figure_shapes import across, band
 from .figures_gates import FONT_FAMILY, INK, MONO_FAMILY, UNKNOWN_OUTLINE, colour_of
 
 POSITIVE = "#0072B2"
@@ -151,18 +152,15 @@ def trajectory_figure(words: Sequence[str], probs: Sequence[float], *, start: fl
                          line=dict(color="#FFF", width=1)),
              hovertemplate="%{customdata}<br>" + _("P(positive)") + " = %{y:.2f}<extra></extra>"),
     ]
-    # The two halves tinted, and the line where the verdict changes, as add_hrect / add_hline draw them.
-    shapes = [dict(type="rect", xref="x domain", x0=0, x1=1, yref="y", y0=y0, y1=y1, fillcolor=colour,
-                   opacity=0.06, line=dict(width=0), layer="below")
-              for y0, y1, colour in ((0.5, 1.0, POSITIVE), (0.0, 0.5, NEGATIVE))]
-    shapes.append(dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=0.5, y1=0.5,
-                       line=dict(color=UNDECIDED, dash="dash", width=1.5)))
+    # The two halves tinted, and the line where the verdict changes.
+    shapes = [band(0.5, 1.0, POSITIVE, 0.06), band(0.0, 0.5, NEGATIVE, 0.06),
+              across(0.5, dict(color=UNDECIDED, dash="dash", width=1.5))]
     sides = [dict(x=1.01, xref="paper", y=y, yref="y", text=text, showarrow=False, xanchor="left",
                   font=dict(color=colour, size=14))
              for y, text, colour in ((0.9, _("positive"), POSITIVE), (0.1, _("negative"), NEGATIVE))]
     step = max(1, int(np.ceil(len(x) / 45)))
     font = 15 if len(x) <= 16 else 13 if len(x) <= 30 else 11
-    return go.Figure(data=traces, layout=dict(  # one declaration, checked once (see figures_sampling)
+    return go.Figure(data=traces, layout=dict(  # one declaration, checked once (see figure_shapes)
         height=height, margin=dict(l=10, r=75, t=20, b=10), **_LAYOUT, shapes=shapes, annotations=sides,
         xaxis=dict(tickmode="array", tickvals=x[::step], ticktext=[_esc(w) for w in labels[::step]],
                    tickangle=0 if sum(len(w) + 2 for w in labels) <= 48 else -45,

@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 from lstm_core.i18n import N_, _
 from lstm_core.training.outcome import chance_loss
 
+from .figure_shapes import across
+
 NATS_TO_BITS = 1 / math.log(2)
 # The raw curve is drawn from at most this many points: a 10-minute run has ~10,000 steps.
 MAX_RAW_POINTS = 1500
@@ -88,10 +90,9 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
                            line=dict(color=VAL_COLOR, width=2.5), marker=dict(size=9),
                            hovertemplate=_("step %{{x:,}}<br>validation %{{y:.3f}} {unit}").format(unit=unit_name)
                            + "<extra></extra>"))
-    if vocab_size and vocab_size > 1:  # a line across the plot, as add_hline draws it
+    if vocab_size and vocab_size > 1:
         guess = chance_loss(vocab_size) * scale
-        shapes.append(dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=guess, y1=guess,
-                           line=dict(color=GUESS_COLOR, width=1.5, dash="dot")))
+        shapes.append(across(guess, dict(color=GUESS_COLOR, width=1.5, dash="dot")))
         annotations.append(dict(text=_("random guessing ({value:.2f})").format(value=guess), showarrow=False,
                                 xref="x domain", x=1, xanchor="right", yref="y", y=guess, yanchor="bottom",
                                 font=dict(color=GUESS_COLOR, size=14)))
@@ -110,7 +111,7 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
     # White with light grid lines, as Plotly's "plotly_white" template draws it; naming the template
     # instead copied and checked all of it on every draw (22 ms, once a second per training tab).
     grid = dict(gridcolor=GRID_COLOR, linecolor=GRID_COLOR, zerolinecolor=GRID_COLOR, zerolinewidth=2)
-    # One declaration, checked by Plotly once (see figures_sampling).
+    # One declaration, checked by Plotly once (see figure_shapes).
     return go.Figure(data=traces, layout=dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", paper_bgcolor="white",
         font=dict(size=14), hovermode="x unified" if steps.size else "closest", shapes=shapes,
