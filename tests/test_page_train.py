@@ -237,6 +237,31 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     assert not at.exception
 
 
+@pytest.mark.parametrize("native", ["yes", "no"])
+def test_what_the_page_says_of_bfloat16_follows_the_processor(at, monkeypatch, native):
+    """Both kinds of processor on any machine: the switch decides what "auto" trains in."""
+    from lstm_core.training.precision import SWITCH
+
+    monkeypatch.setenv(SWITCH, native)  # the training process inherits it
+    bf16 = native == "yes"
+    at.select_slider(key="train_units").set_value(8).run()
+    at.select_slider(key="train_batch").set_value(8).run()
+    at.select_slider(key="train_duration").set_value(0).run()
+    keras_code = next(c.value for c in at.code if "keras.Sequential" in c.value)
+    assert ("mixed_bfloat16" in keras_code) == bf16
+    button(at, "Start").click().run()
+    job = at.session_state["train_job"]
+    rerun_until(at, lambda: job.view().steps >= 2 and len(at.metric) == 4, "the first training steps")
+    assert job.view().progress.precision == ("bfloat16" if bf16 else "float32")
+    said = [c for c in texts(at.caption) if "bfloat16" in c]
+    assert len(said) == bf16, said  # said once, under the chart, or not at all
+    button(at, "Stop").click().run()
+    rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the stop")
+    saved = at.session_state["models"][job.run_id].model
+    assert saved.meta["train"]["precision"] == job.view().progress.precision
+    assert not at.exception
+
+
 def with_faults(monkeypatch, **faults):
     """The page's next training runs with `faults` injected in its child process (see helpers_training)."""
     from helpers_training import FaultyRecipe

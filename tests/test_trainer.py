@@ -137,6 +137,7 @@ def test_validation_set_is_bounded(tiny_text):
 def test_bfloat16_is_chosen_only_where_the_cpu_has_it(tmp_path, monkeypatch):
     from lstm_core.training import precision
 
+    monkeypatch.delenv(precision.SWITCH, raising=False)
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16 amx_tile\n")
     assert precision.cpu_has_bfloat16(cpuinfo)
@@ -150,6 +151,22 @@ def test_bfloat16_is_chosen_only_where_the_cpu_has_it(tmp_path, monkeypatch):
     assert precision.resolve("float32") == "float32"
     with pytest.raises(TrainError, match="precision"):
         TrainConfig(precision="float8")
+
+
+def test_the_switch_overrides_the_cpu_flags_either_way(tmp_path, monkeypatch):
+    from lstm_core.training import precision
+
+    with_bf16, without = tmp_path / "with", tmp_path / "without"
+    with_bf16.write_text("flags\t\t: fpu avx512_bf16\n")
+    without.write_text("flags\t\t: fpu avx2\n")
+    monkeypatch.setenv(precision.SWITCH, "no")
+    assert not precision.cpu_has_bfloat16(with_bf16) and precision.resolve("auto") == "float32"
+    monkeypatch.setenv(precision.SWITCH, " YES ")
+    assert precision.cpu_has_bfloat16(without) and precision.resolve("auto") == "bfloat16"
+    assert precision.resolve("float32") == "float32"  # an explicit precision stays as asked
+    monkeypatch.setenv(precision.SWITCH, "maybe")
+    with pytest.raises(ValueError, match="LSTM_LAB_CPU_BFLOAT16 must be"):
+        precision.cpu_has_bfloat16(without)
 
 
 @pytest.mark.parametrize("precision, cell", [("float32", "lstm"), ("bfloat16", "lstm"), ("bfloat16", "gru")])

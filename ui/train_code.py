@@ -8,6 +8,7 @@ import streamlit as st
 from lstm_core.i18n import _
 from lstm_core.spec import ModelSpec
 from lstm_core.training.keras_code import TEXTBOOK_WINDOW, keras_code, textbook_code
+from lstm_core.training.precision import resolve
 from lstm_core.training.trainer import TrainConfig
 
 
@@ -24,8 +25,8 @@ def keras_equivalent(spec: ModelSpec | None, config: TrainConfig | None) -> None
         ours, theirs = st.columns(2, gap="medium")
         with ours:
             st.markdown(_("**These settings in Keras**"))
-            st.code(keras_code(spec, config.seq_len, config.batch_size, config.learning_rate, config.clipnorm),
-                    language="python")
+            st.code(keras_code(spec, config.seq_len, config.batch_size, config.learning_rate, config.clipnorm,
+                               resolve(config.precision)), language="python")
         with theirs:
             st.markdown(_("**The textbook's recipe**"))
             st.code(textbook_code(spec.vocab_size), language="python")

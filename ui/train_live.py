@@ -51,12 +51,26 @@ def live_area() -> None:
     with chart:
         st.plotly_chart(loss_figure(view.history, unit=unit or "nats", vocab_size=job.vocab.size, height=320),
                         key="train_chart", config={"displayModeBar": False})
+        if view.progress is not None and view.progress.precision == "bfloat16":
+            st.caption(_("This computer's processor multiplies **bfloat16** numbers (16 bits instead of 32) "
+                         "natively, so training computes in them, about 1.7× as fast; the weights stay 32-bit."))
     st.caption(_("**Loss** is the network's surprise at the true next character, −log p, averaged over characters. "
                  "**Validation loss** is measured on text it never trains on (the last 10% of the text): if it "
                  "stops falling while the training loss still falls, the network is memorising rather than "
                  "learning. In **nats** (natural log) or **bits** (log base 2): 1 bit = the surprise of a fair coin "
                  "toss. The dotted line is guessing at random among all the characters."))
+    if view.running:
+        _while_it_trains(view, info)
     _samples(view)
+
+
+def _while_it_trains(view: tj.JobView, info: ts.JobInfo) -> None:
+    """Below the chart: on the first screen the chart and the numbers come first."""
+    entry = models.models().get(view.run_id)  # its name in the sidebar's list, as the sidebar says it
+    name = (entry.label if entry is not None and entry.model is not None
+            else _("{label} (trained here)").format(label=info.label))
+    st.caption(_("Training goes on if you switch pages. To look inside the model as it learns, pick “{model}” as "
+                 "the active model in the sidebar, then open **Gates** or **Sample**.").format(model=literal(name)))
 
 
 def _status(view: tj.JobView, info: ts.JobInfo) -> None:
@@ -84,16 +98,6 @@ def _status(view: tj.JobView, info: ts.JobInfo) -> None:
             text = _("{elapsed} · until you stop it · {speed} · {fraction:.0%} through epoch {epoch}").format(
                 elapsed=_clock(p.elapsed_s), speed=speed, fraction=fraction, epoch=math.floor(p.epoch) + 1)
         st.progress(fraction, text=text)
-        entry = models.models().get(view.run_id)  # its name in the sidebar's list, as the sidebar says it
-        name = (entry.label if entry is not None and entry.model is not None
-                else _("{label} (trained here)").format(label=info.label))
-        note = _("Training goes on if you switch pages. To look inside the model as it learns, pick “{model}” as "
-                 "the active model in the sidebar, then open **Gates** or **Sample**.").format(model=literal(name))
-        if p.precision == "bfloat16":
-            note = sentences(note, _("This computer's processor multiplies **bfloat16** numbers (16 bits instead of "
-                                     "32) natively, so training computes in them, about 1.7× as fast; the weights "
-                                     "stay 32-bit."))
-        st.caption(note)
         return
     if view.history.val:
         val = view.history.val[-1]

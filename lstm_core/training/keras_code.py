@@ -13,8 +13,10 @@ from lstm_core.training.keras_model import RNN_CLASSES
 TEXTBOOK_WINDOW = 40  # the textbooks' window, one target after it
 
 
-def keras_code(spec: ModelSpec, seq_len: int, batch_size: int, learning_rate: float, clipnorm: float = 1.0) -> str:
-    """The model and its training on windows of `seq_len` characters, every position predicting the next."""
+def keras_code(spec: ModelSpec, seq_len: int, batch_size: int, learning_rate: float, clipnorm: float = 1.0,
+               precision: str = "float32") -> str:
+    """The model and its training on windows of `seq_len` characters, every position predicting the next,
+    computing in `precision` ("float32", or "bfloat16" as the app trains where the CPU has it natively)."""
     cell = RNN_CLASSES[spec.cell]
     layers = []
     for _i in range(spec.layers):
@@ -22,15 +24,20 @@ def keras_code(spec: ModelSpec, seq_len: int, batch_size: int, learning_rate: fl
         if spec.dropout > 0:
             layers.append(f"    keras.layers.Dropout({spec.dropout:g}),")
     body = "\n".join(layers)
+    policy = ""
+    if precision == "bfloat16":
+        policy = ('\n# Products in bfloat16 (this processor multiplies them natively), weights in float32.\n'
+                  'keras.mixed_precision.set_global_policy("mixed_bfloat16")\n')
+    output = ', dtype="float32"' if precision == "bfloat16" else ""  # the softmax stays float32
     return f'''import keras
 import numpy as np
-
+{policy}
 V = {spec.vocab_size}  # the characters of the text, and id 0 for one never seen
 model = keras.Sequential([
     keras.Input((None,), dtype="int32"),
     keras.layers.Embedding(V, {spec.embed_dim}),
 {body}
-    keras.layers.Dense(V, activation="softmax"),  # a prediction after every character
+    keras.layers.Dense(V, activation="softmax"{output}),  # a prediction after every character
 ])
 model.compile(optimizer=keras.optimizers.Adam({learning_rate:g}, clipnorm={clipnorm:g}),
               loss="sparse_categorical_crossentropy")

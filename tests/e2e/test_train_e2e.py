@@ -1,11 +1,18 @@
 """The Train page in a real browser: a small model trains live, the chart grows, samples appear,
-and the finished model becomes the active one with a download button."""
+and the finished model becomes the active one with a download button. While it trains, the chart
+and the numbers start on the first screen, on processors with and without native bfloat16, in
+English and in Chinese."""
+
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
 
-from helpers import assert_no_exception, button, click_button, open_page, screenshot, set_slider
+from conftest import ARTIFACTS, streamlit_server
+from helpers import (_arm, assert_no_exception, button, click_button, open_page, prepare_training, screenshot,
+                     set_slider, wait_for_idle)
 from helpers_training import wait_for
+from lstm_core.training.precision import SWITCH
 
 pytestmark = pytest.mark.e2e
 
@@ -57,18 +64,14 @@ def test_train_a_small_model_live(page, app_url):
     # The chart appears once TensorFlow has traced the first step, then keeps growing.
     first = wait_until(lambda: chart_points(page), 120, "the first points of the loss chart", page)
     wait_until(lambda: chart_points(page) > first, 30, "the loss chart to grow", page)
-    # While it trains, the chart is beside the numbers, and both start on the first screen (1280×800).
-    chart_box = page.locator('.st-key-train_chart .js-plotly-plot').bounding_box()
-    step_box = page.locator('[data-testid="stMetric"]').filter(has_text="Step").bounding_box()
-    assert chart_box["x"] > step_box["x"] + step_box["width"], "the chart is not beside the numbers"
-    assert chart_box["y"] + 120 <= 800 and step_box["y"] + step_box["height"] <= 800, (chart_box, step_box)
     # Samples of the text the network writes, at both temperatures, labelled with their step.
     expect(page.get_by_text("What the network writes now", exact=False)).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Temperature 0.5 · step", exact=False)).to_be_visible()
     expect(page.get_by_text("Temperature 1 · step", exact=False)).to_be_visible()
     expect(page.locator('[data-testid="stProgress"]')).to_be_visible()
     assert_no_exception(page)
-    page.wait_for_timeout(3000)  # a few more seconds of curve for the picture
+    more = chart_points(page)
+    wait_until(lambda: chart_points(page) > more + 20, 60, "more of the curve for the picture", page)
     screenshot(page, "train-running")
 
     # 15 s later it has finished: saved, active in the sidebar, downloadable.
@@ -84,3 +87,66 @@ def test_train_a_small_model_live(page, app_url):
     assert chart_points(page) > first
     assert_no_exception(page)
     screenshot(page, "train-done")
+
+
+def assert_chart_and_numbers_on_the_first_screen(page, step: str) -> None:
+    """The chart beside the numbers, and both start on the first screen (1280×800)."""
+    chart = page.locator(CHART_OF_THE_RUN)
+    numbers = page.locator('[data-testid="stMetric"]').filter(has_text=step).first
+    # The live area redraws every second: a box read between two draws can be missing, so read again.
+    chart_box = wait_until(chart.bounding_box, 30, "the chart's box", page)
+    step_box = wait_until(numbers.bounding_box, 30, "the numbers' box", page)
+    assert chart_box["x"] > step_box["x"] + step_box["width"], "the chart is not beside the numbers"
+    assert chart_box["y"] + 120 <= 800 and step_box["y"] + step_box["height"] <= 800, (chart_box, step_box)
+
+
+CHART_OF_THE_RUN = '.st-key-train_chart .js-plotly-plot'
+RUN_POINTS_JS = POINTS_JS.replace(CHART, CHART_OF_THE_RUN)
+
+
+@pytest.mark.parametrize("native", ["yes", "no"])
+def test_the_first_screen_while_training_on_either_processor(browser, tmp_path, native):
+    """The switch makes the server (and its training processes) see a processor with native bfloat16,
+    or one without, whatever this machine is."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    env = {SWITCH: native, "LSTM_LAB_DATA_DIR": str(tmp_path / "data")}
+    with streamlit_server(env, log_path=ARTIFACTS / f"streamlit-server-bfloat16-{native}.log") as url, \
+            _screenshot_on_failure(page, f"FAILED-first-screen-bfloat16-{native}"):
+        prepare_training(page, url)
+        set_slider(page, "Units per layer", 3)  # 64 units, as a person's first try
+        set_slider(page, "Training time", 1)  # 30 s: the run outlasts both looks
+        click_button(page, "Start")
+        wait_until(lambda: page.evaluate(RUN_POINTS_JS), 120, "the first points of the loss chart", page)
+        wait_for_idle(page)
+        assert_chart_and_numbers_on_the_first_screen(page, "Step")
+        expect(_bfloat16_captions(page)).to_have_count(1 if native == "yes" else 0)
+        screenshot(page, f"train-running-bfloat16-{native}-en")
+
+        _arm_and_click_chinese(page)
+        expect(page.get_by_role("heading", name="训练模型", level=1)).to_be_visible()
+        wait_until(lambda: page.evaluate(RUN_POINTS_JS), 60, "the chart in Chinese", page)
+        assert_chart_and_numbers_on_the_first_screen(page, "步数")
+        expect(_bfloat16_captions(page)).to_have_count(1 if native == "yes" else 0)
+        assert_no_exception(page)
+        screenshot(page, f"train-running-bfloat16-{native}-zh")
+        click_button(page, "停止")
+    page.close()
+
+
+@contextmanager
+def _screenshot_on_failure(page, name: str):
+    try:
+        yield
+    except BaseException:
+        screenshot(page, name)
+        raise
+
+
+def _bfloat16_captions(page):
+    return page.locator('[data-testid="stCaptionContainer"]').filter(has_text="bfloat16")
+
+
+def _arm_and_click_chinese(page) -> None:
+    _arm(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("简体中文", exact=True).click()
+    wait_for_idle(page, after_action=True)
