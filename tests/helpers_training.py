@@ -6,6 +6,7 @@ spawned child process, which imports this module to rebuild it.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,3 +90,18 @@ def wait_for(condition, timeout=TIMEOUT, what="condition", interval=0.02):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def wait_for_checkpoints(folder, count: int, timeout=TIMEOUT) -> None:
+    """Wait until `count` checkpoints of the run saving into `folder` have been seen, each
+    told apart by its step count (a checkpoint replaces meta.json whole, by a rename)."""
+    seen = set()
+
+    def another() -> bool:
+        try:
+            seen.add(json.loads((Path(folder) / "meta.json").read_text())["metrics"]["steps"])
+        except (OSError, ValueError, KeyError, TypeError):  # not written yet
+            pass
+        return len(seen) >= count
+
+    wait_for(another, timeout, f"{count} checkpoints in {folder}")

@@ -1,6 +1,6 @@
 import re
+import socket
 import threading
-import time
 import zipfile
 
 import nltk
@@ -147,25 +147,27 @@ def test_hanging_download_gives_up_after_the_timeout(no_gutenberg, monkeypatch):
     release = threading.Event()
     monkeypatch.setattr(nltk, "download", lambda *a, **k: release.wait(30))
     try:
-        start = time.monotonic()
         status = download_gutenberg(timeout_s=0.5)
-        assert time.monotonic() - start < 2.5
+        # It answered while the download still hung: it gave up rather than waited.
+        assert corpora._download_thread.is_alive() and not release.is_set()
         assert not status.available
         assert "could not be downloaded" in status.message
     finally:
         release.set()
 
 
-def test_real_download_offline_returns_quickly(monkeypatch):
-    if gutenberg_status().available:
-        pytest.skip("the Gutenberg corpus is already on this computer")
-    monkeypatch.setattr(corpora, "_download_thread", None)
-    start = time.monotonic()
-    status = download_gutenberg(timeout_s=3.0)
-    assert time.monotonic() - start < 5.0
-    if not status.available:  # the expected case here: no network but package registries
-        assert "could not be downloaded (offline?)" in status.message
-        assert "built-in Shakespeare" in status.message
+def test_nltks_real_download_offline_says_so(no_gutenberg, monkeypatch):
+    """NLTK's own downloader, with every connection refused as on a machine with no network."""
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("no network in this test")
+
+    monkeypatch.setattr(socket, "create_connection", refused)
+    monkeypatch.setattr(socket.socket, "connect", refused)
+    status = download_gutenberg(timeout_s=60)
+    assert not corpora._download_thread.is_alive()  # the refusal ended it: no timeout was needed
+    assert not status.available
+    assert "could not be downloaded (offline?)" in status.message
+    assert "built-in Shakespeare" in status.message
 
 
 # ---------------------------------------------------------------- the user's own text

@@ -17,13 +17,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 import ray  # pinned in requirements.txt: missing, the module fails rather than skips
 
-from helpers_training import TIMEOUT, tiny_recipe, wait_for
+from helpers_training import TIMEOUT, tiny_recipe, wait_for, wait_for_checkpoints
 from lstm_core.sentiment import job as sentiment_job
 from lstm_core.sentiment.training import TrainSettings
 from lstm_core.storage.persistence import load_keras_model, load_model_folder
@@ -158,8 +157,7 @@ def test_runs_wait_their_turn_on_a_one_cpu_cluster_and_a_lost_worker_keeps_its_c
 
     # The first run's worker is lost, as when a machine of the cluster goes down: the run ends with
     # its last checkpoint that reached the server, and the next in line starts.
-    wait_for(lambda: (Path(first.folder) / "meta.json").exists(), what="a first checkpoint back on the server")
-    time.sleep(1.0)  # a few more
+    wait_for_checkpoints(first.folder, 2)  # back on the server, the second over the first
     assert second.view().queue_position == 1
     os.kill(worker_pid(first), signal.SIGKILL)
     assert finished(first)

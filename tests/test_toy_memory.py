@@ -4,7 +4,6 @@ training runs (tiny settings, so the tests stay light on two CPU cores)."""
 from __future__ import annotations
 
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -124,7 +123,6 @@ def test_training_runs_checkpoints_and_is_deterministic():
 
 
 def test_time_budget_and_stop_requests_end_training_early():
-    started = time.perf_counter()
     cut = tm.train(tm.ToyConfig(**{**TINY.__dict__, "time_budget_s": 0.0}))
     assert cut.cut_short and cut.steps == 0 and [p.step for p in cut.history] == [0]
     assert set(cut.trained) == set(tm.CELLS)
@@ -136,7 +134,6 @@ def test_time_budget_and_stop_requests_end_training_early():
 
     stopped = tm.train(TINY, should_stop=stop_after_three)
     assert stopped.stopped and stopped.steps == 3 and stopped.history[-1].step == 3
-    assert time.perf_counter() - started < 120
 
 
 def test_shared_jobs_are_reused_by_configuration():

@@ -11,14 +11,12 @@ import multiprocessing
 from dataclasses import replace
 import os
 import signal
-import time
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from helpers_training import TIMEOUT, tiny_recipe, wait_for
+from helpers_training import TIMEOUT, tiny_recipe, wait_for, wait_for_checkpoints
 from lstm_core.storage.persistence import load_keras_model, load_model_folder
 from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.tf_runtime import retry_ast_race
@@ -88,8 +86,7 @@ def test_start_stop_within_a_step_then_resume_continues_from_the_saved_model(tin
 def test_a_run_saves_checkpoints_so_a_run_killed_midway_leaves_its_model(tiny_text, tmp_path):
     job = new_job(tiny_text, tmp_path, checkpoint_every_s=0.5)
     job.start(seconds=120)
-    wait_for(lambda: (Path(job.folder) / "meta.json").exists(), what="a first checkpoint")
-    time.sleep(1.5)  # a few more, each written aside and renamed over the last
+    wait_for_checkpoints(job.folder, 3)  # each written aside and renamed over the last
     [child] = multiprocessing.active_children()
     os.kill(child.pid, signal.SIGKILL)  # as when it runs out of memory, or the server is killed
     assert finished(job)
@@ -231,10 +228,8 @@ def test_stop_ends_a_run_held_inside_its_first_step(tiny_text, tmp_path):
     job = new_job(tiny_text, tmp_path, faults={"hold_at": 1, "held_marker": str(held)}, stop_grace_s=1.0)
     job.start(seconds=600)
     wait_for(held.exists, what="the run inside its first step")
-    asked = time.monotonic()
     job.stop()
-    assert job.join(timeout=30), "Stop did not end a run held inside a step"
-    assert time.monotonic() - asked < 15
+    assert job.join(timeout=30), "Stop did not end a run held inside a step"  # held for ever: only the kill ends it
     view = job.view()
     assert view.status == tj.STOPPED and not view.running
     assert "Stop was pressed while the run was inside a training step" in view.message

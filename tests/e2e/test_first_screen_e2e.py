@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from helpers import SCREENSHOTS, assert_no_exception, go, open_page
+from helpers_training import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -60,8 +61,9 @@ def test_the_sample_comparison_is_one_click_away(page, app_url):
     heading = page.locator(MAIN).get_by_role("heading", name="Same prime, same seed, three temperatures")
     assert not _on_first_screen(page, heading)  # else the link would not be needed
     page.locator(MAIN).get_by_role("link", name="Compare: the same prime at three temperatures").click()
-    page.wait_for_timeout(1000)  # the scroll
-    assert _on_first_screen(page, heading), "the comparison's heading did not come into view"
+    # The scroll is smooth: wait for the heading to arrive rather than for a guessed time.
+    wait_for(lambda: _on_first_screen(page, heading), 10, "the comparison's heading to come into view",
+             interval=0.1)
     assert_no_exception(page)
 
 

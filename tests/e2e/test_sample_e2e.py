@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from helpers import (assert_no_exception, button, click_button, fill_text, open_page, screenshot, set_slider,
                      wait_for_idle, _arm)
+from helpers_training import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -49,8 +50,9 @@ def test_sample_generates_and_explains(page, app_url):
     assert {name for name, _ in typing} == {"lab-typed"}
     delays = [delay for _, delay in typing]
     assert delays == sorted(delays) and delays[0] == 0 and 0.5 < delays[-1] < 1
-    page.wait_for_timeout(1500)
-    assert set(pieces.evaluate_all("els => els.map(e => getComputedStyle(e).opacity)")) == {"1"}
+    # When the last delay has passed, every piece is shown.
+    wait_for(lambda: set(pieces.evaluate_all("els => els.map(e => getComputedStyle(e).opacity)")) == {"1"}, 10,
+             "every piece of the typed text to show", interval=0.1)
     written = output.inner_text()
     assert written != first and len(written) > 2000
     expect(page.get_by_text("2,000 characters")).to_be_visible()
