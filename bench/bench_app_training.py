@@ -26,7 +26,7 @@ from lstm_core.spec import ModelSpec  # noqa: E402
 from lstm_core.training.train_worker import TrainRecipe  # noqa: E402
 from lstm_core.training.trainer import TrainConfig, Trainer  # noqa: E402
 from lstm_core.data.vocab import CharVocab  # noqa: E402
-from ui.training_job import FINISHED, TrainingJob  # noqa: E402
+from ui.train.job import FINISHED, TrainingJob  # noqa: E402
 
 TARGET_RATIO = 0.85
 TARGET_VAL = 1.65

@@ -6,7 +6,7 @@ buttons do, on demand: "Check against Keras", "Count with Keras" and the memory 
 (which runs in a background thread that never calls Streamlit; a fragment polls it).
 
 The page chooses the model, text, layer and unit to open and lays out the tabs; each tab is drawn by
-its module: ui.anatomy_step, ui.anatomy_params, ui.anatomy_gradients and ui.anatomy_memory.
+its module: ui.anatomy.step, ui.anatomy.params, ui.anatomy.gradients and ui.anatomy.memory.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from lstm_core.i18n import N_, _
 from lstm_core.spec import CELL_NAMES
 from ui import shell
 from ui import i18n, model_texts, models
-from ui.anatomy_gradients import gradients_tab
-from ui.anatomy_memory import memory_tab
-from ui.anatomy_params import params_tab
-from ui.anatomy_step import MAX_STEP_CHARS, show_step, traced
+from ui.anatomy.gradients import gradients_tab
+from ui.anatomy.memory import memory_tab
+from ui.anatomy.params import params_tab
+from ui.anatomy.step import MAX_STEP_CHARS, show_step, traced
 from ui.widget_state import keep
 
 shell.require_app()

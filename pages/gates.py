@@ -5,7 +5,7 @@ a units × characters heat map, the gate saturation plot, and a search for units
 pattern of the text. The engine runs in NumPy, so this page never imports TensorFlow.
 
 The page chooses the model (or a training snapshot), layer, quantity and unit, traces the text and
-lays out the tabs; the views beside the coloured text and in the other tabs are in ui.gates_views.
+lays out the tabs; the views beside the coloured text and in the other tabs are in ui.gates.views.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from lstm_core.i18n import N_, _, language, ngettext
 from lstm_core.inference.engine import trace as run_trace
 from lstm_core.spec import CELL_NAMES
 from ui import shell
-from ui import figures_gates as fg
+from ui.figures import gates as fg
 from ui import i18n, model_texts, models, siblings
-from ui.gates_influence import influence_tab
-from ui.gates_ngram import ngram_tab
-from ui.gates_test_units import test_units_tab
-from ui.gates_match import match_view
-from ui.gates_views import PATTERN_KINDS, about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
+from ui.gates.influence import influence_tab
+from ui.gates.ngram import ngram_tab
+from ui.gates.intervention import test_units_tab
+from ui.gates.match import match_view
+from ui.gates.views import PATTERN_KINDS, about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
 from ui.widget_state import keep
 
 shell.require_app()

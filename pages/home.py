@@ -6,8 +6,8 @@ from lstm_core.i18n import N_, _
 from ui import shell
 
 from ui import models, siblings
-from ui.cell_diagram import lstm_cell_svg
-from ui.pretrained_story import pretrained_sentence
+from ui.figures.cell_diagram import lstm_cell_svg
+from ui.train.pretrained_story import pretrained_sentence
 
 shell.require_app()
 

@@ -16,11 +16,11 @@ from lstm_core.i18n import N_, _, ngettext
 from lstm_core.inference import sampling
 from lstm_core.data.vocab import CharVocab
 from ui import shell
-from ui import figures_sampling as figs
+from ui.sample import figures as figs
 from ui import lesson_facts, model_texts, models, siblings
-from ui import sample_writing as writing
+from ui.sample import writing
 from ui.literal import literal
-from ui.sample_boxes import MONO, PRIME_STYLE, TYPED_STYLE, box, esc, visible
+from ui.sample.boxes import MONO, PRIME_STYLE, TYPED_STYLE, box, esc, visible
 
 shell.require_app()
 

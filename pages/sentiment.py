@@ -11,7 +11,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_core.i18n import N_, _
-from ui import i18n, sentiment_models, sentiment_reading, sentiment_training, shell
+from ui import i18n, shell
+from ui.sentiment import models as sentiment_models
+from ui.sentiment import reading as sentiment_reading
+from ui.sentiment import training as sentiment_training
 
 shell.require_app()
 

@@ -1,7 +1,7 @@
 """Train: pick a text and a network, train it live, and watch the loss fall and the samples turn
-from noise into words. Training runs in a child process (ui.training_job); this script only reads
-it, so switching pages neither stops nor loses it. The sections are drawn by ui.train_text,
-ui.train_settings and ui.train_live; this file holds the controls and the layout."""
+from noise into words. Training runs in a child process (ui.train.job); this script only reads
+it, so switching pages neither stops nor loses it. The sections are drawn by ui.train.text,
+ui.train.settings and ui.train.live; this file holds the controls and the layout."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from lstm_core.said import Said, say
 from lstm_core.training.train_worker import TrainRecipe
 from lstm_core.training.trainer import TrainConfig, TrainError
 from ui import models, shell
-from ui import training_job as tj
-from ui import training_session as ts
+from ui.train import job as tj
+from ui.train import session as ts
 from ui.literal import literal
-from ui.pretrained_story import learning_history
-from ui.train_live import live_area
-from ui.train_code import keras_equivalent
-from ui.train_settings import DEFAULTS, memory_check, model_section, training_section
-from ui.train_text import Prepared, shown_label, text_section
+from ui.train.pretrained_story import learning_history
+from ui.train.live import live_area
+from ui.train.code import keras_equivalent
+from ui.train.settings import DEFAULTS, memory_check, model_section, training_section
+from ui.train.text import Prepared, shown_label, text_section
 
 shell.require_app()
 

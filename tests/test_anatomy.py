@@ -116,7 +116,7 @@ def test_step_inputs_come_from_the_embedding_and_the_layer_below():
 
 
 def test_wire_values_feed_the_cell_diagrams():
-    from ui.cell_diagram import format_value, gru_cell_svg, lstm_cell_svg, rnn_cell_svg
+    from ui.figures.cell_diagram import format_value, gru_cell_svg, lstm_cell_svg, rnn_cell_svg
 
     for cell, draw in (("lstm", lstm_cell_svg), ("gru", gru_cell_svg), ("rnn", rnn_cell_svg)):
         net = random_network(cell, units=4, seed=1)

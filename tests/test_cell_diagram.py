@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from ui import cell_diagram as cd
-from ui.cell_diagram import GATE_COLOURS, format_value, gru_cell_svg, lstm_cell_svg, rnn_cell_svg
+from ui.figures import cell_diagram as cd
+from ui.figures.cell_diagram import GATE_COLOURS, format_value, gru_cell_svg, lstm_cell_svg, rnn_cell_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = re.compile(r"\d\.\d{3}")

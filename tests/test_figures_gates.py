@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ui import figures_gates as fg
+from ui.figures import gates as fg
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> \"q\" 'a' &amp;"
 

@@ -8,7 +8,7 @@ import pytest
 
 from lstm_core.inference import sampling
 from lstm_core.data.vocab import UNKNOWN_GLYPH, CharVocab
-from ui import figures_sampling as figs
+from ui.sample import figures as figs
 
 VOCAB = CharVocab(list("\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
 CHARS = [VOCAB.char_of(i) for i in range(VOCAB.size)]

@@ -21,7 +21,7 @@ from lstm_core.teaching import toy_memory as tm
 from lstm_core.storage.persistence import DEFAULT_MODEL, LoadedModel, load_model_folder
 from lstm_core.spec import ModelSpec
 from lstm_core.data.vocab import CharVocab
-from ui.cell_diagram import format_value
+from ui.figures.cell_diagram import format_value
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/anatomy.py"

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.data.corpora import GutenbergStatus
-from ui import training_session as ts
+from ui.train import session as ts
 
 TIMEOUT = 120.0
 TEXT = ("To be, or not to be, that is the question:\n"

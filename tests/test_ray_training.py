@@ -30,7 +30,7 @@ from lstm_core.training.launcher import RAY_ADDRESS_VAR
 from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.train_worker import Watch
 from test_sentiment_training import TINY, made_up_reviews
-from ui import training_job as tj
+from ui.train import job as tj
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = []

@@ -1,11 +1,11 @@
-"""ui.sample_writing: a pretrained model's texts are computed once for every session; a session's own
+"""ui.sample.writing: a pretrained model's texts are computed once for every session; a session's own
 models never share theirs."""
 
 from helpers_models import random_network
 
 from lstm_core.data.vocab import CharVocab
 from lstm_core.inference import sampling
-from ui import sample_writing as writing
+from ui.sample import writing
 from ui.models import ModelEntry
 
 VOCAB = CharVocab("abcd ")

@@ -10,7 +10,7 @@ import pytest
 
 from lstm_core.sentiment import scoring
 from lstm_core.sentiment.store import load_folder
-from ui.figures_sentiment import comparison
+from ui.sentiment.figures import comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 

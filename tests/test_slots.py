@@ -55,7 +55,7 @@ def test_the_waiting_notice_says_whose_queue_it_is(slots, says, monkeypatch):
     """A job's view has slots 0 when a Ray cluster trains the runs: the notice names the cluster's line."""
     # st.info caught here, not through AppTest.from_function: that leaves its script as __main__, and the
     # training tests' spawned processes would then run it.
-    from ui import waiting
+    from ui.train import waiting
 
     said = []
     monkeypatch.setattr(waiting.st, "info", lambda text, icon=None: said.append(text))

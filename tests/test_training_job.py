@@ -21,8 +21,8 @@ from lstm_core.storage.persistence import load_keras_model, load_model_folder
 from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.tf_runtime import retry_ast_race
 from lstm_core.training.train_worker import Watch
-from ui import training_job as tj
-from ui.figures_training import MAX_RAW_POINTS, loss_figure, smooth
+from ui.train import job as tj
+from ui.train.figures import MAX_RAW_POINTS, loss_figure, smooth
 from ui.models import Snapshot
 
 JOBS = []

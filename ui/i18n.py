@@ -12,7 +12,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from lstm_core import i18n
 from lstm_core.i18n import LANGUAGES, _
 
-from . import workspace
+from ui import workspace
 
 KEY = "language"
 PARAM = "lang"

@@ -7,7 +7,7 @@ import copy
 
 import streamlit as st
 
-from . import workspace
+from ui import workspace
 
 SEEN = ("sampled_temperature", "opened", "sampled_model")  # facts that collect the values seen
 

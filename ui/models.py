@@ -19,7 +19,7 @@ from lstm_core.storage import published
 from lstm_core.storage.keras_import import open_uploaded
 from lstm_core.storage.persistence import PRETRAINED, LoadedModel, ModelFileError, load_model_folder
 
-from . import workspace
+from ui import workspace
 
 PRETRAINED_KEY = "pretrained"
 PUBLISHED_PREFIX = "published:"
@@ -29,7 +29,7 @@ INPUT_FORMS = {"embedding": N_("embedding"), "one-hot": N_("one-hot"), "scaled-i
 # name), then the model's own name. A pretrained model's own name says so already.
 NAMES = {"trained here": N_("Trained here at {time}: {name}"),
          "uploaded": N_("Uploaded: {name}"), "published": N_("From the teacher: {name}")}
-_RUN_STARTED = re.compile(r"run-\d{8}-(\d\d)(\d\d)\d\d-")  # training_job.new_run_id: when a run started
+_RUN_STARTED = re.compile(r"run-\d{8}-(\d\d)(\d\d)\d\d-")  # ui.train.job.new_run_id: when a run started
 
 
 @dataclass

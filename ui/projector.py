@@ -8,7 +8,7 @@ import streamlit as st
 
 from lstm_core.i18n import _
 
-from . import workspace
+from ui import workspace
 
 # !important: the coloured text and the generated text set their size inline.
 STYLE = """<style>

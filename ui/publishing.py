@@ -11,8 +11,8 @@ import streamlit as st
 from lstm_core.i18n import _
 from lstm_core.storage import published
 
-from . import models
-from .literal import literal
+from ui import models
+from ui.literal import literal
 
 SHAREABLE = ("Trained here", "Uploaded")
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import preload  # noqa: F401  (first, before any session's script thread imports them)
+from ui import preload  # noqa: F401  (first, before any session's script thread imports them)
 from lstm_core.i18n import N_, _
 
-from . import i18n, sidebar, training_session, view_link, workspace
+from ui import i18n, sidebar, view_link, workspace
+from ui.train import session as training_session
 
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
 PAGES = [

@@ -16,7 +16,7 @@ from lstm_core.inference.sampling import generate
 from lstm_core.storage.persistence import LoadedModel
 from lstm_core.teaching.params import total_params
 
-from . import models
+from ui import models
 
 NAMES = ("default", "gru", "rnn")  # lstm_core.storage.persistence.PRETRAINED: gates help, fewer gates, none
 

@@ -8,8 +8,9 @@ from lstm_core.i18n import _
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
-from . import i18n, models, projector, publishing, sentiment_models, view_link
-from .literal import literal
+from ui import i18n, models, projector, publishing, view_link
+from ui.sentiment import models as sentiment_models
+from ui.literal import literal
 
 
 def _choose() -> None:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from . import models
+from ui import models
 
 
 def _flag(raw: str) -> bool:

@@ -145,7 +145,7 @@ def restart_notice() -> None:
         parts.append(ngettext("Your {n} saved model is back in the lists.", "Your {n} saved models are back in the lists.",
                               models_back).format(n=models_back))
     training = recall("training")
-    job = st.session_state.get("train_job")  # taken up from the workspace by ui.training_session.attach
+    job = st.session_state.get("train_job")  # taken up from the workspace by ui.train.session.attach
     if training and job is not None and job.run_id == training:
         if job.is_alive:
             parts.append(_("Your training is still running: it is shown live on the **Train** page."))

@@ -161,7 +161,7 @@ class UnitStep:
         return None if self.c_prev is None else float(self.c_prev[self.unit])
 
     def wire_values(self) -> dict[str, float]:
-        """The numbers for ui.cell_diagram (keys as lstm_cell_svg / gru_cell_svg / rnn_cell_svg read them)."""
+        """The numbers for ui.figures.cell_diagram (keys as lstm_cell_svg / gru_cell_svg / rnn_cell_svg read them)."""
         v = {"h_prev": self.h_prev_unit, "h": self.h}
         if self.cell == "lstm":
             v.update({g: self.terms[g].value for g in "ifgo"})

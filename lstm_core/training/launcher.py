@@ -1,6 +1,6 @@
 """Where a training run executes: a child process of this server (the default), or a Ray cluster.
 
-A training job (ui.training_job for character models, lstm_core.sentiment.job for classifiers)
+A training job (ui.train.job for character models, lstm_core.sentiment.job for classifiers)
 describes one run as `Work` and hands it to `start_run`, which returns a handle the job watches
 the same way wherever the run is: wait for it to start, read its reports, end it, ask why it died.
 

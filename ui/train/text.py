@@ -14,8 +14,8 @@ from lstm_core.i18n import N_, _, language
 from lstm_core.said import sentences
 from lstm_core.training.trainer import min_corpus_chars
 
-from .literal import literal
-from .train_settings import DEFAULTS
+from ui.literal import literal
+from ui.train.settings import DEFAULTS
 
 SOURCES = {"builtin": N_("Shakespeare (built in)"), "gutenberg": N_("A Gutenberg book"),
            "upload": N_("Upload a .txt file"), "paste": N_("Paste text")}

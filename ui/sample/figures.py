@@ -1,6 +1,6 @@
 """Pictures for the Sample page: the next-character distribution before and after temperature,
 top-k and top-p, and entropy against temperature. Pure Plotly and NumPy (no Streamlit), so tests
-can check the data they draw. Each is one declaration, checked by Plotly once (see figure_shapes).
+can check the data they draw. Each is one declaration, checked by Plotly once (see ui.figures.shapes).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from lstm_core.i18n import N_, _
 from lstm_core.inference import sampling
 from lstm_core.data.vocab import UNKNOWN_GLYPH, UNKNOWN_ID
 
-from .figure_shapes import across, upright
+from ui.figures.shapes import across, upright
 
 LN2 = math.log(2.0)
 

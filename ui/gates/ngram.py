@@ -13,7 +13,7 @@ from lstm_core.data.corpora import BUILTIN, CorpusError, load_corpus, validation
 from lstm_core.i18n import _
 from lstm_core.inference.ngram import NGramModel
 from lstm_core.inference.versus_ngram import lead, places
-from ui import figures_gates as fg
+from ui.figures import gates as fg
 
 ORDERS = (1, 2, 3, 4, 5, 6, 7)
 DEFAULT_ORDER = 5  # on the three plays, order 5 beats 7 on held-out text: longer contexts are too rare

@@ -11,9 +11,9 @@ import streamlit as st
 
 from lstm_core.i18n import _
 from lstm_core.inference.influence import influence
-from ui import figures_gates as fg
+from ui.figures import gates as fg
 from ui import lesson_facts, models, siblings
-from ui.figures_influence import influence_figure
+from ui.gates.influence_figure import influence_figure
 
 DECADES = 4  # the colours span the strongest influence down to 10⁻⁴ of it; below is white
 DEFAULT_POSITION = 400

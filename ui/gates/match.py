@@ -12,7 +12,7 @@ from lstm_core.data.corpora import BUILTIN, CorpusError, load_corpus, validation
 from lstm_core.i18n import _
 from lstm_core.inference.engine import trace
 from lstm_core.inference.match import find, units_on
-from ui import figures_gates as fg
+from ui.figures import gates as fg
 
 SEARCH_CHARS = 4_000  # of the held-out text: a trace of every gate of it stays under ~100 MB for a moment
 SHOWN = 8

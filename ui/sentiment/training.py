@@ -16,12 +16,12 @@ from lstm_core.sentiment.job import TrainingJob, comparison_settings, elapsed_la
 from lstm_core.sentiment.model import ARCHS, parameter_count
 from lstm_core.sentiment.training import TrainError, TrainSettings
 
-from . import figures_sentiment as fs
-from . import models as session_models
-from . import workspace_jobs
-from .sentiment_models import Entry, entries
-from .sentiment_reading import sentences
-from .waiting import waiting_notice
+from ui.sentiment import figures as fs
+from ui import models as session_models
+from ui import workspace_jobs
+from ui.sentiment.models import Entry, entries
+from ui.sentiment.reading import sentences
+from ui.train.waiting import waiting_notice
 
 ARCH_HELP = N_("LSTM: one layer of long short-term memory units. GRU: a simpler gated unit. SimpleRNN: no gates at "
                "all. Stacked: two LSTM layers. Bidirectional: one LSTM reads left to right, another right to left.")
@@ -130,7 +130,7 @@ def _settings(locked: bool) -> TrainSettings | None:
 
 
 def _start(examples, settings_list, kind: str) -> None:
-    from .training_session import workspace_alive_check
+    from ui.train.session import workspace_alive_check
 
     old = _job()
     if old is not None and old.is_alive:

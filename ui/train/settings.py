@@ -18,7 +18,7 @@ from lstm_core.training.slots import SLOTS
 from lstm_core.training.trainer import TrainConfig, TrainError, min_corpus_chars
 
 if TYPE_CHECKING:
-    from .train_text import Prepared
+    from ui.train.text import Prepared
 
 UNITS = [8, 16, 32, 64, 128, 192, 256, 384, 512, 768, 1024]
 EMBED = [4, 8, 16, 32, 64, 128, 256]

@@ -1,6 +1,6 @@
 """This session's training job and its place in the session's model list (script thread only).
 
-The page keeps one `TrainingJob` (ui.training_job) in st.session_state. While it trains, the
+The page keeps one `TrainingJob` (ui.train.job) in st.session_state. While it trains, the
 model is offered in the sidebar as a `TrainingEntry` that reads the latest weights from the job;
 when a run ends, `finalise` loads the folder the run saved and puts that model in its place.
 """
@@ -19,13 +19,13 @@ from lstm_core.storage.persistence import LoadedModel, load_model_folder
 from lstm_core.said import Said
 from lstm_core.training.train_worker import TrainRecipe, readable
 
-from . import models, workspace, workspace_jobs
-from .models import ModelEntry, Snapshot
-from .training_job import DIVERGED, QUEUED, READY, RUNNING, TrainingJob, bits
+from ui import models, workspace, workspace_jobs
+from ui.models import ModelEntry, Snapshot
+from ui.train.job import DIVERGED, QUEUED, READY, RUNNING, TrainingJob, bits
 
 JOB_KEY = "train_job"
 INFO_KEY = "train_job_info"
-# The Sentiment page's job and the id of the last one it registered (ui.sentiment_training).
+# The Sentiment page's job and the id of the last one it registered (ui.sentiment.training).
 SENTIMENT_KEYS = ("sent_job", "sent_job_registered")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from . import figures_sampling as figs
+from ui.sample import figures as figs
 
 PRIME_SHOWN = 300  # characters of a long prime shown before the generated text
 MONO = "'Source Code Pro', ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"

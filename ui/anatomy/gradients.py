@@ -13,9 +13,9 @@ from lstm_core.spec import CELL_NAMES
 from lstm_core.teaching import anatomy
 from lstm_core.teaching import gradients
 from lstm_core.teaching import toy_memory as tm
-from ui import figures_anatomy as fa
+from ui.anatomy import figures as fa
 from ui import models
-from ui.anatomy_memory import TOY_CONFIG, sci, toy_view, trained_gradients
+from ui.anatomy.memory import TOY_CONFIG, sci, toy_view, trained_gradients
 from ui.literal import literal
 
 GRADIENT_TEXT = ("To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"

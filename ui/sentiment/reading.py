@@ -14,11 +14,11 @@ from lstm_core.i18n import N_, _
 from lstm_core.inference import unit_stats
 from lstm_core.sentiment import baseline, batch, scoring
 
-from . import figures_gates as fg
-from . import lesson_facts
-from . import figures_sentiment as fs
-from .literal import literal
-from .sentiment_models import Entry
+from ui.figures import gates as fg
+from ui import lesson_facts
+from ui.sentiment import figures as fs
+from ui.literal import literal
+from ui.sentiment.models import Entry
 
 # The names are the pills' values (English) and are translated where shown; the reviews stay English.
 EXAMPLES = {

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from lstm_core.i18n import N_, _
 
-from .cell_diagram import GATE_COLOURS, GRU_COLOURS
+from ui.figures.cell_diagram import GATE_COLOURS, GRU_COLOURS
 
 # Diverging scale (ColorBrewer RdBu ends), white in the middle.
 LOW_RGB = (33, 102, 172)
@@ -331,7 +331,7 @@ def ranking_figure(units: Sequence[int], scores: Sequence[float], signs: Sequenc
         marker=dict(color=colours), customdata=words, text=[f"{s:.2f}" for s in scores], textposition="outside",
         hovertemplate="%{y}: %{x:.3f} (%{customdata})<extra></extra>",
     )
-    return go.Figure(data=[bars], layout=dict(  # one declaration, checked once (see figure_shapes)
+    return go.Figure(data=[bars], layout=dict(  # one declaration, checked once (see ui.figures.shapes)
         height=height or max(220, 60 + 30 * len(units)), margin=dict(l=10, r=10, t=10, b=10),
         font=dict(family=FONT_FAMILY, size=14, color=INK),
         xaxis=dict(range=[0.5, 1.04], title=dict(text=_("separation (AUC: 0.5 = chance, 1 = perfect)")),

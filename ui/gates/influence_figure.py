@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from lstm_core.i18n import _
 
-from .figures_gates import FONT_FAMILY, INK
+from ui.figures.gates import FONT_FAMILY, INK
 
 CELL_COLOURS = {"LSTM": "#b3261e", "GRU": "#1b6ca8", "SimpleRNN": "#5f6b7a"}
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from lstm_core.i18n import N_, _
 from lstm_core.inference import unit_stats
-from ui import figures_gates as fg
+from ui.figures import gates as fg
 from ui import lesson_facts
 from ui.widget_state import keep
 

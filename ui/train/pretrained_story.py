@@ -12,9 +12,9 @@ from lstm_core.inference.sampling import generate
 from lstm_core.storage.persistence import LoadedModel
 from lstm_core.training.outcome import chance_loss
 
-from . import models
-from .figures_training import loss_figure
-from .training_job import LossHistory
+from ui import models
+from ui.train.figures import loss_figure
+from ui.train.job import LossHistory
 
 HISTORY_PRIME = "HAMLET.\n"
 HISTORY_CHARS = 160

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from lstm_core.i18n import N_, _
 from lstm_core.training.outcome import chance_loss
 
-from .figure_shapes import across
+from ui.figures.shapes import across
 
 NATS_TO_BITS = 1 / math.log(2)
 # The raw curve is drawn from at most this many points: a 10-minute run has ~10,000 steps.
@@ -111,7 +111,7 @@ def loss_figure(history, unit: str = "nats", vocab_size: int | None = None, heig
     # White with light grid lines, as Plotly's "plotly_white" template draws it; naming the template
     # instead copied and checked all of it on every draw (22 ms, once a second per training tab).
     grid = dict(gridcolor=GRID_COLOR, linecolor=GRID_COLOR, zerolinecolor=GRID_COLOR, zerolinewidth=2)
-    # One declaration, checked by Plotly once (see figure_shapes).
+    # One declaration, checked by Plotly once (see ui.figures.shapes).
     return go.Figure(data=traces, layout=dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", paper_bgcolor="white",
         font=dict(size=14), hovermode="x unified" if steps.size else "closest", shapes=shapes,

@@ -16,8 +16,8 @@ from lstm_core.i18n import N_, _
 from lstm_core.inference.engine import trace as run_trace
 from lstm_core.spec import CELL_NAMES
 from lstm_core.teaching import anatomy
-from ui import figures_anatomy as fa
-from ui.cell_diagram import gru_cell_svg, lstm_cell_svg, rnn_cell_svg
+from ui.anatomy import figures as fa
+from ui.figures.cell_diagram import gru_cell_svg, lstm_cell_svg, rnn_cell_svg
 from ui.literal import literal
 from ui.widget_state import keep
 

@@ -37,7 +37,7 @@ from lstm_core.training.slots import SLOTS, TrainingSlots
 from lstm_core.training.train_worker import Resume, RunOrder, TrainRecipe, Watch, run_in, ships, until_stopped_cap
 from lstm_core.training.trainer import NATS_TO_BITS, HistoryPoint, Progress
 
-from .models import Snapshot
+from ui.models import Snapshot
 
 READY, QUEUED, RUNNING = "ready", "queued", "running"
 STOPPED, FINISHED, DIVERGED, ERROR = "stopped", "finished", "diverged", "error"

@@ -13,7 +13,7 @@ import streamlit as st
 from lstm_core import i18n
 from lstm_core.i18n import _, ngettext
 from lstm_core.teaching import toy_memory as tm
-from ui import figures_anatomy as fa
+from ui.anatomy import figures as fa
 
 TOY_CONFIG = tm.ToyConfig()
 

@@ -17,10 +17,10 @@ from lstm_core.sentiment.model import parameter_count
 from lstm_core.sentiment.pretrained import LABEL as PRETRAINED_LABEL
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 
-from . import figures_sentiment as fs
-from . import models as session_models
-from . import workspace
-from .literal import literal
+from ui.sentiment import figures as fs
+from ui import models as session_models
+from ui import workspace
+from ui.literal import literal
 
 PRETRAINED = "pretrained"
 SOURCES = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded")}

@@ -20,8 +20,8 @@ from plotly.subplots import make_subplots
 
 from lstm_core.i18n import _, ngettext
 
-from .figure_shapes import across, band
-from .figures_gates import FONT_FAMILY, INK, MONO_FAMILY, UNKNOWN_OUTLINE, colour_of
+from ui.figures.shapes import across, band
+from ui.figures.gates import FONT_FAMILY, INK, MONO_FAMILY, UNKNOWN_OUTLINE, colour_of
 
 POSITIVE = "#0072B2"
 NEGATIVE = "#D55E00"
@@ -245,7 +245,7 @@ def importance_legend_html(scale: float) -> str:
 def unit_words_html(words: Sequence[str], values: Sequence[float], lo: float, hi: float, *,
                     tooltips: Sequence[str] | None = None, font_px: int = 19) -> str:
     """The review with each word coloured by one unit's value after reading it, on the Gates page's
-    blue → white → red scale (figures_gates.colour_of); tooltips are plain text, escaped here."""
+    blue → white → red scale (ui.figures.gates.colour_of); tooltips are plain text, escaped here."""
     v = np.asarray(values, dtype=float).reshape(-1)
     if len(v) != len(words) or (tooltips is not None and len(tooltips) != len(words)):
         raise ValueError("one value (and one tooltip) per word")

@@ -12,8 +12,8 @@ import streamlit as st
 from lstm_core.i18n import N_, _
 from lstm_core.inference.intervention import GATE_INDEX, Change, changed, effect
 from lstm_core.inference.sampling import generate
-from ui import figures_gates as fg
-from ui.sample_boxes import box
+from ui.figures import gates as fg
+from ui.sample.boxes import box
 from ui.widget_state import keep
 
 ACTIONS = {"silence": N_("Silence them: nothing downstream hears them"),

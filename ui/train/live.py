@@ -11,12 +11,12 @@ from lstm_core.i18n import _
 from lstm_core.storage.persistence import export_zip
 from lstm_core.said import say, sentences
 
-from . import lesson_facts, models
-from . import training_job as tj
-from . import training_session as ts
-from .figures_training import UNIT_NAMES, loss_figure
-from .literal import literal
-from .waiting import waiting_notice
+from ui import lesson_facts, models
+from ui.train import job as tj
+from ui.train import session as ts
+from ui.train.figures import UNIT_NAMES, loss_figure
+from ui.literal import literal
+from ui.train.waiting import waiting_notice
 
 
 

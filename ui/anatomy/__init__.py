@@ -1,0 +1,1 @@
+"""The Anatomy page's views: one step in numbers, parameter counts, gradients, the memory test."""

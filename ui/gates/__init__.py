@@ -1,0 +1,1 @@
+"""The Gates page's views: heatmaps and patterns, match, n-gram comparison, influence, interventions."""

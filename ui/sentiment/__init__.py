@@ -1,0 +1,1 @@
+"""The Sentiment page's views: the classifiers, the reading word by word, training one."""

@@ -1,0 +1,1 @@
+"""The Train page's views, and the session's training job (live area, settings, text, Keras code)."""
