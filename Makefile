@@ -36,6 +36,7 @@ catalog: $(STAMP)
 	$(VENV)/bin/pybabel --quiet update -i locale/messages.pot -d locale -l zh --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 test: $(STAMP) browser poetry
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 bench: $(STAMP)

@@ -81,7 +81,7 @@ def _choose_model_row():
         st.text_input(_("Text"), key="anatomy_text", max_chars=MAX_STEP_CHARS, persist_state="session",
                       help=_("Up to {n} characters. Press Enter to apply.").format(n=MAX_STEP_CHARS))
     layers = net.layers
-    names = {i: f"{i + 1} ({CELL_NAMES[l.cell]}, {l.units})" for i, l in enumerate(layers)}
+    names = {i: f"{i + 1} ({CELL_NAMES[layer.cell]}, {layer.units})" for i, layer in enumerate(layers)}
     keep("anatomy_layer", list(names), 0)
     with c_layer:
         st.selectbox(_("Layer"), list(names), format_func=names.get, key="anatomy_layer", disabled=len(layers) == 1,

@@ -325,8 +325,8 @@ def _suggest_unit(entry, step, net, text: str) -> None:
 
 def _choose_layer(net) -> int:
     layers = net.layers
-    names = {i: ngettext("Layer {number} ({cell}, {n} unit)", "Layer {number} ({cell}, {n} units)", l.units)
-             .format(number=i + 1, cell=CELL_NAMES[l.cell], n=l.units) for i, l in enumerate(layers)}
+    names = {i: ngettext("Layer {number} ({cell}, {n} unit)", "Layer {number} ({cell}, {n} units)", layer.units)
+             .format(number=i + 1, cell=CELL_NAMES[layer.cell], n=layer.units) for i, layer in enumerate(layers)}
     keep("gates_layer", list(names), 0)
     if len(layers) == 1:
         return 0

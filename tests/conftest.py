@@ -1,12 +1,13 @@
 """Shared fixtures: tiny models trained for a few steps, so tests stay fast on two CPU cores."""
 
 import os
+import tempfile
+
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # Workspaces (the models a tab saves, ui.workspace) go to a throwaway folder, never ~/.cache.
-import tempfile  # noqa: E402
-
 os.environ["LSTM_LAB_DATA_DIR"] = tempfile.mkdtemp(prefix="lstm-lab-test-data-")
 
 
@@ -26,8 +27,6 @@ def _pages_by_navigation_only() -> None:
 
 
 _pages_by_navigation_only()
-
-import pytest
 
 TINY_TEXT = ("To be, or not to be, that is the question:\n"
              "Whether 'tis nobler in the mind to suffer\n"

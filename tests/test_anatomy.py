@@ -171,7 +171,7 @@ def test_step_equals_keras_own_output(cell, keras_models):
     for layer, position in ((0, 0), (0, 11), (1, 6)):
         step = anatomy.open_step(net, tr, layer, position, unit=1)
         # Directly: a Keras sub-model up to this layer, run on the text up to t.
-        rec = [l for l in model.layers if type(l).__name__ in ("LSTM", "GRU", "SimpleRNN")][layer]
+        rec = [kind for kind in model.layers if type(kind).__name__ in ("LSTM", "GRU", "SimpleRNN")][layer]
         sub = keras.Model(model.inputs, rec.output)
         seq = np.asarray(sub([ids[None, :position + 1]], training=False))[0]
         assert np.max(np.abs(seq[-1] - step.layer_out["h"])) < TOL_KERAS

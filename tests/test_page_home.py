@@ -7,7 +7,7 @@ def test_home_explains_and_links_every_page():
     assert at.title[0].value == "LSTM Lab"
     assert any("<svg" in h.proto.body or "data:image/svg+xml" in h.proto.body for h in at.get("html"))
     links = [link.proto.label for link in at.get("page_link")]
-    assert [l.strip("*") for l in links] == ["Lessons", "Gates", "Sample", "Train", "Sentiment", "Anatomy"]
+    assert [link.strip("*") for link in links] == ["Lessons", "Gates", "Sample", "Train", "Sentiment", "Anatomy"]
 
 
 def test_sidebar_shows_the_pretrained_model_card():

@@ -173,8 +173,9 @@ def _steps(net: Network, vocab: CharVocab, logits: np.ndarray, state: engine.Sta
            rng: np.random.Generator) -> Iterator[SampledStep]:
     uniforms = rng.random(length).tolist()  # one draw each, made up front: the loop is the hot path
     stepper = engine.Stepper(net, state)
+    index = None
     for position, u in enumerate(uniforms):
-        if position:
+        if index is not None:
             # Read the previous choice only when another character is wanted: the last one needs no step.
             logits = stepper.step(index)
         used = _adjust_checked(logits.astype(np.float64), temperature, top_k, top_p)

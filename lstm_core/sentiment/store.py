@@ -125,8 +125,8 @@ def _check_consistent(net, vocab: WordVocab, spec: SentimentSpec | None) -> None
             problems.append(_("meta.json says {meta:,} words, vocab.json has {vocab:,}").format(
                 meta=spec.vocab_size, vocab=vocab.size))
         layers = net.layers
-        if (len(layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units for l in layers)
-                or any(l.bidirectional != spec.bidirectional for l in layers)):
+        if (len(layers) != spec.layers or any(layer.cell != spec.cell or layer.units != spec.units for layer in layers)
+                or any(layer.bidirectional != spec.bidirectional for layer in layers)):
             problems.append(_("the layers in model.keras differ from the ones meta.json describes"))
     if problems:
         raise SentimentModelError(N_("The model's files do not belong together: {problems}."),

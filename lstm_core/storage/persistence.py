@@ -135,8 +135,8 @@ def _check_consistent(net, vocab: CharVocab, spec: ModelSpec, layers: bool = Tru
     if net.head.kernel.shape[1] != vocab.size:
         problems.append(_("the output layer predicts {outputs} characters, vocab.json has {vocab}").format(
             outputs=net.head.kernel.shape[1], vocab=vocab.size))
-    if layers and (len(net.layers) != spec.layers or any(l.cell != spec.cell or l.units != spec.units
-                                                         for l in net.layers)):
+    if layers and (len(net.layers) != spec.layers or any(layer.cell != spec.cell or layer.units != spec.units
+                                                         for layer in net.layers)):
         problems.append(_("the layers in model.keras differ from the ones meta.json describes"))
     if problems:
         raise ModelFileError(_("The model's files do not belong together: {problems}.").format(

@@ -352,7 +352,7 @@ def keras_check(net: Network, trace, layer: int, position: int, step: UnitStep,
         if loaded is not None:
             rec = _recurrent_layers(loaded)[layer]
             source_layer = _recurrent_layers(loaded)[layer - 1] if layer > 0 else \
-                next(l for l in loaded.layers if type(l).__name__ == "Embedding")
+                next(layer for layer in loaded.layers if type(layer).__name__ == "Embedding")
             sub = k.Model(loaded.inputs, source_layer.output)
             inputs = np.asarray(sub([ids[None]], training=False))[0]
             copy, weights = _with_state(rec)

@@ -84,10 +84,10 @@ def test_no_label_is_cut_at_125_percent_zoom(browser, app_url):
                             client: text.clientWidth};
                 })""")
             assert labels, f"{title}: no labels found"
-            cut = [l["text"] for l in labels if l["scroll"] > l["client"] + 1]
+            cut = [label["text"] for label in labels if label["scroll"] > label["client"] + 1]
             assert not cut, f"{title}: labels cut at 125% zoom: {cut}"
             # A label squeezed into a narrow column breaks into three or more lines ("Unit (0–" / "255)").
-            squeezed = [l["text"] for l in labels if l["height"] > 50]
+            squeezed = [label["text"] for label in labels if label["height"] > 50]
             assert not squeezed, f"{title}: labels squeezed onto three lines or more at 125% zoom: {squeezed}"
             assert_no_exception(page)
     finally:

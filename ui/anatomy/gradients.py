@@ -96,24 +96,24 @@ def gradients_tab() -> None:
 
 
 def _untrained_story(rates: dict, scale: float, bias: float) -> str:
-    r, l = rates["rnn"], rates["lstm"]
+    rnn_rate, lstm_rate = rates["rnn"], rates["lstm"]
     parts = []
-    if r < 1:
+    if rnn_rate < 1:
         parts.append(_("The SimpleRNN's gradient is multiplied by about {rate:.2f} per step: after 20 steps it is "
                        "{left} of its size, so an input 20 steps back barely moves its weights.").format(
-            rate=r, left=sci(r ** 20)))
+            rate=rnn_rate, left=sci(rnn_rate ** 20)))
     else:
         parts.append(_("With U scaled by {scale:g} the SimpleRNN's gradient **explodes** (× {rate:.2f} per step): "
-                       "training becomes unstable instead.").format(scale=scale, rate=r))
+                       "training becomes unstable instead.").format(scale=scale, rate=rnn_rate))
     f = float(anatomy.sigmoid(bias))
-    if l >= 0.95:
+    if lstm_rate >= 0.95:
         parts.append(_("With a forget-gate bias of {bias:g} (f ≈ {f:.2f}) the LSTM's "
                        "gradient hardly shrinks: the cell state carries it back.").format(bias=bias, f=f))
     else:
         parts.append(_("Untrained, the LSTM forgets too (f ≈ {f:.2f}, × {rate:.2f} per step); "
                        "raise its forget-gate bias and its curve flattens. Training can learn exactly that, while "
                        "a SimpleRNN has no such knob: only U, which also mixes everything at every step.").format(
-            f=f, rate=l))
+            f=f, rate=lstm_rate))
     return " ".join(parts)
 
 

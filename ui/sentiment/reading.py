@@ -208,8 +208,8 @@ def _gates(entry: Entry, item: dict) -> None:
     words = verdict.reading.words
     layers = net.layers
     if len(layers) > 1:
-        names = {i: _("Layer {layer} ({cell}, {units} units)").format(layer=i + 1, cell=CELL_NAMES[l.cell],
-                                                                       units=l.units) for i, l in enumerate(layers)}
+        names = {i: _("Layer {layer} ({cell}, {units} units)").format(layer=i + 1, cell=CELL_NAMES[layer.cell],
+                                                                       units=layer.units) for i, layer in enumerate(layers)}
         if st.session_state.get("sent_layer") not in names:
             st.session_state.sent_layer = len(layers) - 1
         layer = st.selectbox(_("Layer"), list(names), format_func=names.get, key="sent_layer",
