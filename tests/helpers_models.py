@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_core.inference.netweights import CellWeights, DenseHead, Network, RecurrentLayer
-from lstm_core.teaching.params import GATES
+from lstm_core.inference.params import GATES
 
 
 def random_network(cell: str = "lstm", layers: int = 1, units: int = 8, vocab: int = 12, embed: int = 5,

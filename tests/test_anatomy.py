@@ -15,7 +15,7 @@ from lstm_core.teaching import anatomy  # noqa: E402
 
 from lstm_core.inference import engine  # noqa: E402
 from lstm_core.inference.netweights import CellWeights  # noqa: E402
-from lstm_core.teaching.params import recurrent_params  # noqa: E402
+from lstm_core.inference.params import recurrent_params  # noqa: E402
 
 TOL_ENGINE = 1e-5  # float64 in the open against the engine's float32
 TOL_KERAS = 1e-5

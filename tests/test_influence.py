@@ -10,7 +10,7 @@ from helpers_models import random_network
 from lstm_core.inference.engine import trace
 from lstm_core.inference.influence import influence, input_gradients, log_prob_and_gradients
 from lstm_core.inference.netweights import CellWeights, DenseHead, Network, RecurrentLayer
-from lstm_core.teaching.params import GATES
+from lstm_core.inference.params import GATES
 
 CELLS = ("lstm", "gru", "rnn")
 VOCAB, EMBED, UNITS = 5, 3, 4

@@ -3,7 +3,7 @@
 import pytest
 
 from lstm_core.spec import ModelSpec
-from lstm_core.teaching.params import recurrent_params, total_params
+from lstm_core.inference.params import recurrent_params, total_params
 from lstm_core.training.keras_code import TEXTBOOK_WINDOW, keras_code, textbook_code
 from lstm_core.training.keras_model import build_char_model
 

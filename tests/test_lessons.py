@@ -5,7 +5,7 @@ import tomllib
 import pytest
 
 from lstm_core.teaching import lessons
-from lstm_core.teaching.params import recurrent_params
+from lstm_core.inference.params import recurrent_params
 
 
 def test_the_path_loads_in_both_languages_with_every_word_translated():

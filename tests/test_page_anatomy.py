@@ -224,7 +224,7 @@ def test_parameter_calculator_examples_and_keras(pretrained):
     assert at.metric[0].value == f"{3 * (32 + 40 + 2) * 40:,}"
     assert "Keras' count_params() agrees" not in _texts(at.success)  # the check was for other sizes
     at.button(key="anatomy_p_active").click().run()
-    from lstm_core.teaching.params import total_params
+    from lstm_core.inference.params import total_params
 
     assert at.metric[0].value == f"{total_params(pretrained.spec):,}"
     assert at.radio(key="anatomy_p_input").value == "embedding"

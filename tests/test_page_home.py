@@ -16,7 +16,7 @@ def test_sidebar_shows_the_pretrained_model_card():
     card = " ".join(m.value for m in at.sidebar.markdown)
     for fact in ("Corpus", "Architecture", "Parameters", "Validation loss", "Training steps"):
         assert fact in card
-    from lstm_core.teaching.params import total_params
+    from lstm_core.inference.params import total_params
     from lstm_core.storage.persistence import load_model_folder
 
     assert f"{total_params(load_model_folder('default').spec):,}" in card

@@ -1,6 +1,6 @@
 import pytest
 
-from lstm_core.teaching.params import layer_counts, recurrent_formula, recurrent_params, total_params
+from lstm_core.inference.params import layer_counts, recurrent_formula, recurrent_params, total_params
 from lstm_core.spec import ModelSpec, SpecError
 
 

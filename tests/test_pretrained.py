@@ -10,7 +10,7 @@ from lstm_core.data import corpora
 from lstm_core.inference.engine import trace
 from lstm_core.storage.history import load_history
 from lstm_core.storage.persistence import ASSETS, DEFAULT_MODEL, PRETRAINED, load_model_folder
-from lstm_core.teaching.params import total_params
+from lstm_core.inference.params import total_params
 
 CHAR_MODELS = [p.parent for p in sorted(ASSETS.glob("*/meta.json"))
                if json.loads(p.read_text()).get("kind") == "char-lm"]

@@ -13,7 +13,7 @@ import streamlit as st
 from lstm_core.data.corpora import BUILTIN
 from lstm_core.i18n import N_, _
 from lstm_core.spec import CELL_NAMES
-from lstm_core.teaching.params import total_params
+from lstm_core.inference.params import total_params
 from lstm_core.storage.history import History, load_history
 from lstm_core.storage import published
 from lstm_core.storage.keras_import import open_uploaded

@@ -14,7 +14,7 @@ import streamlit as st
 from lstm_core.i18n import _
 from lstm_core.inference.sampling import generate
 from lstm_core.storage.persistence import LoadedModel
-from lstm_core.teaching.params import total_params
+from lstm_core.inference.params import total_params
 
 from ui import models
 

@@ -8,7 +8,7 @@ matter to a left-to-right model, so they are not part of the result.
 
 One scalar target needs one backward pass: a float64 forward pass over the prefix ids[0..t] from the
 zero state, keeping every gate, then backpropagation through time through all stacked layers. The
-step adjoints are lstm_core.teaching.gradients' (_Layer), whose tests check them against TensorFlow's
+step adjoints are backprop.Layer's, whose tests check them against TensorFlow's
 GradientTape: one copy of the cells' derivatives in the project, not two.
 
 Speed, with the pretrained model (2 × LSTM(256), 81 characters, embedding 64) on 500 characters,
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from lstm_core.inference.netweights import Network
-from lstm_core.teaching.gradients import _Layer
+from lstm_core.inference.backprop import Layer
 
 
 def _check_net(net: Network) -> None:
@@ -89,7 +89,7 @@ def log_prob_and_gradients(net: Network, inputs, target: int) -> tuple[float, np
     target = int(target)
 
     # Forward: batch of one, every layer's gates kept for its backward steps.
-    stack = [_Layer(layer.cell, layer.forward) for layer in net.layers]
+    stack = [Layer(layer.cell, layer.forward) for layer in net.layers]
     feed = xs[None]
     for layer in stack:
         feed = layer.forward(feed)
@@ -103,7 +103,7 @@ def log_prob_and_gradients(net: Network, inputs, target: int) -> tuple[float, np
     a_top = kernel[:, target] - kernel @ np.exp(shifted - log_z)
 
     # Backward through time: at each step from the top layer down, since a layer's input at t is
-    # the output at t of the layer below; shapes (batch 1, one probe, units) as _Layer expects.
+    # the output at t of the layer below; shapes (batch 1, one probe, units) as Layer expects.
     a_h = [np.zeros((1, 1, layer.n)) for layer in stack]
     a_c = [np.zeros((1, 1, layer.n)) if layer.cell == "lstm" else None for layer in stack]
     a_h[-1][0, 0] = a_top

@@ -34,7 +34,7 @@ import h5py
 import numpy as np
 
 from lstm_core.i18n import _
-from lstm_core.teaching.params import GATES
+from lstm_core.inference.params import GATES
 
 CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 HEAD_ACTIVATIONS = ("softmax", "sigmoid")

@@ -30,7 +30,7 @@ import numpy as np
 
 from lstm_core.i18n import _
 from lstm_core.inference.netweights import CellWeights, Network
-from lstm_core.teaching.params import BIASES, GATES, recurrent_formula, recurrent_params
+from lstm_core.inference.params import BIASES, GATES, recurrent_formula, recurrent_params
 from lstm_core.spec import CELL_NAMES
 from lstm_core.training.tf_runtime import retry_ast_race
 

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lstm_core.teaching.params import recurrent_params
+from lstm_core.inference.params import recurrent_params
 
 ROOT = Path(__file__).resolve().parents[2] / "lessons"
 PAGES = ("home", "train", "gates", "sample", "sentiment", "anatomy")

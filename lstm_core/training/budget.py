@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from lstm_core.environment import int_setting
 from lstm_core.i18n import N_, _
 from lstm_core.spec import ModelSpec
-from lstm_core.teaching.params import total_params
+from lstm_core.inference.params import total_params
 from lstm_core.said import Said
 
 ENV_VAR = "LSTM_LAB_TRAIN_MEMORY_MB"

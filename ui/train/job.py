@@ -30,7 +30,7 @@ from datetime import datetime
 from functools import partial
 
 from lstm_core.i18n import N_, _
-from lstm_core.teaching.params import total_params
+from lstm_core.inference.params import total_params
 from lstm_core.said import Said, said_of
 from lstm_core.training.launcher import Work, start_run
 from lstm_core.training.slots import SLOTS, TrainingSlots

@@ -10,7 +10,7 @@ import streamlit as st
 
 from lstm_core.i18n import N_, _
 from lstm_core.spec import CELL_NAMES, CELLS, ModelSpec, SpecError
-from lstm_core.teaching.params import layer_counts, total_params
+from lstm_core.inference.params import layer_counts, total_params
 from lstm_core.training import budget
 from lstm_core.training.precision import resolve
 from lstm_core.said import sentences
