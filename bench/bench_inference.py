@@ -68,11 +68,8 @@ def stand_in(use_keras: bool):
 
 
 def from_folder(folder: str, use_keras: bool):
-    try:
-        from lstm_core.storage.persistence import load_keras_model, load_model_folder
-    except ImportError:
-        sys.exit("--model needs lstm_core.storage.persistence.load_model_folder, which does not exist yet; "
-                 "run without --model to time the stand-in.")
+    from lstm_core.storage.persistence import load_keras_model, load_model_folder
+
     try:
         loaded = load_model_folder(folder)
     except ValueError as exc:  # persistence explains a bad folder in its message

@@ -25,8 +25,6 @@ from ui.figures.cell_diagram import format_value
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/anatomy.py"
-# Until app.py lists the page, it is run on its own (no sidebar); afterwards through the app.
-REGISTERED = PAGE in (ROOT / "ui" / "shell.py").read_text(encoding="utf-8")
 SMALL_TEXT = "HAMLET\nTo be, or not [to be]: that is the question.\n"
 TINY = tm.ToyConfig(symbols=4, noise=1.0, max_gap=6, units=6, batch=16, steps=16, eval_gaps=(1, 3, 6),
                     eval_sequences=32, eval_every=8, time_budget_s=120.0)
@@ -34,7 +32,7 @@ TINY = tm.ToyConfig(symbols=4, noise=1.0, max_gap=6, units=6, batch=16, steps=16
 
 def _open(models: dict | None = None, active: str | None = None, tab: str | None = None,
           state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / ("app.py" if REGISTERED else PAGE)), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     if models is not None:
         at.session_state["models"] = models
         at.session_state["active_model"] = active or next(iter(models))
@@ -43,9 +41,8 @@ def _open(models: dict | None = None, active: str | None = None, tab: str | None
     for key, value in (state or {}).items():
         at.session_state[key] = value
     at.run()
-    if REGISTERED:
-        at.switch_page(PAGE)
-        at.run()
+    at.switch_page(PAGE)
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -288,15 +285,13 @@ def test_memory_test_trains_live_and_shows_results():
 
 def test_looking_never_imports_tensorflow():
     """In a fresh interpreter, every tab (widgets changed, gradients computed) leaves TF unimported."""
-    target = "app.py" if REGISTERED else PAGE
     script = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({str(ROOT / target)!r}, default_timeout=120)
+at = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout=120)
 at.run()
-if {REGISTERED!r}:
-    at.switch_page({PAGE!r}); at.run()
+at.switch_page({PAGE!r}); at.run()
 assert not at.exception, [e.value for e in at.exception]
 at.number_input(key='anatomy_unit').set_value(3).run()
 at.segmented_control(key='anatomy_gate').set_value('i').run()

@@ -106,11 +106,6 @@ def load_folder(folder: str | Path) -> SentimentModel:
     return SentimentModel(folder, net, vocab, spec, meta)
 
 
-def check_network(net, vocab: WordVocab, spec: SentimentSpec | None = None) -> None:
-    """Raise SentimentModelError unless `net` is a many-to-one sigmoid classifier over `vocab`."""
-    _check_consistent(net, vocab, spec)
-
-
 def _check_consistent(net, vocab: WordVocab, spec: SentimentSpec | None) -> None:
     problems = []
     if net.embedding.shape[0] != vocab.size:
