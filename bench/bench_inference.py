@@ -89,9 +89,23 @@ def main() -> None:
     parser.add_argument("--keras-calls", type=int, default=10, help="Keras calls timed per method")
     parser.add_argument("--no-keras", action="store_true", help="skip the Keras comparison")
     args = parser.parse_args()
+    blas_threads()
     for name in args.model or [None]:
         bench(args, *(from_folder(name, not args.no_keras) if name else stand_in(not args.no_keras)))
         print()
+
+
+def blas_threads() -> None:
+    """Why the engine keeps BLAS to one thread: one step's product, a vector by a 256×1024 matrix."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 256)).astype(np.float32), rng.standard_normal((256, 1024)).astype(np.float32)
+    for threads in (1, 2):
+        with threadpool_limits(threads, user_api="blas"):
+            best, median = timed(lambda: [x @ w for _ in range(1000)], 5)
+        print(f"1×256 by 256×1024, {threads} BLAS thread{'s' if threads > 1 else ' '}: {best * 1e3:6.1f} µs "
+              f"(median {median * 1e3:.1f})")
 
 
 def bench(args, net, vocab, model, what) -> None:

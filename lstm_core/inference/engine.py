@@ -23,9 +23,9 @@ from threadpoolctl import threadpool_limits
 from lstm_core.i18n import _
 from lstm_core.inference.netweights import Network, PreparedCell
 
-# The engine's products are small (per character, a vector by a 256×1024 matrix for each layer): one
-# BLAS thread does one in 20 µs, two take 37, handing the work over. So this process keeps BLAS to one
-# thread; the other cores serve other sessions, or the training's own threads.
+# The engine's products are small (per character, a vector by a 256×1024 matrix for each layer): a
+# second BLAS thread costs more in handing the work over than it saves (bench/bench_inference.py). So
+# this process keeps BLAS to one thread; the other cores serve other sessions, or the training's own.
 threadpool_limits(1, user_api="blas")
 
 # Per-layer quantities a trace records for each cell kind, each (T, units).

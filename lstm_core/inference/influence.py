@@ -11,12 +11,8 @@ zero state, keeping every gate, then backpropagation through time through all st
 step adjoints are backprop.Layer's, whose tests check them against TensorFlow's
 GradientTape: one copy of the cells' derivatives in the project, not two.
 
-Speed, with the pretrained model (2 × LSTM(256), 81 characters, embedding 64) on 500 characters,
-position 498: 0.40 s per call (best of 5; 0.37-0.40 s over runs), float64 NumPy on 2 cores with AVX2
-while a training job kept both busy (load average 3.6); the float32 engine's trace() of the same
-text took 0.11 s there. Measured with `python -m timeit -n 3 -r 5 -s "<m = load_model_folder('default');
-ids = 500 encoded characters>" "influence(m.net, ids, 498)"`. The time grows linearly with the
-position: one forward and one backward step per position and layer.
+The time grows linearly with the position: one forward and one backward step per position and
+layer.
 
 Never imports Streamlit or TensorFlow. Its errors are a caller's mistakes (the Gates page only asks
 for positions it offers), so they are plain English, like netweights' checks of programmer input.

@@ -39,9 +39,9 @@ class TrainError(ValueError):
 @dataclass(frozen=True)
 class TrainConfig:
     # Short windows, many of them: a step over 128 windows of 16 characters costs about what one over
-    # 64 of 64 did, but the recurrence runs 16 steps deep instead of 64, so a minute on an AVX2-only
-    # CPU makes 2.2 times the updates: 1.63-1.66 instead of 1.84 nats/char after 60 s there
-    # (bench/bench_app_training.py, in the app and bare). Longer windows teach longer memory.
+    # 64 of 64 does, but the recurrence runs 16 steps deep instead of 64, so a minute makes several
+    # times the updates and a lower loss (figures: bench/bench_app_training.py and the README).
+    # Longer windows teach longer memory.
     seq_len: int = 16
     batch_size: int = 128
     learning_rate: float = 0.01
