@@ -1,5 +1,21 @@
 """LSTM Lab: entry point. The shell (navigation, workspace, sidebar) lives in ui.shell."""
 
-from ui import shell
+import logging
+
+import streamlit as st
+
+from lstm_core import settings
+from lstm_core.i18n import _
+
+try:
+    settings.current()  # every LSTM_LAB_* variable, checked before anything reads one
+except settings.SettingsError as exc:
+    logging.getLogger("lstm_lab").error("The server's settings are wrong: %s", exc)
+    st.set_page_config(page_title="LSTM Lab")
+    st.error(_("LSTM Lab cannot start: {problem}. Whoever runs the server can correct it and start the server "
+               "again (the README lists every setting).").format(problem=exc), icon=":material/settings_alert:")
+    st.stop()
+
+from ui import shell  # noqa: E402  (after the check: importing the pages' modules reads the settings)
 
 shell.frame().run()

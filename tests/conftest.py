@@ -55,3 +55,27 @@ def tiny_model_dir(tmp_path_factory):
                       {"label": "tiny test model", "corpus": {"name": "tiny"},
                        "metrics": {"val_loss_nats": result.progress.val_loss, "steps": trainer.steps}})
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh():
+    """Each test starts from the settings the environment gives (a test before it may have changed them)."""
+    from lstm_core import settings
+
+    settings.reread()
+
+
+@pytest.fixture
+def lab_env(monkeypatch):
+    """lab_env(NAME, value) sets an LSTM_LAB_* variable (None removes it) and reads the settings again,
+    as a server started with it would; it returns them, or raises SettingsError as the server would."""
+    from lstm_core import settings
+
+    def set_variable(name: str, value: str | None):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+        return settings.reread()
+
+    return set_variable

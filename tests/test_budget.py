@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lstm_core.settings import SettingsError
 from lstm_core.spec import ModelSpec
 from lstm_core.training import budget
 
@@ -41,13 +42,12 @@ def test_a_run_that_fits_is_not_refused_and_a_budget_too_small_for_anything_says
         budget.check(SPEC, 64, 64, 300)
 
 
-def test_the_budget_comes_from_the_environment_or_the_machine(monkeypatch):
-    monkeypatch.setenv(budget.ENV_VAR, "3000")
+def test_the_budget_comes_from_the_environment_or_the_machine(lab_env):
+    lab_env("LSTM_LAB_TRAIN_MEMORY_MB", "3000")
     assert budget.budget_mb(4) == 3000
-    monkeypatch.setenv(budget.ENV_VAR, "lots")
-    with pytest.raises(ValueError, match="whole number of megabytes"):
-        budget.budget_mb(1)
-    monkeypatch.delenv(budget.ENV_VAR)
+    with pytest.raises(SettingsError, match="LSTM_LAB_TRAIN_MEMORY_MB must be a whole number of megabytes"):
+        lab_env("LSTM_LAB_TRAIN_MEMORY_MB", "lots")
+    lab_env("LSTM_LAB_TRAIN_MEMORY_MB", None)
     assert budget.budget_mb(1) == pytest.approx(budget.machine_mb() * budget.TRAINING_SHARE, abs=1)
     assert budget.budget_mb(2) < budget.budget_mb(1)  # concurrent trainings share it
 

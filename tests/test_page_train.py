@@ -238,11 +238,9 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
 
 
 @pytest.mark.parametrize("native", ["yes", "no"])
-def test_what_the_page_says_of_bfloat16_follows_the_processor(at, monkeypatch, native):
+def test_what_the_page_says_of_bfloat16_follows_the_processor(at, lab_env, native):
     """Both kinds of processor on any machine: the switch decides what "auto" trains in."""
-    from lstm_core.training.precision import SWITCH
-
-    monkeypatch.setenv(SWITCH, native)  # the training process inherits it
+    lab_env("LSTM_LAB_CPU_BFLOAT16", native)  # the training process inherits it
     bf16 = native == "yes"
     at.select_slider(key="train_units").set_value(8).run()
     at.select_slider(key="train_batch").set_value(8).run()

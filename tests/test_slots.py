@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from lstm_core.settings import SettingsError
 from lstm_core.training import slots as slots_module
 from lstm_core.training.slots import TrainingSlots, default_limit
 
@@ -33,18 +34,17 @@ def test_a_waiting_thread_wakes_when_its_turn_comes():
     assert got == [True] and slots.position(second) == 0
 
 
-def test_the_limit_comes_from_the_environment_or_the_cores(monkeypatch):
-    monkeypatch.setenv(slots_module.ENV_VAR, "3")
+def test_the_limit_comes_from_the_environment_or_the_cores(monkeypatch, lab_env):
+    lab_env("LSTM_LAB_MAX_TRAININGS", "3")
     assert default_limit() == 3
-    monkeypatch.delenv(slots_module.ENV_VAR)
+    lab_env("LSTM_LAB_MAX_TRAININGS", None)
     monkeypatch.setattr(slots_module.os, "cpu_count", lambda: 8)
     assert default_limit() == 4
     monkeypatch.setattr(slots_module.os, "cpu_count", lambda: 1)
     assert default_limit() == 1
     for bad in ("0", "-2", "many"):
-        monkeypatch.setenv(slots_module.ENV_VAR, bad)
-        with pytest.raises(ValueError, match=slots_module.ENV_VAR):
-            default_limit()
+        with pytest.raises(SettingsError, match="LSTM_LAB_MAX_TRAININGS"):
+            lab_env("LSTM_LAB_MAX_TRAININGS", bad)
     with pytest.raises(ValueError):
         TrainingSlots(0)
 

@@ -133,10 +133,10 @@ def test_validation_set_is_bounded(tiny_text):
     assert trainer.train_ids.dtype == np.uint8
 
 
-def test_bfloat16_is_chosen_only_where_the_cpu_has_it(tmp_path, monkeypatch):
+def test_bfloat16_is_chosen_only_where_the_cpu_has_it(tmp_path, monkeypatch, lab_env):
     from lstm_core.training import precision
 
-    monkeypatch.delenv(precision.SWITCH, raising=False)
+    lab_env("LSTM_LAB_CPU_BFLOAT16", None)
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16 amx_tile\n")
     assert precision.cpu_has_bfloat16(cpuinfo)
@@ -152,20 +152,19 @@ def test_bfloat16_is_chosen_only_where_the_cpu_has_it(tmp_path, monkeypatch):
         TrainConfig(precision="float8")
 
 
-def test_the_switch_overrides_the_cpu_flags_either_way(tmp_path, monkeypatch):
+def test_the_switch_overrides_the_cpu_flags_either_way(tmp_path, lab_env):
     from lstm_core.training import precision
 
     with_bf16, without = tmp_path / "with", tmp_path / "without"
     with_bf16.write_text("flags\t\t: fpu avx512_bf16\n")
     without.write_text("flags\t\t: fpu avx2\n")
-    monkeypatch.setenv(precision.SWITCH, "no")
+    lab_env("LSTM_LAB_CPU_BFLOAT16", "no")
     assert not precision.cpu_has_bfloat16(with_bf16) and precision.resolve("auto") == "float32"
-    monkeypatch.setenv(precision.SWITCH, " YES ")
+    lab_env("LSTM_LAB_CPU_BFLOAT16", " YES ")
     assert precision.cpu_has_bfloat16(without) and precision.resolve("auto") == "bfloat16"
     assert precision.resolve("float32") == "float32"  # an explicit precision stays as asked
-    monkeypatch.setenv(precision.SWITCH, "maybe")
     with pytest.raises(ValueError, match="LSTM_LAB_CPU_BFLOAT16 must be"):
-        precision.cpu_has_bfloat16(without)
+        lab_env("LSTM_LAB_CPU_BFLOAT16", "maybe")
 
 
 @pytest.mark.parametrize("precision, cell", [("float32", "lstm"), ("bfloat16", "lstm"), ("bfloat16", "gru")])

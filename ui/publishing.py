@@ -4,10 +4,9 @@ the section is not shown and nobody can publish."""
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
+from lstm_core import settings
 from lstm_core.i18n import _
 from lstm_core.storage import published
 
@@ -18,7 +17,7 @@ SHAREABLE = ("Trained here", "Uploaded")
 
 
 def section(current: models.ModelEntry | None) -> None:
-    expected = os.environ.get(published.KEY_ENV) or None
+    expected = settings.current().teacher_key
     if expected is None:
         return
     with st.expander(_("Share with the class (teacher)"), key="publish_box", icon=":material/co_present:"):

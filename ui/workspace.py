@@ -25,9 +25,9 @@ from typing import TypeVar
 
 import streamlit as st
 
+from lstm_core import settings
 from lstm_core.i18n import _, ngettext
 
-ROOT_ENV = "LSTM_LAB_DATA_DIR"
 KEEP_DAYS = 7
 STATE_FILE = "state.json"
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -35,9 +35,7 @@ Model = TypeVar("Model")
 
 
 def root() -> Path:
-    base = os.environ.get(ROOT_ENV) or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lstm-lab")
-    return Path(base) / "workspaces"
+    return settings.current().data_dir / "workspaces"
 
 
 @st.cache_resource(show_spinner=False)

@@ -29,11 +29,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lstm_core import settings
 from lstm_core.data.corpora import CorpusError, validation_start
 from lstm_core.i18n import _
 
 PACKAGE = "chinese-poetry@2.0.1"
-DIR_ENV = "LSTM_LAB_POETRY_DIR"
 _VERSION = PACKAGE.split("@")[1]
 # npm gives up on a dead network by itself, but a stalled download could otherwise hang `make run`.
 _NPM_TIMEOUT_S = 900
@@ -86,7 +86,7 @@ class FetchError(Exception):
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get(DIR_ENV) or Path(__file__).resolve().parents[2] / "data" / "chinese-poetry")
+    return settings.current().poetry_dir
 
 
 def _files(collection: _Collection, root: Path) -> list[Path]:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from lstm_core.storage.persistence import FOLDER_FILES
 
-KEY_ENV = "LSTM_LAB_TEACHER_KEY"
 INFO_FILE = "published.json"
 _ID = re.compile(r"^[0-9a-f]{12}$")
 

@@ -26,13 +26,12 @@ import os
 import resource
 from dataclasses import dataclass
 
-from lstm_core.environment import int_setting
+from lstm_core import settings
 from lstm_core.i18n import N_, _
 from lstm_core.spec import ModelSpec
 from lstm_core.inference.params import total_params
 from lstm_core.said import Said
 
-ENV_VAR = "LSTM_LAB_TRAIN_MEMORY_MB"
 RUNTIME_MB = 700
 NUMBERS_PER_UNIT = {"lstm": 12, "gru": 12, "rnn": 5}
 # Trainings may use this share of the machine's memory together; the server and pages keep the rest.
@@ -82,7 +81,7 @@ def default_budget_mb(concurrent: int) -> int:
 
 def budget_mb(concurrent: int) -> int:
     """LSTM_LAB_TRAIN_MEMORY_MB when set, else default_budget_mb."""
-    mb = int_setting(ENV_VAR, 256, "megabytes")
+    mb = settings.current().train_memory_mb
     return default_budget_mb(concurrent) if mb is None else mb
 
 

@@ -20,12 +20,12 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lstm_core import settings
 from lstm_core.i18n import N_
 from lstm_core.said import Said
 from lstm_core.training.budget import over_budget
 from lstm_core.training.slots import TrainingSlots
 
-RAY_ADDRESS_VAR = "LSTM_LAB_RAY_ADDRESS"
 # How a child process that was ended shows in its exit code: killed (by us or the kernel's
 # out-of-memory killer) or aborted (an allocation over its memory limit failed in TensorFlow).
 _KILLED, _ABORTED = -9, -6
@@ -57,7 +57,7 @@ class Work:
 def start_run(work: Work, stop, slots: TrainingSlots):
     """Start `work` where this deployment trains: on the Ray cluster at LSTM_LAB_RAY_ADDRESS when set,
     else here, queued on `slots`. `stop` is the job's event: once set, the run is asked to stop."""
-    address = os.environ.get(RAY_ADDRESS_VAR, "").strip()
+    address = settings.current().ray_address
     if address:
         from lstm_core.training.ray_launcher import RayRun
 

@@ -5,32 +5,27 @@ LSTM there in Keras' "mixed_bfloat16" policy (weights and optimizer in float32, 
 products in bfloat16) runs about 1.7x as fast as float32 and learns as well per step. Elsewhere
 bfloat16 is emulated and slower than float32, so training stays in float32.
 
-LSTM_LAB_CPU_BFLOAT16 ("yes" or "no") overrides what the CPU flags say, so that tests see both
-kinds of processor on whichever machine runs them. It reaches the training processes through
-their environment, so a forced "yes" really trains in (emulated) bfloat16.
+LSTM_LAB_CPU_BFLOAT16 ("yes" or "no", lstm_core.settings) overrides what the CPU flags say, so that
+tests see both kinds of processor on whichever machine runs them. It reaches the training processes
+through their environment, so a forced "yes" really trains in (emulated) bfloat16.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from lstm_core.i18n import _
+from lstm_core import settings
 
 PRECISIONS = ("auto", "float32", "bfloat16")
 _BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
-SWITCH = "LSTM_LAB_CPU_BFLOAT16"
-_ANSWERS = {"yes": True, "no": False}
 
 
 def cpu_has_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """True when the CPU flags (Linux) name a native bfloat16 instruction set, or when
     LSTM_LAB_CPU_BFLOAT16 says "yes" (and False when it says "no")."""
-    forced = os.environ.get(SWITCH, "").strip().lower()
-    if forced:
-        if forced not in _ANSWERS:
-            raise ValueError(_("{name} must be “yes” or “no”, not {value!r}").format(name=SWITCH, value=forced))
-        return _ANSWERS[forced]
+    forced = settings.current().cpu_bfloat16
+    if forced is not None:
+        return forced
     try:
         text = cpuinfo.read_text(encoding="ascii", errors="replace")
     except OSError:  # not Linux, or no /proc: assume nothing

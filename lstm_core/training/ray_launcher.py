@@ -39,13 +39,12 @@ from pathlib import Path
 import ray
 
 import lstm_core
-from lstm_core.environment import int_setting
+from lstm_core import settings
 from lstm_core.i18n import N_
 from lstm_core.said import Explained, Said
 from lstm_core.storage import shipping
 from lstm_core.training.budget import over_budget
 
-CPUS_VAR, GPUS_VAR = "LSTM_LAB_RAY_CPUS", "LSTM_LAB_RAY_GPUS"
 NAMESPACE = "lstm-lab"
 # How often the worker asks whether Stop was pressed (each training step would be too often),
 # and how often a waiting run renews its place in the line.
@@ -181,11 +180,11 @@ class _Trainer:
 
 # -- on the server ---------------------------------------------------------------------------------
 def _resources(memory_mb: int | None) -> dict:
-    cpus = int_setting(CPUS_VAR, 1, "CPUs") or 1
+    cpus = settings.current().ray_cpus
     options = {"num_cpus": cpus}
     if memory_mb is not None:
         options["memory"] = memory_mb * _MB
-    gpus = int_setting(GPUS_VAR, 0, "GPUs") or 0
+    gpus = settings.current().ray_gpus
     if gpus and ray.cluster_resources().get("GPU", 0) >= gpus:  # asked for, and some worker has one
         options["num_gpus"] = gpus
     return options

@@ -18,14 +18,13 @@ import os
 import threading
 from collections import deque
 
-from lstm_core.environment import int_setting
+from lstm_core import settings
 
-ENV_VAR = "LSTM_LAB_MAX_TRAININGS"
 TRAINING_NICENESS = 10
 
 
 def default_limit() -> int:
-    limit = int_setting(ENV_VAR, 1, "trainings")
+    limit = settings.current().max_trainings
     return max(1, (os.cpu_count() or 2) // 2) if limit is None else limit
 
 

@@ -12,7 +12,6 @@ from conftest import ARTIFACTS, streamlit_server
 from helpers import (_arm, assert_no_exception, button, click_button, open_page, prepare_training, screenshot,
                      set_slider, wait_for_idle)
 from helpers_training import wait_for
-from lstm_core.training.precision import SWITCH
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +108,7 @@ def test_the_first_screen_while_training_on_either_processor(browser, tmp_path, 
     """The switch makes the server (and its training processes) see a processor with native bfloat16,
     or one without, whatever this machine is."""
     page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    env = {SWITCH: native, "LSTM_LAB_DATA_DIR": str(tmp_path / "data")}
+    env = {"LSTM_LAB_CPU_BFLOAT16": native, "LSTM_LAB_DATA_DIR": str(tmp_path / "data")}
     with streamlit_server(env, log_path=ARTIFACTS / f"streamlit-server-bfloat16-{native}.log") as url, \
             _screenshot_on_failure(page, f"FAILED-first-screen-bfloat16-{native}"):
         prepare_training(page, url)
