@@ -7,10 +7,16 @@ import streamlit as st
 from lstm_core import settings
 from lstm_core.i18n import _
 
+# For whoever runs the server, on its standard error: wrong settings, failed runs with their traceback,
+# refused uploads (Streamlit logs a page's crash itself). basicConfig acts once; later reruns change nothing.
+logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+for package in ("lstm_core", "ui"):
+    logging.getLogger(package).setLevel(logging.INFO)
+
 try:
     settings.current()  # every LSTM_LAB_* variable, checked before anything reads one
 except settings.SettingsError as exc:
-    logging.getLogger("lstm_lab").error("The server's settings are wrong: %s", exc)
+    logging.getLogger("lstm_core.settings").error("The server's settings are wrong: %s", exc)
     st.set_page_config(page_title="LSTM Lab")
     st.error(_("LSTM Lab cannot start: {problem}. Whoever runs the server can correct it and start the server "
                "again (the README lists every setting).").format(problem=exc), icon=":material/settings_alert:")

@@ -110,12 +110,17 @@ def test_sequence_longer_than_the_text_is_refused(at):
     ("binary.txt", bytes(range(256)) * 40, "binary"),
     ("latin1.txt", "Ça va très bien, merci. ".encode("latin-1") * 20, "UTF-8"),
 ])
-def test_bad_uploads_show_an_error(at, name, data, words):
+def test_bad_uploads_show_an_error(at, name, data, words, caplog):
     at.radio(key="train_source").set_value("upload").run()
-    at.get("file_uploader")[0].set_value((name, data, "text/plain")).run()
+    with caplog.at_level("INFO", logger="ui.refusals"):
+        at.get("file_uploader")[0].set_value((name, data, "text/plain")).run()
     assert any(words in e for e in texts(at.error)), texts(at.error)
     assert button(at, "Start").disabled
     assert not at.exception
+    # Whoever runs the server reads which box refused how many bytes and why; never the name or content.
+    [said] = [r.getMessage() for r in caplog.records if r.name == "ui.refusals"]
+    assert said.startswith(f"Refused an upload to Train's text ({len(data):,} bytes): ") and words in said
+    assert name not in said
 
 
 def test_huge_upload_is_refused(at, monkeypatch):

@@ -211,10 +211,14 @@ def test_a_run_that_turns_nan_keeps_and_saves_the_last_good_weights(tiny_text, t
     assert view.saved and saved.meta["metrics"]["steps"] == 2 and np.isfinite(saved.net.embedding).all()
 
 
-def test_an_exception_in_a_step_is_readable_and_keeps_what_was_trained(tiny_text, tmp_path):
+def test_an_exception_in_a_step_is_readable_and_keeps_what_was_trained(tiny_text, tmp_path, caplog):
     job = new_job(tiny_text, tmp_path, faults={"fail_at": 3})
-    job.start(seconds=30)
-    assert finished(job)
+    with caplog.at_level("ERROR", logger=tj.__name__):
+        job.start(seconds=30)
+        assert finished(job)
+    # The server's log has it too, with the child's traceback, for whoever runs the server.
+    [logged] = [r.getMessage() for r in caplog.records if r.name == tj.__name__]
+    assert f"Training run {job.run_id} failed" in logged and "Traceback" in logged and "simulated failure" in logged
     view = job.view()
     assert view.status == tj.ERROR
     assert "RuntimeError" in view.message and "simulated failure" in view.message

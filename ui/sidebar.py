@@ -11,6 +11,7 @@ from lstm_core.storage.persistence import ModelFileError
 from ui import i18n, models, projector, publishing, view_link
 from ui.sentiment import models as sentiment_models
 from ui.literal import literal
+from ui.refusals import refused_upload
 
 
 def _choose() -> None:
@@ -89,6 +90,7 @@ def render(page: str = "home") -> None:
                         raise ModelFileError(_("Drop a model to open it."))
                     entry = models.upload([(u.name, u.getvalue()) for u in files])
                 except ModelFileError as exc:
+                    refused_upload("Open a model", sum(u.size for u in uploads), exc)
                     st.session_state.model_upload_said = (ids, "error",
                                                           _("That model could not be used. {reason}").format(reason=exc))
                 else:

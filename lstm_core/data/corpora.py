@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 import math
 import re
 import string
@@ -231,8 +232,9 @@ def _download() -> None:
     try:
         nltk.download("gutenberg", quiet=True)
     except Exception:
-        # Whatever went wrong, download_gutenberg re-checks the disk and reports "not available".
-        pass
+        # download_gutenberg re-checks the disk and tells the person "not available"; what really went
+        # wrong (a proxy, a certificate, no network) is for whoever runs the server.
+        logging.getLogger(__name__).warning("NLTK's Gutenberg corpus could not be downloaded", exc_info=True)
 
 
 def gutenberg_text(fileid: str) -> str:

@@ -20,6 +20,7 @@ saves under a folder of its own and each model folder comes back here before its
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 import os
@@ -40,6 +41,8 @@ from lstm_core.training.slots import SLOTS, TrainingSlots, yield_to_pages
 from .data import Example
 from .model import ARCHS
 from .training import EpochPoint, Evaluation, Progress, TrainSettings
+
+log = logging.getLogger(__name__)
 
 WAITING, BUILDING, RUNNING, FINISHED, STOPPED, DIVERGED, ERROR = (
     "waiting", "building", "running", "finished", "stopped", "diverged", "error")
@@ -214,6 +217,7 @@ class TrainingJob:
                     if gone_since is not None and now - gone_since >= self._gone_grace_s:
                         self.stop()
         except Exception as exc:  # never lost silently (a cluster that cannot be reached): the page shows it
+            log.exception("Sentiment training %s could not be watched", self.job_id)
             said = said_of(exc)
             self._failed(said if isinstance(said, Said) else _readable(exc))
         finally:
@@ -222,8 +226,10 @@ class TrainingJob:
     def _is_alive(self) -> bool:
         try:
             return bool(self._alive())
-        except Exception:
-            return True
+        except Exception:  # a check that cannot answer counts as a closed tab: never train on for nobody
+            log.warning("Could not tell whether sentiment training %s's tab is still open", self.job_id,
+                        exc_info=True)
+            return False
 
     def _left_queue(self) -> None:
         with self._lock:
@@ -279,6 +285,7 @@ class TrainingJob:
                 run.epochs.append(message[2])
             elif kind == "error":
                 run.status, run.message, run.traceback = ERROR, message[2], message[3]
+                log.error("Sentiment training %s failed: %s\n%s", self.job_id, message[2], message[3])
 
 
 # -- the child process ---------------------------------------------------------------------------

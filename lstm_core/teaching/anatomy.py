@@ -22,6 +22,7 @@ parameters per layer (W, U and biases separately) and checks the count with Kera
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -346,6 +347,8 @@ def keras_check(net: Network, trace, layer: int, position: int, step: UnitStep,
             if _same_weights(net, from_keras_model(candidate)):
                 loaded = candidate
         except Exception:  # an unreadable file: fall back to the weights, which the page reads anyway
+            logging.getLogger(__name__).warning("Keras could not load %s; the check uses a model built from its "
+                                                "weights", model_file, exc_info=True)
             loaded = None
 
     def run():

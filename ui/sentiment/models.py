@@ -21,6 +21,7 @@ from ui.sentiment import figures as fs
 from ui import models as session_models
 from ui import workspace
 from ui.literal import literal
+from ui.refusals import refused_upload
 
 PRETRAINED = "pretrained"
 SOURCES = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded")}
@@ -135,6 +136,7 @@ def upload_model() -> None:
         try:
             model = store.import_zip(upload.getvalue(), session_models.session_dir() / "sentiment-uploads")
         except store.SentimentModelError as exc:
+            refused_upload("Sentiment's classifiers", upload.size, exc)
             st.session_state.sent_model_upload_said = (upload.file_id, exc.said)
         else:
             st.session_state.sent_model_upload_said = None

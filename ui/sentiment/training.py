@@ -22,6 +22,7 @@ from ui import workspace_jobs
 from ui.sentiment.models import Entry, entries
 from ui.sentiment.reading import sentences
 from ui.train.waiting import waiting_notice
+from ui.refusals import refused_upload
 
 ARCH_HELP = N_("LSTM: one layer of long short-term memory units. GRU: a simpler gated unit. SimpleRNN: no gates at "
                "all. Stacked: two LSTM layers. Bidirectional: one LSTM reads left to right, another right to left.")
@@ -57,6 +58,7 @@ def _data_choice(locked: bool) -> tuple[list[data.Example], list[str]] | None:
             try:
                 parsed = data.parse_csv(upload.getvalue())
             except data.DataError as exc:
+                refused_upload("Sentiment's reviews", upload.size, exc)
                 parsed = exc
             st.session_state.sent_csv_parsed = cached = ((upload.file_id, language), parsed)
         parsed = cached[1]

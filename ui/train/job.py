@@ -18,6 +18,7 @@ pages can look at the model as it was.
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 import queue
@@ -38,6 +39,8 @@ from lstm_core.training.train_worker import Resume, RunOrder, TrainRecipe, Watch
 from lstm_core.training.trainer import NATS_TO_BITS, HistoryPoint, Progress
 
 from ui.models import Snapshot
+
+log = logging.getLogger(__name__)
 
 READY, QUEUED, RUNNING = "ready", "queued", "running"
 STOPPED, FINISHED, DIVERGED, ERROR = "stopped", "finished", "diverged", "error"
@@ -270,11 +273,15 @@ class TrainingJob:
                 self._status, self._building = RUNNING, True
                 self._message = Said(N_("Starting TensorFlow and building the model…"))
             status, message = self._watch_child(order, launched, stop)
-        except Exception as exc:  # never lost silently: the page shows it
+        except Exception as exc:  # never lost silently: the page shows it, the server's log keeps it
+            log.exception("Training run %s could not be watched", self.run_id)
             said = said_of(exc)
             status, message = ERROR, said if isinstance(said, Said) else f"{type(exc).__name__}: {exc}"
         finally:
             launched.close()
+            if status == ERROR:
+                details = next((n for n in reversed(self._notes) if "Traceback" in n), "")
+                log.error("Training run %s failed: %s\n%s", self.run_id, message, details)
             with self._lock:
                 self._status, self._message, self._building = status, message, False
                 self._runs_ended += 1
@@ -432,8 +439,9 @@ class TrainingJob:
         self._next_alive = now + self.alive_every_s
         try:
             alive = bool(self._alive())
-        except Exception:
-            alive = True
+        except Exception:  # a check that cannot answer counts as a closed tab: never train on for nobody
+            log.warning("Could not tell whether training run %s's tab is still open", self.run_id, exc_info=True)
+            alive = False
         if alive:
             self._gone_since = None
         elif self._gone_since is None:

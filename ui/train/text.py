@@ -16,6 +16,7 @@ from lstm_core.training.trainer import min_corpus_chars
 
 from ui.literal import literal
 from ui.train.settings import DEFAULTS
+from ui.refusals import refused_upload
 
 SOURCES = {"builtin": N_("Shakespeare (built in)"), "gutenberg": N_("A Gutenberg book"),
            "upload": N_("Upload a .txt file"), "paste": N_("Paste text")}
@@ -141,6 +142,7 @@ def _upload(lowercase: bool, min_chars: int, disabled: bool) -> Prepared | None:
         try:
             prepared = _user_text("upload", upload.getvalue(), upload.name, lowercase, min_chars)
         except CorpusError as exc:
+            refused_upload("Train's text", upload.size, exc)
             if kept is None:
                 raise
             raise CorpusError(sentences(str(exc), _("Remove it to go back to **{name}**, uploaded earlier.").format(
