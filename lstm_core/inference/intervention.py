@@ -89,6 +89,12 @@ def changed(net: Network, change: Change) -> Network:
     return Network(net.embedding, tuple(layers), head, net.name, net.input_form)
 
 
+# The engine computes in float32, and the same weights copied elsewhere in memory can give results that
+# differ in the last bits (BLAS picks its kernels by alignment, differently on each kind of processor):
+# a change of less than this is no change.
+NOISE_NATS = 1e-5
+
+
 @dataclass(frozen=True)
 class Effect:
     """How a change moved the model's prediction of each next character of a text."""
@@ -110,9 +116,9 @@ class Effect:
         return float(-self.after.mean())
 
     def worst(self, count: int = 5) -> list[int]:
-        """The positions whose next character lost most (only those that lost)."""
+        """The positions whose next character lost most (only those that lost more than float32's noise)."""
         order = np.argsort(self.delta, kind="stable")[:count]
-        return [int(t) for t in order if self.delta[t] < 0]
+        return [int(t) for t in order if self.delta[t] < -NOISE_NATS]
 
 
 def effect(net: Network, edited: Network, ids: Sequence[int] | np.ndarray) -> Effect:
