@@ -24,4 +24,8 @@ except settings.SettingsError as exc:
 
 from ui import shell  # noqa: E402  (after the check: importing the pages' modules reads the settings)
 
-shell.frame().run()
+page, after = shell.frame()
+try:
+    page.run()
+finally:
+    after()  # the address and the link to this view, as the page now shows it

@@ -21,20 +21,17 @@ from ui import lesson_facts, model_texts, models, siblings
 from ui.sample import writing
 from ui.literal import literal
 from ui.sample.boxes import MONO, PRIME_STYLE, TYPED_STYLE, box, esc, visible
+from ui.sample.ranges import (COMPARE_BY, LENGTH_DEFAULT, LENGTH_MAX, LENGTH_MIN, SEED_DEFAULT, SEED_MAX,
+                              TEMPERATURE_DEFAULT, TEMPERATURES, TOP_P_MAX, TOP_P_MIN)
 
 shell.require_app()
 
 PRIME_LIMIT = 2_000  # the model reads at most this many characters of the prime (the last ones)
-LENGTH_MIN, LENGTH_MAX, LENGTH_DEFAULT = 50, 2_000, 400
-# A log-spaced scale: as many stops between 0.1 and 1 as between 1 and 3 would have been too few.
-TEMPERATURES = (0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0)
-TEMPERATURE_DEFAULT = 0.8
 COMPARE_TEMPERATURES = (0.2, 0.5, 1.0)
 COMPARE_NOTES = {0.2: N_("cautious"), 0.5: N_("in between"), 1.0: N_("the model’s own odds")}  # shown via _()
-COMPARE_BY = {"temperatures": N_("Three temperatures"), "cells": N_("The cells")}  # ui.siblings: cells
 COMPARE_MAX = 240  # characters per column: enough to hear each temperature's voice
-SEED_DEFAULT, SEED_MAX = 1, 2**32 - 1
 ANIMATION_S = 0.8  # the typewriter after Generate, whatever the length (it runs in the browser)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -193,7 +190,7 @@ with controls:
                  "(inventive, then nonsense). At 1 it uses the model’s own odds."))
     top_k = st.slider("Top-k", 0, k_max, key="sample_top_k", persist_state="session")
     st.caption(_("Draw only from the k likeliest characters; never the rest. **0 = off.**"))
-    top_p = st.slider("Top-p", 0.01, 1.0, step=0.01, format="%.2f", key="sample_top_p", persist_state="session")
+    top_p = st.slider("Top-p", TOP_P_MIN, TOP_P_MAX, step=0.01, format="%.2f", key="sample_top_p", persist_state="session")
     st.caption(_("Draw only from the likeliest characters that together reach probability p; the unlikely "
                  "tail is cut off. **1.00 = off.**"))
     c_len, c_seed = st.columns(2)

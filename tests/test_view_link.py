@@ -40,3 +40,39 @@ def test_nonsense_in_a_link_is_ignored():
     at = opened("pages/gates.py", unit="many", show="zz", tab="Nowhere", model="run-private")
     assert at.session_state["active_model"] == "pretrained"
     assert at.segmented_control(key="gates_quantity").value in ("tanh_c", "h")
+
+
+def _link(at: AppTest) -> str:
+    [shared] = [c.value for c in at.sidebar.code]
+    return shared
+
+
+def test_the_link_shows_the_view_after_the_model_changed_under_it():
+    """Unit 10, then another model: the page suggests its own unit, and the link says that one."""
+    at = opened("pages/gates.py")
+    at.number_input(key="gates_unit").set_value(10).run()
+    assert "unit=10" in _link(at)
+    at.sidebar.selectbox(key="active_model_choice").set_value("pretrained:gru").run()
+    assert not at.exception
+    unit = at.number_input(key="gates_unit").value
+    shared = _link(at)
+    assert f"unit={unit}" in shared and "model=pretrained%3Agru" in shared
+    address = {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert address["unit"] == str(unit)  # the address, too, is the page as it is now
+
+
+def test_a_link_made_on_a_private_model_says_it_opens_the_pretrained_one(tiny_model_dir, tmp_path):
+    import shutil
+
+    from lstm_core.storage.persistence import load_model_folder
+    from ui.models import ModelEntry
+
+    at = opened("pages/gates.py")
+    folder = tmp_path / "mine"
+    shutil.copytree(tiny_model_dir, folder)
+    at.session_state["models"]["run-mine"] = ModelEntry("run-mine", "Trained here", load_model_folder(folder))
+    at.session_state["active_model"] = "run-mine"
+    at.run()
+    assert "model=" not in _link(at)
+    [warning] = [w.value for w in at.sidebar.warning]
+    assert "is your own" in warning and "opens the pretrained model" in warning

@@ -33,7 +33,8 @@ PAGES = [
 
 
 def frame():
-    """Navigation, workspace and sidebar; returns the page the address asks for."""
+    """Navigation, workspace and sidebar; returns the page the address asks for, and what to do once it
+    has run (app.py calls it even when the page stops early)."""
     # The icon is a file of ours: a Material icon would make every tab fetch it from the internet.
     st.set_page_config(page_title="LSTM Lab", page_icon=str(ICON), layout="wide")
     workspace.folder()  # the tab's address carries its workspace id, for a server restart
@@ -42,11 +43,16 @@ def frame():
     page = st.navigation(pages)
     name = PAGES[pages.index(page)][0].removeprefix("pages/").removesuffix(".py")
     view_link.adopt(name)  # a link's view, before the page sets its defaults
-    view_link.publish(name)
     training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
-    sidebar.render(name)
+    link_slot = sidebar.render(name)
     workspace.restart_notice()
-    return page
+
+    def after() -> None:
+        view_link.publish(name)
+        if link_slot is not None:
+            sidebar.link_to_view(link_slot, name)
+
+    return page, after
 
 
 def require_app() -> None:

@@ -43,13 +43,15 @@ def _classifier_card() -> None:
         name=_(" ({name})").format(name=literal(character.label)) if character is not None else ""))
 
 
-def render(page: str = "home") -> None:
+def render(page: str = "home"):
+    """The sidebar; for a page with a view, the place of its link, drawn by `link_to_view` once the page
+    has run (its settings are only then what it shows)."""
     with st.sidebar:
         i18n.switch()
         projector.switch()
         if page == "sentiment":
             _classifier_card()
-            return
+            return None
         registry = models.models()
         current = models.active()
         if current is None:
@@ -102,8 +104,18 @@ def render(page: str = "home") -> None:
             if ids and said and said[0] == ids:
                 getattr(st, said[1])(said[2])
         publishing.section(current)
-        if page in view_link.FIELDS:
-            with st.popover(_("Link to this view"), icon=":material/link:", width="stretch"):
-                st.caption(_("Opens this page as you see it, in any browser: the model (if others can open it), "
-                             "the settings and the language. Your own models stay private."))
-                st.code(view_link.link(page), language=None, wrap_lines=True)
+        return st.empty() if page in view_link.FIELDS else None
+
+
+def link_to_view(slot, page: str) -> None:
+    """The link to the page as it is now, in the place the sidebar kept for it."""
+    with slot.container(), st.popover(_("Link to this view"), icon=":material/link:", width="stretch"):
+        st.caption(_("Opens this page as you see it, in any browser: the model (if others can open it), "
+                     "the settings and the language. Your own models stay private."))
+        current = models.active()
+        if current is not None and not view_link.shareable(current.key):
+            st.warning(_("“{model}” is your own: nobody else can open it, so this link opens the pretrained model "
+                         "with these settings. A teacher can publish a model for the class.").format(
+                model=literal(current.label)),
+                       icon=":material/lock:")
+        st.code(view_link.link(page), language=None, wrap_lines=True)
