@@ -22,7 +22,8 @@ from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.tf_runtime import retry_ast_race
 from lstm_core.training.train_worker import Watch
 from ui.train import job as tj
-from ui.train.figures import MAX_RAW_POINTS, loss_figure, smooth
+from ui.figures.smoothing import smooth
+from ui.train.figures import MAX_RAW_POINTS, loss_figure
 from ui.models import Snapshot
 
 JOBS = []

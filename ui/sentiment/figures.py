@@ -22,6 +22,7 @@ from lstm_core.i18n import _, ngettext
 
 from ui.figures.shapes import across, band
 from ui.figures.gates import FONT_FAMILY, INK, MONO_FAMILY, UNKNOWN_OUTLINE, colour_of
+from ui.figures.smoothing import smooth
 
 POSITIVE = "#0072B2"
 NEGATIVE = "#D55E00"
@@ -32,6 +33,7 @@ UNDECIDED = "#6B6B6B"
 ARCH_COLOURS = {"rnn": "#E69F00", "lstm": "#0072B2", "gru": "#009E73", "lstm2": "#56B4E9", "bilstm": "#CC79A7"}
 _LAYOUT = dict(font=dict(family=FONT_FAMILY, size=15, color=INK), plot_bgcolor="#FFF", paper_bgcolor="#FFF")
 VAL_MARKER = dict(size=10, symbol="diamond")
+SPAN = 25  # steps of the loss and accuracy trend: a classifier's run is a few hundred steps
 
 
 def _esc(text: str) -> str:
@@ -310,18 +312,6 @@ def confusion_figure(confusion: Sequence[Sequence[int]], height: int = 300) -> g
 # ---------------------------------------------------------------- training curves
 
 
-def smooth(values: Sequence[float], span: float = 25.0) -> np.ndarray:
-    """Exponential moving average, bias-corrected (it starts at the first value)."""
-    y = np.asarray(values, dtype=float)
-    out = np.empty_like(y)
-    beta, acc, weight = 1 - 2 / (span + 1), 0.0, 0.0
-    for i, v in enumerate(y):
-        acc = beta * acc + (1 - beta) * v
-        weight = beta * weight + (1 - beta)
-        out[i] = acc / weight
-    return out
-
-
 def training_figure(runs: Sequence[Mapping], height: int = 340) -> go.Figure:
     """Loss (left) and accuracy (right) against the step, for one run or several (a comparison).
 
@@ -335,11 +325,11 @@ def training_figure(runs: Sequence[Mapping], height: int = 340) -> go.Figure:
         name = _esc(run.get("name", _("model")))
         steps = list(run.get("steps", ()))
         if steps:
-            fig.add_trace(go.Scatter(x=steps, y=smooth(run["loss"]), mode="lines", line=dict(color=colour, width=2.5),
+            fig.add_trace(go.Scatter(x=steps, y=smooth(run["loss"], SPAN), mode="lines", line=dict(color=colour, width=2.5),
                                      name=_("{name}: training").format(name=name), legendgroup=name,
                                      hovertemplate=_("step %{x}<br>training loss %{y:.3f}") + "<extra>" + name +
                                                    "</extra>"), row=1, col=1)
-            fig.add_trace(go.Scatter(x=steps, y=smooth(run["accuracy"]), mode="lines",
+            fig.add_trace(go.Scatter(x=steps, y=smooth(run["accuracy"], SPAN), mode="lines",
                                      line=dict(color=colour, width=2.5), showlegend=False, legendgroup=name,
                                      hovertemplate=_("step %{x}<br>training accuracy %{y:.1%}") + "<extra>" + name +
                                                    "</extra>"), row=1, col=2)

@@ -4,7 +4,6 @@ Its words are in the reader's language (`_`): draw it in the script run that sho
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,6 +12,7 @@ from lstm_core.i18n import N_, _
 from lstm_core.training.outcome import chance_loss
 
 from ui.figures.shapes import across
+from ui.figures.smoothing import smooth
 
 NATS_TO_BITS = 1 / math.log(2)
 # The raw curve is drawn from at most this many points: a 10-minute run has ~10,000 steps.
@@ -24,31 +24,6 @@ GUESS_COLOR = "#7f7f7f"
 GRID_COLOR = "#EBF0F8"
 # The units' names, as the chart and the page say them.
 UNIT_NAMES = {"nats": N_("nats"), "bits": N_("bits")}
-
-
-def smooth(values: Sequence[float], span: float | None = None) -> np.ndarray:
-    """Exponential moving average with bias correction (it starts at the first value, not at 0).
-
-    The default span grows with the run (1/20 of its length, between 5 and 200 steps), so the
-    trend stays readable at the start and smooth at the end.
-    """
-    y = np.asarray(values, dtype=np.float64)
-    if y.size == 0:
-        return y
-    if span is None:
-        span = min(200.0, max(5.0, y.size / 20))
-    beta = 1 - 2 / (span + 1)
-    out = np.empty_like(y)
-    acc = 0.0
-    weight = 0.0
-    for i, v in enumerate(y):  # ~10k points at most: a plain loop is fast enough and NaN-safe below
-        if not math.isfinite(v):
-            out[i] = out[i - 1] if i else v
-            continue
-        acc = beta * acc + (1 - beta) * v
-        weight = beta * weight + (1 - beta)
-        out[i] = acc / weight
-    return out
 
 
 def _decimate(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
