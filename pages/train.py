@@ -61,6 +61,9 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
     memory_mb = memory_check(prepared, spec, config) if ready and not running else None
     ready = ready and (running or memory_mb is not None)
     c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1], vertical_alignment="bottom")
+    if running and int(view.budget_s or 0) in DURATIONS:
+        # The run's own time, also in a tab that did not start it (a reload, a second tab).
+        st.session_state["train_duration"] = int(view.budget_s or 0)
     c1.select_slider(_("Training time"), DURATIONS, key="train_duration", format_func=_duration_label,
                      disabled=running, persist_state="session",
                      help=_("Wall-clock time. “Until I stop it” stops by itself after an hour."))

@@ -80,6 +80,7 @@ def test_a_reload_takes_up_the_running_training_and_can_stop_it():
         assert second.session_state["train_job"] is job and job.is_alive
         assert any("still running" in i for i in second.first_infos)
         assert not button(second, "Stop").disabled and button(second, "Start").disabled
+        assert second.select_slider(key="train_duration").value == 0  # the run's own time: until stopped
         rerun_until(second, lambda: job.view().steps >= 2 and len(second.metric) == 4, "the run shown live")
         assert second.get("plotly_chart")
         button(second, "Stop").click().run()
