@@ -80,6 +80,13 @@ def test_a_reload_takes_up_the_running_training_and_can_stop_it():
         assert second.session_state["train_job"] is job and job.is_alive
         assert any("still running" in i for i in second.first_infos)
         assert not button(second, "Stop").disabled and button(second, "Start").disabled
+        # A reload of Train itself shows the run live: no banner sends the student to the page they are on.
+        third = AppTest.from_file("../app.py", default_timeout=60)
+        third.query_params["ws"] = first.session_state["workspace_id"]
+        third.switch_page("pages/train.py")
+        third.run()
+        assert not third.exception and third.session_state["train_job"] is job
+        assert not [i for i in infos(third) if "reconnected" in i or "still running" in i], infos(third)
         assert second.select_slider(key="train_duration").value == 0  # the run's own time: until stopped
         rerun_until(second, lambda: job.view().steps >= 2 and len(second.metric) == 4, "the run shown live")
         assert second.get("plotly_chart")

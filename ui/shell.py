@@ -45,7 +45,7 @@ def frame():
     view_link.adopt(name)  # a link's view, before the page sets its defaults
     training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
     link_slot = sidebar.render(name)
-    workspace.restart_notice()
+    workspace.restart_notice(name)
 
     def after() -> None:
         view_link.publish(name)

@@ -132,8 +132,9 @@ def saved_models() -> list[Path]:
     return sorted(p.parent for p in (*ws.glob("*/meta.json"), *ws.glob("*/*/meta.json")))
 
 
-def restart_notice() -> None:
-    """Once, in a session that took over a workspace: what came back and what could not."""
+def restart_notice(page: str) -> None:
+    """Once, in a session that took over a workspace: what came back and what could not (on Train, the
+    running training shows itself)."""
     if not restored() or st.session_state.get("workspace_notice_shown"):
         return
     st.session_state.workspace_notice_shown = True
@@ -145,7 +146,7 @@ def restart_notice() -> None:
     training = recall("training")
     job = st.session_state.get("train_job")  # taken up from the workspace by ui.train.session.attach
     if training and job is not None and job.run_id == training:
-        if job.is_alive:
+        if job.is_alive and page != "train":
             parts.append(_("Your training is still running: it is shown live on the **Train** page."))
     elif training:
         parts.append(_("A training was running when the connection was lost. It has stopped: a run is saved every "
