@@ -176,8 +176,15 @@ def _one(locator: Locator, what: str) -> Locator:
         visible.first.wait_for(state="visible", timeout=5_000)
     except PlaywrightTimeoutError:
         raise AssertionError(f"no visible {what} on the page") from None
-    if visible.count() != 1:
-        raise AssertionError(f"{visible.count()} visible matches for {what}; give a more precise label")
+    # While a rerun replaces the page, the old element and its successor can both be on screen for
+    # a moment: count until one stays, and only several that stay are a label too vague.
+    deadline = time.monotonic() + 5
+    while (count := visible.count()) != 1:
+        if time.monotonic() > deadline:
+            if count == 0:
+                raise AssertionError(f"no visible {what} on the page")
+            raise AssertionError(f"{count} visible matches for {what}; give a more precise label")
+        time.sleep(0.1)
     return visible.first
 
 
