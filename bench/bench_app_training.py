@@ -26,7 +26,8 @@ from lstm_core.spec import ModelSpec  # noqa: E402
 from lstm_core.training.train_worker import TrainRecipe  # noqa: E402
 from lstm_core.training.trainer import TrainConfig, Trainer  # noqa: E402
 from lstm_core.data.vocab import CharVocab  # noqa: E402
-from ui.train.job import FINISHED, TrainingJob  # noqa: E402
+from lstm_core.training.character_runs import character_job  # noqa: E402
+from lstm_core.training.states import FINISHED  # noqa: E402
 
 TARGET_RATIO = 0.85
 TARGET_VAL = 1.65
@@ -47,7 +48,7 @@ def bare(text: str, vocab: CharVocab, seconds: float) -> dict:
 
 def in_app(text: str, vocab: CharVocab, seconds: float, folder: str) -> dict:
     spec = ModelSpec(vocab_size=vocab.size)
-    job = TrainingJob(TrainRecipe.from_text(spec, vocab, text, TrainConfig(), "shakespeare3"), folder)
+    job = character_job(TrainRecipe.from_text(spec, vocab, text, TrainConfig(), "shakespeare3"), folder)
     job.start(seconds)
     job.join()
     view = job.view()

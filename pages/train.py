@@ -1,5 +1,5 @@
 """Train: pick a text and a network, train it live, and watch the loss fall and the samples turn
-from noise into words. Training runs in a child process (ui.train.job); this script only reads
+from noise into words. Training runs in a child process (lstm_core.training.character_runs); this script only reads
 it, so switching pages neither stops nor loses it. The sections are drawn by ui.train.text,
 ui.train.settings and ui.train.live; this file holds the controls and the layout."""
 
@@ -13,7 +13,7 @@ from lstm_core.said import Said, say
 from lstm_core.training.train_worker import TrainRecipe
 from lstm_core.training.trainer import TrainConfig, TrainError
 from ui import models, shell
-from ui.train import job as tj
+from lstm_core.training.job import new_run_id
 from ui.train import session as ts
 from ui.literal import literal
 from ui.train.pretrained_story import learning_history
@@ -39,7 +39,7 @@ def _seconds() -> float | None:
 
 
 def _start(prepared: Prepared, spec: ModelSpec, config: TrainConfig, memory_mb: int) -> None:
-    run_id = tj.new_run_id()
+    run_id = new_run_id()
     # The model's name, for good (it is saved with the model): in the language of whoever trained it.
     label = f"{spec.cell_name} {spec.layers}×{spec.units} · {shown_label(prepared)}"
     # Said when the page is drawn, in the language of whoever looks (the workspace's other tabs too).

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_core.teaching import anatomy
 
 from lstm_core.inference import engine
+from lstm_core.teaching import memory_runs as mr
 from lstm_core.teaching import toy_memory as tm
 from lstm_core.storage.persistence import DEFAULT_MODEL, LoadedModel, load_model_folder
 from lstm_core.spec import ModelSpec
@@ -277,7 +278,7 @@ def test_memory_test_trains_live_and_shows_results():
         assert at.session_state["anatomy_toy_job"] is job
         assert sum('"type":"log"' in s for s in _specs(at)) == 3
     finally:
-        tm.forget_shared()
+        mr.forget_shared()
 
 
 # ---------------------------------------------------------------- no TensorFlow

@@ -169,14 +169,14 @@ def test_no_classifier_still_offers_retraining():
 
 def test_a_finished_job_shows_its_results_and_joins_the_classifiers(tmp_path):
     from lstm_core.sentiment.data import Example, split_of
-    from lstm_core.sentiment.job import TrainingJob
+    from helpers_sentiment import new_sentiment_job
     from lstm_core.sentiment.training import TrainSettings
 
     reviews = []
     for i in range(160):
         text = f"review {i} was {'great' if i % 2 else 'awful'}"
         reviews.append(Example(text, i % 2, "movies", split_of(text)))
-    job = TrainingJob(reviews, [TrainSettings(units=4, embed_dim=4, epochs=1, negation_phrases=0)], tmp_path)
+    job = new_sentiment_job(reviews, [TrainSettings(units=4, embed_dim=4, epochs=1, negation_phrases=0)], tmp_path)
     job.start()
     assert job.join(timeout=600)
     at = AppTest.from_file(str(ROOT / PAGE), default_timeout=90)

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.data.corpora import GutenbergStatus
+from lstm_core.training.character_runs import latest
 from ui.train import session as ts
 
 TIMEOUT = 120.0
@@ -200,9 +201,9 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     live = registry[run_id]
     assert live.model.net is not None and live.source == "Training now"
     for _ in range(5):  # read twice around the snapshots, in case the thread took a new look meanwhile
-        net_now = job.latest()[0]
+        net_now = latest(job)[0]
         snaps = live.snapshots
-        if job.latest()[0] is net_now:
+        if latest(job)[0] is net_now:
             break
     assert snaps[0].step == 0 and snaps[-1].net is net_now  # the last snapshot is the model as it is now
     assert at.session_state["active_model"] != run_id

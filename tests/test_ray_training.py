@@ -23,13 +23,14 @@ import pytest
 import ray  # pinned in requirements.txt: missing, the module fails rather than skips
 
 from helpers_training import TIMEOUT, tiny_recipe, wait_for, wait_for_checkpoints
-from lstm_core.sentiment import job as sentiment_job
+from helpers_sentiment import new_sentiment_job
+from lstm_core.training import states
 from lstm_core.sentiment.training import TrainSettings
 from lstm_core.storage.persistence import load_keras_model, load_model_folder
 from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.train_worker import Watch
 from test_sentiment_training import TINY, made_up_reviews
-from ui.train import job as tj
+from lstm_core.training.character_runs import character_job
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = []
@@ -93,8 +94,8 @@ def stop_jobs_left_running():
 
 
 def new_job(text, tmp_path, name="model", **kwargs):
-    job = tj.TrainingJob(tiny_recipe(text), tmp_path / name, watch=Watch(sample_chars=40, sample_every_s=0.5),
-                         corpus={"name": "tiny"}, label="tiny", slots=TrainingSlots(1), **kwargs)
+    job = character_job(tiny_recipe(text), tmp_path / name, watch=Watch(sample_chars=40, sample_every_s=0.5),
+                        corpus={"name": "tiny"}, label="tiny", slots=TrainingSlots(1), **kwargs)
     JOBS.append(job)
     return job
 
@@ -115,24 +116,24 @@ def test_a_training_streams_back_stops_and_resumes_on_the_cluster(tiny_text, tmp
     job.start(seconds=None)  # until stopped
     wait_for(lambda: len(job.view().history) >= 3 and job.view().samples, what="steps and samples streamed back")
     view = job.view()
-    assert view.status == tj.RUNNING and view.slots == 0 and view.latest_net is not None and view.progress
+    assert view.status == states.RUNNING and view.slots == 0 and view.latest_net is not None and view.progress
     pid = worker_pid(job)
     assert pid != os.getpid() and not multiprocessing.active_children()  # not a process of this server
     job.stop()
     assert finished(job)
     view = job.view()
-    assert view.status == tj.STOPPED and view.saved and view.steps >= 3
+    assert view.status == states.STOPPED and view.saved and view.steps >= 3
     # The worker saved in a folder of its own; the model came back into the session's folder.
-    saved = load_model_folder(job.folder)
+    saved = load_model_folder(job.kind.folder)
     assert saved.meta["metrics"]["steps"] == view.steps
     stopped_at = view.steps
 
     job.resume(seconds=1.0)  # the saved folder goes to the worker, optimizer state included
     assert finished(job)
     view = job.view()
-    assert view.status == tj.FINISHED and view.steps > stopped_at and view.runs_ended == 2
+    assert view.status == states.FINISHED and view.steps > stopped_at and view.runs_ended == 2
     assert list(view.history.steps) == list(range(1, view.steps + 1))
-    assert int(load_keras_model(job.folder).optimizer.iterations.numpy()) == view.steps
+    assert int(load_keras_model(job.kind.folder).optimizer.iterations.numpy()) == view.steps
     assert worker_pid(job) != pid  # a fresh worker process per run
 
 
@@ -140,8 +141,8 @@ def test_runs_wait_their_turn_on_a_one_cpu_cluster_and_a_lost_worker_keeps_its_c
     """Character models and sentiment classifiers share the cluster's line; a lost worker frees its CPU."""
     first = new_job(tiny_text, tmp_path, "first", checkpoint_every_s=0.5)
     first.start(seconds=120)
-    wait_for(lambda: first.view().status == tj.RUNNING, what="the first run to start")
-    second = sentiment_job.TrainingJob(made_up_reviews(), [TrainSettings(**TINY)], tmp_path / "sentiment")
+    wait_for(lambda: first.view().status == states.RUNNING, what="the first run to start")
+    second = new_sentiment_job(made_up_reviews(), [TrainSettings(**TINY)], tmp_path / "sentiment")
     JOBS.append(second)
     second.start()
     third = new_job(tiny_text, tmp_path, "third")
@@ -150,29 +151,29 @@ def test_runs_wait_their_turn_on_a_one_cpu_cluster_and_a_lost_worker_keeps_its_c
     wait_for(lambda: third.view().queue_position == 2, what="the third run's place in line")
     assert third.view().queued and third.view().slots == 0
     view = second.view()
-    assert view.running and view.runs[0].status == sentiment_job.WAITING
+    assert view.running and view.runs[0].status == states.QUEUED
     assert view.queue_position == 1 and view.slots == 0
     third.stop()  # leaves the line; it never runs
     assert finished(third)
-    assert third.view().status == tj.STOPPED and not third.view().saved
+    assert third.view().status == states.STOPPED and not third.view().saved
     assert "nothing was trained" in third.view().message
 
     # The first run's worker is lost, as when a machine of the cluster goes down: the run ends with
     # its last checkpoint that reached the server, and the next in line starts.
-    wait_for_checkpoints(first.folder, 2)  # back on the server, the second over the first
+    wait_for_checkpoints(first.kind.folder, 2)  # back on the server, the second over the first
     assert second.view().queue_position == 1
     os.kill(worker_pid(first), signal.SIGKILL)
     assert finished(first)
     view = first.view()
-    assert view.status == tj.ERROR and view.saved
+    assert view.status == states.FAILED and view.saved
     assert "lost the worker" in view.message and f"saved at step {view.steps:,}" in view.message
-    saved = load_model_folder(first.folder)
+    saved = load_model_folder(first.kind.folder)
     assert 0 < view.steps <= saved.meta["metrics"]["steps"] and saved.net is not None
 
     # The classifier trains, and its model folder comes back from the worker under the job's folder.
     assert second.join(timeout=TIMEOUT)
     view = second.view()
-    assert view.status == sentiment_job.FINISHED, view.runs[0].message
+    assert view.status == states.FINISHED, view.runs[0].message
     run = view.runs[0]
     assert run.model is not None and run.evaluation.n["all"] > 0 and run.steps
     assert run.model.folder.parent == tmp_path / "sentiment"
@@ -183,5 +184,5 @@ def test_a_run_no_machine_could_take_says_so_instead_of_waiting_forever(tiny_tex
     job.start(seconds=1.0)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.ERROR and not view.saved
+    assert view.status == states.FAILED and not view.saved
     assert "No machine of the Ray cluster is big enough" in view.message and "104,857,600 MB" in view.message

@@ -13,7 +13,9 @@ import pytest  # noqa: E402
 
 from lstm_core.sentiment import batch, scoring, store  # noqa: E402
 from lstm_core.sentiment.data import Example, split_of  # noqa: E402
-from lstm_core.sentiment.job import FINISHED, STOPPED, TrainingJob, comparison_settings  # noqa: E402
+from helpers_sentiment import new_sentiment_job  # noqa: E402
+from lstm_core.sentiment.runs import comparison_settings  # noqa: E402
+from lstm_core.training.states import FINISHED, QUEUED, STOPPED  # noqa: E402
 from lstm_core.sentiment.training import (SentimentTrainer, TrainError, TrainSettings, evaluate,  # noqa: E402
                                           lexicon_embedding, majority_labels)
 
@@ -128,11 +130,11 @@ def test_too_little_data_is_refused():
 
 
 def test_comparison_job_trains_three_architectures_on_the_same_words(examples, tmp_path):
-    job = TrainingJob(examples, comparison_settings(TrainSettings(**TINY)), tmp_path, kind="compare")
+    job = new_sentiment_job(examples, comparison_settings(TrainSettings(**TINY)), tmp_path, comparison=True)
     job.start()
     assert job.join(timeout=600)
     view = job.view()
-    assert view.status == FINISHED and view.kind == "compare"
+    assert view.status == FINISHED and view.comparison
     assert [r.settings.arch for r in view.runs] == ["rnn", "lstm", "gru"]
     for run in view.runs:
         assert run.status == FINISHED and run.evaluation is not None and run.model is not None
@@ -145,9 +147,9 @@ def test_comparison_job_trains_three_architectures_on_the_same_words(examples, t
 
 
 def test_a_stopped_job_says_so(examples, tmp_path):
-    job = TrainingJob(examples, [TrainSettings(**{**TINY, "epochs": 50})], tmp_path)
-    job.stop()
+    job = new_sentiment_job(examples, [TrainSettings(**{**TINY, "epochs": 50})], tmp_path)
     job.start()
+    job.stop()
     assert job.join(timeout=300)
     view = job.view()
     assert view.status == STOPPED and view.runs[0].model is None
@@ -158,11 +160,11 @@ def test_a_job_waits_for_a_free_slot_in_line_and_can_leave_the_queue(examples, t
 
     slots = TrainingSlots(1)
     busy = slots.request()  # another session's training holds the only slot
-    job = TrainingJob(examples, [TrainSettings(**TINY)], tmp_path, slots=slots)
+    job = new_sentiment_job(examples, [TrainSettings(**TINY)], tmp_path, slots=slots)
     job.start()
     view = job.view()
     assert view.running and view.queue_position == 1 and view.slots == 1
-    assert view.runs[0].status == "waiting" and not multiprocessing.active_children()  # no process until its turn
+    assert view.runs[0].status == QUEUED and not multiprocessing.active_children()  # no process until its turn
     job.stop()
     assert job.join(timeout=30)
     view = job.view()

@@ -10,7 +10,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from lstm_core.teaching import memory_runs as mr  # noqa: E402
 from lstm_core.teaching import toy_memory as tm  # noqa: E402
+from lstm_core.training.slots import TrainingSlots  # noqa: E402
+from lstm_core.training.states import FINISHED  # noqa: E402
 
 TINY = tm.ToyConfig(symbols=4, noise=1.0, max_gap=6, units=6, batch=16, steps=24, eval_gaps=(1, 3, 6),
                     eval_sequences=32, eval_every=8, time_budget_s=120.0)
@@ -19,7 +22,7 @@ TINY = tm.ToyConfig(symbols=4, noise=1.0, max_gap=6, units=6, batch=16, steps=24
 @pytest.fixture(autouse=True)
 def _no_shared_runs_left():
     yield
-    tm.forget_shared()
+    mr.forget_shared()
 
 
 # ---------------------------------------------------------------- data
@@ -110,11 +113,12 @@ def test_training_runs_checkpoints_and_is_deterministic():
         assert not np.allclose(first.initial[cell].weights.kernel, first.trained[cell].weights.kernel)
         assert np.isfinite(first.history[-1].loss[cell])
 
-    # The same run again, in the background as the page runs it: the same numbers.
-    job = tm.ToyJob(TINY).start()
+    # The same run again, in a process of its own as the page runs it: the same numbers.
+    job = mr.memory_job(TINY, slots=TrainingSlots(2))
+    job.start(TINY.time_budget_s)
     assert job.join(timeout=300)
     view = job.view()
-    assert view.status == tm.FINISHED and view.done and view.result is not None and view.step == 24
+    assert view.status == FINISHED and view.done and view.result is not None and view.step == 24
     _same_history(first.history, view.result.history)
     for cell in tm.CELLS:
         np.testing.assert_allclose(view.initial[cell].weights.kernel, first.initial[cell].weights.kernel)
@@ -137,10 +141,10 @@ def test_time_budget_and_stop_requests_end_training_early():
 
 
 def test_shared_jobs_are_reused_by_configuration():
-    config = tm.ToyConfig(**{**TINY.__dict__, "time_budget_s": 0.0, "seed": 5})
-    assert tm.shared_job(config, start=False) is None
-    job = tm.shared_job(config)
-    assert tm.shared_job(config) is job and tm.shared_job(config, start=False) is job
+    config = tm.ToyConfig(**{**TINY.__dict__, "time_budget_s": 0.001, "seed": 5})
+    assert mr.shared_job(config, start=False) is None
+    job = mr.shared_job(config)
+    assert mr.shared_job(config) is job and mr.shared_job(config, start=False) is job
     assert job.join(timeout=300)
-    assert job.view().status == tm.FINISHED and job.view().result.cut_short
-    assert tm.shared_job(tm.with_seed(config, 6), start=False) is None
+    assert job.view().status == FINISHED and job.view().result.cut_short
+    assert mr.shared_job(tm.with_seed(config, 6), start=False) is None

@@ -20,11 +20,13 @@ from helpers_training import TIMEOUT, tiny_recipe, wait_for, wait_for_checkpoint
 from lstm_core.storage.persistence import load_keras_model, load_model_folder
 from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.tf_runtime import retry_ast_race
+from lstm_core.training import job as tj
+from lstm_core.training import states
+from lstm_core.training.character_runs import LossHistory, character_job
 from lstm_core.training.train_worker import Watch
-from ui.train import job as tj
 from ui.figures.smoothing import smooth
 from ui.train.figures import MAX_RAW_POINTS, loss_figure
-from ui.models import Snapshot
+from lstm_core.inference.snapshot import Snapshot
 
 JOBS = []
 
@@ -41,8 +43,10 @@ def stop_jobs_left_running():
 
 def new_job(text, tmp_path, *, faults=None, watch=None, **kwargs):
     kwargs.setdefault("slots", TrainingSlots(4))
-    job = tj.TrainingJob(tiny_recipe(text, **(faults or {})), tmp_path / f"model-{len(JOBS)}",
-                         watch=watch or Watch(sample_chars=40), corpus={"name": "tiny"}, label="tiny", **kwargs)
+    limits = tj.Limits(**{k: kwargs.pop(k) for k in list(kwargs) if k in tj.Limits.__dataclass_fields__})
+    job = character_job(tiny_recipe(text, **(faults or {})), tmp_path / f"model-{len(JOBS)}",
+                        watch=watch or Watch(sample_chars=40), corpus={"name": "tiny"}, label="tiny", limits=limits,
+                        **kwargs)
     JOBS.append(job)
     return job
 
@@ -53,31 +57,30 @@ def finished(job):
 
 def test_start_stop_within_a_step_then_resume_continues_from_the_saved_model(tiny_text, tmp_path):
     job = new_job(tiny_text, tmp_path, faults={"stop_at": 5})
-    assert job.view().status == tj.READY
     job.start(seconds=60)
-    assert job.view().status in (tj.QUEUED, tj.RUNNING) and job.view().running
+    assert job.view().status in states.ACTIVE and job.view().running
     assert finished(job)
     view = job.view()
     # The stop came from inside step 5; not one more step was taken.
-    assert view.status == tj.STOPPED and view.steps == 5 and view.saved
+    assert view.status == states.STOPPED and view.steps == 5 and view.saved
     assert view.progress is not None and view.progress.step == 5 and view.progress.chars_per_s > 0
     assert list(view.history.steps) == [1, 2, 3, 4, 5]
     assert view.history.val_steps[-1] == 5  # the end of a run is always validated
     assert view.runs_ended == 1
     # The run's process saved the model, optimizer state included, and has exited.
-    assert int(load_keras_model(job.folder).optimizer.iterations.numpy()) == 5
-    assert load_model_folder(job.folder).meta["metrics"]["steps"] == 5
+    assert int(load_keras_model(job.kind.folder).optimizer.iterations.numpy()) == 5
+    assert load_model_folder(job.kind.folder).meta["metrics"]["steps"] == 5
     assert not multiprocessing.active_children()
 
     job.resume(seconds=1.0, learning_rate=0.002)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.FINISHED and view.steps > 5 and view.runs_ended == 2
-    saved = load_model_folder(job.folder)
+    assert view.status == states.FINISHED and view.steps > 5 and view.runs_ended == 2
+    saved = load_model_folder(job.kind.folder)
     assert saved.meta["train"]["learning_rate"] == pytest.approx(0.002)
     assert saved.meta["metrics"]["steps"] == view.steps
     # Adam went on from its saved state: one more iteration per step, counting from 5.
-    assert int(load_keras_model(job.folder).optimizer.iterations.numpy()) == view.steps
+    assert int(load_keras_model(job.kind.folder).optimizer.iterations.numpy()) == view.steps
     steps = list(view.history.steps)
     assert steps == list(range(1, view.steps + 1))  # one history point per step, continuing the count
     with pytest.raises(RuntimeError, match="resume it"):
@@ -87,22 +90,22 @@ def test_start_stop_within_a_step_then_resume_continues_from_the_saved_model(tin
 def test_a_run_saves_checkpoints_so_a_run_killed_midway_leaves_its_model(tiny_text, tmp_path):
     job = new_job(tiny_text, tmp_path, checkpoint_every_s=0.5)
     job.start(seconds=120)
-    wait_for_checkpoints(job.folder, 3)  # each written aside and renamed over the last
+    wait_for_checkpoints(job.kind.folder, 3)  # each written aside and renamed over the last
     [child] = multiprocessing.active_children()
     os.kill(child.pid, signal.SIGKILL)  # as when it runs out of memory, or the server is killed
     assert finished(job)
-    saved = load_model_folder(job.folder)
+    saved = load_model_folder(job.kind.folder)
     steps = saved.meta["metrics"]["steps"]
     assert steps > 0 and saved.net is not None
     # model.keras is renamed into place before meta.json: it is at least as new.
-    assert int(load_keras_model(job.folder).optimizer.iterations.numpy()) >= steps
+    assert int(load_keras_model(job.kind.folder).optimizer.iterations.numpy()) >= steps
     # The page keeps that model, and the job's record goes back to it, so Resume continues from there.
     view = job.view()
-    assert view.status == tj.ERROR and view.saved
+    assert view.status == states.FAILED and view.saved
     assert "ended unexpectedly" in view.message and f"saved at step {view.steps:,}" in view.message
     assert view.steps <= steps and max(view.history.steps) <= view.steps
     job.resume(seconds=1.0)
-    assert finished(job) and job.view().status == tj.FINISHED and job.view().steps > view.steps
+    assert finished(job) and job.view().status == states.FINISHED and job.view().steps > view.steps
 
 
 def test_stop_from_the_page_thread_while_running(tiny_text, tmp_path):
@@ -114,7 +117,7 @@ def test_stop_from_the_page_thread_while_running(tiny_text, tmp_path):
     assert job.view().budget_s is None and job.view().running
     job.stop()
     assert finished(job)
-    assert job.view().status == tj.STOPPED and job.view().saved
+    assert job.view().status == states.STOPPED and job.view().saved
 
 
 def test_cannot_start_twice_or_with_a_bad_budget(tiny_text, tmp_path):
@@ -135,7 +138,7 @@ def test_stop_before_the_model_is_built_keeps_nothing(tiny_text, tmp_path):
     job.stop()  # while the process starts and TensorFlow builds the model
     assert finished(job)
     view = job.view()
-    assert view.status == tj.STOPPED and view.steps <= 1
+    assert view.status == states.STOPPED and view.steps <= 1
 
 
 def test_a_full_server_queues_trainings_in_order_and_says_where(tiny_text, tmp_path):
@@ -146,17 +149,17 @@ def test_a_full_server_queues_trainings_in_order_and_says_where(tiny_text, tmp_p
     first.start(seconds=None)
     second.start(seconds=0.5)
     third.start(seconds=0.5)
-    assert second.view().status == tj.QUEUED and second.view().queue_position == 1
+    assert second.view().status == states.QUEUED and second.view().queue_position == 1
     assert third.view().queue_position == 2 and third.view().running and third.view().slots == 1
     wait_for(lambda: len(first.view().history) >= 2, what="the first job training")
     assert second.view().queued and slots.busy() == (1, 2)
     third.stop()  # leaving the queue: nothing was trained, nothing is lost
     assert finished(third)
-    assert third.view().status == tj.STOPPED and "waiting for a free training slot" in third.view().message
+    assert third.view().status == states.STOPPED and "waiting for a free training slot" in third.view().message
     assert not third.view().saved and second.view().queue_position == 1
     first.stop()
     assert finished(first) and finished(second)
-    assert second.view().status == tj.FINISHED and second.view().steps > 0
+    assert second.view().status == states.FINISHED and second.view().steps > 0
     assert slots.busy() == (0, 0)
 
 
@@ -167,7 +170,7 @@ def test_samples_and_snapshots_are_produced_bounded_and_spread(tiny_text, tmp_pa
     job.start(seconds=None)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.STOPPED and view.steps == 80
+    assert view.status == states.STOPPED and view.steps == 80
     # Samples: the untrained model at step 0 first, then every ~0.05 s; only the last 4 kept.
     assert 1 <= len(view.samples) <= 4
     for sample in view.samples:
@@ -186,15 +189,17 @@ def test_samples_and_snapshots_are_produced_bounded_and_spread(tiny_text, tmp_pa
 
 def test_thinning_keeps_every_other_older_snapshot(tiny_text, tmp_path):
     job = new_job(tiny_text, tmp_path, max_snapshots=8)
-    job._snapshots = [Snapshot(step, None) for step in range(0, 90, 10)]  # 9 > 8
-    job._thin_snapshots()
-    assert [s.step for s in job._snapshots] == [0, 20, 40, 60, 80]
-    assert job._snapshot_interval == 2 * job.snapshot_every_s
+    runs = job.kind
+    runs.snapshots = [Snapshot(step, None) for step in range(0, 90, 10)]  # 9 > 8
+    runs.thin_snapshots()
+    assert [s.step for s in runs.snapshots] == [0, 20, 40, 60, 80]
+    assert runs.snapshot_interval == 2 * runs.snapshot_every_s
     # A big model keeps fewer snapshots: the memory budget bounds them too (but never below 4).
     job = new_job(tiny_text, tmp_path, max_snapshots=24, snapshot_bytes=1)
-    job._snapshots = [Snapshot(step, None) for step in range(10)]
-    job._thin_snapshots()
-    assert len(job._snapshots) <= 4 and job._snapshots[0].step == 0 and job._snapshots[-1].step == 9
+    runs = job.kind
+    runs.snapshots = [Snapshot(step, None) for step in range(10)]
+    runs.thin_snapshots()
+    assert len(runs.snapshots) <= 4 and runs.snapshots[0].step == 0 and runs.snapshots[-1].step == 9
 
 
 def test_a_run_that_turns_nan_keeps_and_saves_the_last_good_weights(tiny_text, tmp_path):
@@ -202,13 +207,13 @@ def test_a_run_that_turns_nan_keeps_and_saves_the_last_good_weights(tiny_text, t
     job.start(seconds=30)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.DIVERGED and "Lower the learning rate" in view.message
+    assert view.status == states.DIVERGED and "Lower the learning rate" in view.message
     # Step 4's loss is the first check of the weights step 3 made; it failed, so the trainer goes
     # back to the weights after step 2, the last ones a finite loss vouched for (see the Trainer).
     assert view.steps == 2 and max(view.history.steps) == 2
     assert view.latest_net is not None and [s.step for s in view.snapshots][-1] == 2
     assert np.isfinite(view.latest_net.embedding).all()
-    saved = load_model_folder(job.folder)
+    saved = load_model_folder(job.kind.folder)
     assert view.saved and saved.meta["metrics"]["steps"] == 2 and np.isfinite(saved.net.embedding).all()
 
 
@@ -221,10 +226,10 @@ def test_an_exception_in_a_step_is_readable_and_keeps_what_was_trained(tiny_text
     [logged] = [r.getMessage() for r in caplog.records if r.name == tj.__name__]
     assert f"Training run {job.run_id} failed" in logged and "Traceback" in logged and "simulated failure" in logged
     view = job.view()
-    assert view.status == tj.ERROR
+    assert view.status == states.FAILED
     assert "RuntimeError" in view.message and "simulated failure" in view.message
     assert view.steps == 2 and view.saved  # what was trained is still there, and resumable
-    assert load_model_folder(job.folder).meta["metrics"]["steps"] == 2
+    assert load_model_folder(job.kind.folder).meta["metrics"]["steps"] == 2
     assert any("Traceback" in note for note in view.notes)
 
 
@@ -236,7 +241,7 @@ def test_stop_ends_a_run_held_inside_its_first_step(tiny_text, tmp_path):
     job.stop()
     assert job.join(timeout=30), "Stop did not end a run held inside a step"  # held for ever: only the kill ends it
     view = job.view()
-    assert view.status == tj.STOPPED and not view.running
+    assert view.status == states.STOPPED and not view.running
     assert "Stop was pressed while the run was inside a training step" in view.message
     assert "process was ended" in view.message and "Nothing was trained" in view.message
     assert not multiprocessing.active_children()
@@ -249,7 +254,7 @@ def test_the_time_limit_ends_a_run_held_inside_its_first_step(tiny_text, tmp_pat
     wait_for(held.exists, what="the run inside its first step")
     assert job.join(timeout=60), "the time limit did not end a run held inside a step"
     view = job.view()
-    assert view.status == tj.STOPPED and "Its time was up while the run was inside a training step" in view.message
+    assert view.status == states.STOPPED and "Its time was up while the run was inside a training step" in view.message
 
 
 def test_a_run_over_its_memory_limit_ends_with_a_message_and_keeps_its_checkpoint(tiny_text, tmp_path):
@@ -258,9 +263,9 @@ def test_a_run_over_its_memory_limit_ends_with_a_message_and_keeps_its_checkpoin
     job.start(seconds=60)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.ERROR and "more memory than its budget of 1,500 MB" in view.message
+    assert view.status == states.FAILED and "more memory than its budget of 1,500 MB" in view.message
     assert view.saved and view.steps > 0
-    assert load_model_folder(job.folder).meta["metrics"]["steps"] >= view.steps
+    assert load_model_folder(job.kind.folder).meta["metrics"]["steps"] >= view.steps
 
 
 def test_a_learning_rate_far_too_high_ends_as_diverged_not_finished(tiny_text, tmp_path):
@@ -268,13 +273,13 @@ def test_a_learning_rate_far_too_high_ends_as_diverged_not_finished(tiny_text, t
     # which would let Adam bring the loss back): the outcome does not depend on the machine's speed.
     recipe = tiny_recipe(tiny_text, stop_at=60)
     spec = replace(recipe.spec, units=64)
-    job = tj.TrainingJob(replace(recipe, spec=spec, config=replace(recipe.config, learning_rate=10.0)),
-                         tmp_path / "runaway", watch=Watch(sample_chars=40), slots=TrainingSlots(4))
+    job = character_job(replace(recipe, spec=spec, config=replace(recipe.config, learning_rate=10.0)),
+                        tmp_path / "runaway", watch=Watch(sample_chars=40), slots=TrainingSlots(4))
     JOBS.append(job)
     job.start(seconds=600)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.DIVERGED, view.message
+    assert view.status == states.DIVERGED, view.message
     assert "worse than random guessing" in view.message or "then rose" in view.message
     assert "learning rate (10) was too high" in view.message
     assert view.saved  # kept, for a look at what went wrong
@@ -285,7 +290,7 @@ def test_a_build_that_fails_is_reported(tiny_text, tmp_path):
     job.start(seconds=5)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.ERROR and "no room for this network" in view.message
+    assert view.status == states.FAILED and "no room for this network" in view.message
     assert not view.saved and not view.building and view.steps == 0
 
 
@@ -294,7 +299,7 @@ def test_training_stops_when_the_browser_session_is_gone(tiny_text, tmp_path):
     job.start(seconds=None)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.STOPPED and "tab was closed" in view.message
+    assert view.status == states.STOPPED and "tab was closed" in view.message
 
 
 def test_a_step_whose_tracing_hit_the_ast_race_is_traced_again(tiny_text, tmp_path):
@@ -303,7 +308,7 @@ def test_a_step_whose_tracing_hit_the_ast_race_is_traced_again(tiny_text, tmp_pa
     job.start(seconds=None)
     assert finished(job)
     view = job.view()
-    assert view.status == tj.STOPPED, view.message
+    assert view.status == states.STOPPED, view.message
     assert view.steps == 3 and math.isfinite(view.history.train[0])
     assert any("Retried" in note for note in view.notes)
 
@@ -334,7 +339,7 @@ def history(n=50, every=10):
     train = tuple(4.0 - 2.0 * i / n + 0.1 * math.sin(i) for i in range(n))
     val_steps = tuple(s for s in steps if s % every == 0)
     val = tuple(4.0 - 2.0 * s / n for s in val_steps)
-    return tj.LossHistory(steps, train, val_steps, val)
+    return LossHistory(steps, train, val_steps, val)
 
 
 def test_figure_has_raw_smoothed_and_validation_curves():
@@ -363,7 +368,7 @@ def test_figure_of_a_long_run_is_decimated_and_an_empty_one_is_explained():
     h = history(n=20_000, every=500)
     fig = loss_figure(h)
     assert len(fig.data[0].x) <= MAX_RAW_POINTS and fig.data[0].x[-1] == 20_000
-    empty = loss_figure(tj.LossHistory())
+    empty = loss_figure(LossHistory())
     assert len(empty.data) == 0 and "first training steps" in empty.layout.annotations[0].text
 
 

@@ -14,6 +14,7 @@ from lstm_core.data.corpora import BUILTIN
 from lstm_core.i18n import N_, _
 from lstm_core.spec import CELL_NAMES
 from lstm_core.inference.params import total_params
+from lstm_core.inference.snapshot import Snapshot
 from lstm_core.storage.history import History, load_history
 from lstm_core.storage import published
 from lstm_core.storage.keras_import import open_uploaded
@@ -29,15 +30,7 @@ INPUT_FORMS = {"embedding": N_("embedding"), "one-hot": N_("one-hot"), "scaled-i
 # name), then the model's own name. A pretrained model's own name says so already.
 NAMES = {"trained here": N_("Trained here at {time}: {name}"),
          "uploaded": N_("Uploaded: {name}"), "published": N_("From the teacher: {name}")}
-_RUN_STARTED = re.compile(r"run-\d{8}-(\d\d)(\d\d)\d\d-")  # ui.train.job.new_run_id: when a run started
-
-
-@dataclass
-class Snapshot:
-    """The weights at one training step, so pages can look at the model as it was then."""
-
-    step: int
-    net: object
+_RUN_STARTED = re.compile(r"run-\d{8}-(\d\d)(\d\d)\d\d-")  # lstm_core.training.job.new_run_id: when a run started
 
 
 @dataclass

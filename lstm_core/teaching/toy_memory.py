@@ -11,22 +11,15 @@ easy start. Within the budget the gated cells learn to close their input gate af
 and to hold it (LSTM: f ≈ 1, i ≈ 0); the SimpleRNN, whose every step adds W·x to its state and
 squashes it through tanh, keeps losing the letter under the noise.
 
-Training needs TensorFlow (imported lazily, in the job's thread); everything else here is NumPy:
-the accuracy is measured with gradients.run on fixed test sequences, and the trained weights are
-returned as NumPy arrays for the gradient curves. `ToyJob` runs `train` in a daemon thread that
-never touches Streamlit: the page reads `view()`. Finished runs are shared between sessions by
-configuration (`shared_job`), and only one runs at a time, so a class pressing the button at once
-costs the server one run.
+Training needs TensorFlow (imported lazily, in the run's process: memory_runs.py); everything else
+here is NumPy: the accuracy is measured with gradients.run on fixed test sequences, and the trained
+weights are returned as NumPy arrays for the gradient curves.
 """
 
 from __future__ import annotations
 
-import atexit
 import math
-import threading
 import time
-import traceback
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -35,7 +28,6 @@ import numpy as np
 from lstm_core.i18n import N_
 from lstm_core.teaching.gradients import geometric_mean, input_gradient_norms, last_state
 from lstm_core.inference.netweights import CellWeights
-from lstm_core.training.tf_runtime import retry_ast_race
 
 CELLS = ("rnn", "gru", "lstm")
 COMPILE_BEFORE = 0.6  # start compiling the training step only within this share of the time budget
@@ -323,159 +315,6 @@ def train(config: ToyConfig = ToyConfig(), *, on_checkpoint: Callable[[Checkpoin
     lap("training")
     return ToyResult(config, step, time.perf_counter() - started, cut_short, stopped, initial, latest, tuple(history),
                      timings)
-
-
-# ---------------------------------------------------------------- in the background
-
-WAITING, RUNNING, FINISHED, ERROR = "waiting", "running", "finished", "error"
-_ONE_AT_A_TIME = threading.Lock()
-
-
-@dataclass(frozen=True)
-class ToyView:
-    """A consistent copy of a job's state (safe to use without the lock)."""
-
-    status: str
-    phase: str
-    config: ToyConfig
-    step: int
-    elapsed_s: float
-    history: tuple[Checkpoint, ...]
-    initial: dict[str, ToyNet] = field(default_factory=dict)
-    latest: dict[str, ToyNet] = field(default_factory=dict)
-    result: ToyResult | None = None
-    error: str = ""
-
-    @property
-    def done(self) -> bool:
-        return self.status in (FINISHED, ERROR)
-
-
-class ToyJob:
-    """`train(config)` in a daemon thread. The thread never calls Streamlit; read `view()`."""
-
-    def __init__(self, config: ToyConfig = ToyConfig()):
-        self.config = config
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._status, self._phase, self._error = WAITING, N_("Waiting for another run to finish…"), ""
-        self._history: list[Checkpoint] = []
-        self._initial: dict[str, ToyNet] = {}
-        self._latest: dict[str, ToyNet] = {}
-        self._result: ToyResult | None = None
-        self._started: float | None = None
-        self._thread = threading.Thread(target=self._work, daemon=True, name=f"lstm-lab-memory-{config.seed}")
-
-    def start(self) -> ToyJob:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    @property
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def view(self) -> ToyView:
-        with self._lock:
-            elapsed = 0.0 if self._started is None else (
-                self._result.seconds if self._result is not None else time.perf_counter() - self._started)
-            step = self._history[-1].step if self._history else 0
-            status, phase, error = self._status, self._phase, self._error
-            if status in (WAITING, RUNNING) and self._thread.ident is not None and not self._thread.is_alive():
-                # The thread is gone without saying how it ended: never leave the page waiting forever.
-                status, phase, error = ERROR, "", N_("The training thread stopped unexpectedly; press the button "
-                                                     "again.")
-            return ToyView(status, phase, self.config, step, elapsed, tuple(self._history),
-                           dict(self._initial), dict(self._latest), self._result, error)
-
-    def _set(self, **fields) -> None:
-        with self._lock:
-            for name, value in fields.items():
-                setattr(self, f"_{name}", value)
-
-    def _work(self) -> None:
-        with _ONE_AT_A_TIME:
-            if self._stop.is_set():
-                self._set(status=ERROR, error=N_("Stopped before it started."))
-                return
-            started = time.perf_counter()
-            self._set(status=RUNNING, started=started)
-
-            def on_checkpoint(point: Checkpoint, nets: dict[str, ToyNet]) -> None:
-                with self._lock:
-                    self._history.append(point)
-                    if point.step == 0:
-                        self._initial = dict(nets)
-                    self._latest = dict(nets)
-
-            try:
-                result = retry_ast_race(lambda: train(
-                    self.config, on_checkpoint=on_checkpoint, should_stop=self._stop.is_set,
-                    on_phase=lambda text: self._set(phase=text), clock_start=started))
-            except BaseException as exc:  # shown on the page, never lost (even SystemExit)
-                detail = "".join(traceback.format_exception_only(exc)).strip() or type(exc).__name__
-                self._set(status=ERROR, phase="", error=detail[-1500:])
-                return
-            with self._lock:
-                self._result = result
-                self._history = list(result.history)
-                self._latest = dict(result.trained)
-                self._status, self._phase = FINISHED, ""
-
-
-# ---------------------------------------------------------------- shared between sessions
-
-_JOBS: OrderedDict[ToyConfig, ToyJob] = OrderedDict()
-_JOBS_LOCK = threading.Lock()
-KEEP_RESULTS = 8
-
-
-def shared_job(config: ToyConfig = ToyConfig(), *, start: bool = True) -> ToyJob | None:
-    """The run for this configuration: one already finished or under way (in any session), else a
-    new one (started unless start=False, when None is returned instead). Failed runs are retried."""
-    with _JOBS_LOCK:
-        job = _JOBS.get(config)
-        if job is not None and job.view().status == ERROR and not job.is_alive:
-            del _JOBS[config]
-            job = None
-        if job is None:
-            if not start:
-                return None
-            job = ToyJob(config).start()
-            _JOBS[config] = job
-            while len(_JOBS) > KEEP_RESULTS:
-                oldest = next(iter(_JOBS))
-                if _JOBS[oldest].is_alive:
-                    break
-                del _JOBS[oldest]
-        else:
-            _JOBS.move_to_end(config)
-        return job
-
-
-def forget_shared() -> None:
-    """Drop every kept run (tests); running ones are asked to stop."""
-    with _JOBS_LOCK:
-        for job in _JOBS.values():
-            job.stop()
-        _JOBS.clear()
-
-
-@atexit.register
-def _stop_all() -> None:
-    # A thread killed inside TensorFlow at interpreter exit aborts the process noisily.
-    with _JOBS_LOCK:
-        jobs = list(_JOBS.values())
-    for job in jobs:
-        job.stop()
-    for job in jobs:
-        job.join(timeout=10)
 
 
 def with_seed(config: ToyConfig, seed: int) -> ToyConfig:

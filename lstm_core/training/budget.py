@@ -101,10 +101,18 @@ def check(spec: ModelSpec, seq_len: int, batch_size: int, budget: int, mixed_pre
         shaped = ModelSpec(spec.vocab_size, spec.cell, s["layers"], s["units"], spec.embed_dim, spec.dropout)
         return estimate(shaped, s["seq_len"], s["batch_size"], mixed_precision, corpus_chars).total_mb
 
-    est = estimate(spec, seq_len, batch_size, mixed_precision, corpus_chars)
-    if est.total_mb <= budget:
-        return est
-    ranked = sorted(_KNOBS, key=lambda k: settings[k[0]] / k[2], reverse=True)
+    refuse_over(needed, settings, _KNOBS, budget)
+    return estimate(spec, seq_len, batch_size, mixed_precision, corpus_chars)
+
+
+def refuse_over(needed, settings: dict[str, int], knobs, budget: int) -> None:
+    """BudgetError when `needed()` (MB; `needed(**changed)` with some settings changed) is over `budget`,
+    naming the setting furthest above its usual value (`knobs`: (name, words, usual value)) and a value
+    of it that fits."""
+    total = needed()
+    if total <= budget:
+        return
+    ranked = sorted(knobs, key=lambda k: settings[k[0]] / k[2], reverse=True)
     advice = ""
     for key, name, _usual in ranked:
         fits = _largest_fitting(settings[key], lambda v: needed(**{key: v}) <= budget)
@@ -116,7 +124,7 @@ def check(spec: ModelSpec, seq_len: int, batch_size: int, budget: int, mixed_pre
         advice = _("Even the smallest settings do not fit: the server's memory budget is too small for training.")
     # Said where a person set the run up (the page, in their language; the command line, in English).
     raise BudgetError(_("This run would need about {needed} of memory; each training on this server may use "
-                        "{allowed}. {advice}").format(needed=_size(est.total_mb), allowed=_size(budget),
+                        "{allowed}. {advice}").format(needed=_size(total), allowed=_size(budget),
                                                       advice=advice))
 
 

@@ -1,8 +1,9 @@
 """Where a training run executes: a child process of this server (the default), or a Ray cluster.
 
-A training job (ui.train.job for character models, lstm_core.sentiment.job for classifiers)
-describes one run as `Work` and hands it to `start_run`, which returns a handle the job watches
-the same way wherever the run is: wait for it to start, read its reports, end it, ask why it died.
+A training job (lstm_core.training.job) describes one run as `Work` and hands it to `start_run`,
+which returns a handle the job watches the same way wherever the run is: wait for it to start,
+read its reports, end it, ask why it died. Wherever it is, a run with a memory budget trains under
+its hard limit (budget.limit_this_process).
 
 - Here (`LocalRun`): the run takes a ticket from the server's training slots (slots.py) and, once it
   holds one, is a spawned child process that reports on a multiprocessing queue. The default.
@@ -18,12 +19,13 @@ import sys
 import threading
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from lstm_core import settings
 from lstm_core.i18n import N_
 from lstm_core.said import Said
-from lstm_core.training.budget import over_budget
+from lstm_core.training.budget import limit_this_process, over_budget
 from lstm_core.training.slots import TrainingSlots
 
 # How a child process that was ended shows in its exit code: killed (by us or the kernel's
@@ -31,7 +33,7 @@ from lstm_core.training.slots import TrainingSlots
 _KILLED, _ABORTED = -9, -6
 
 
-def _ships_nothing(message: tuple) -> str | None:
+def _ships_nothing(report) -> str | None:
     return None
 
 
@@ -51,12 +53,20 @@ class Work:
     name: str
     memory_mb: int | None = None
     seeded: bool = False
-    ships: Callable[[tuple], str | None] = _ships_nothing
+    ships: Callable[[object], str | None] = _ships_nothing
+
+
+def _within_memory(target: Callable, memory_mb: int, *args) -> None:
+    """`target(*args)` in this process under a hard memory limit: an allocation beyond it fails."""
+    limit_this_process(memory_mb)
+    target(*args)
 
 
 def start_run(work: Work, stop, slots: TrainingSlots):
     """Start `work` where this deployment trains: on the Ray cluster at LSTM_LAB_RAY_ADDRESS when set,
     else here, queued on `slots`. `stop` is the job's event: once set, the run is asked to stop."""
+    if work.memory_mb is not None:
+        work = replace(work, target=partial(_within_memory, work.target, work.memory_mb))
     address = settings.current().ray_address
     if address:
         from lstm_core.training.ray_launcher import RayRun

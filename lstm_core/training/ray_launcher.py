@@ -34,6 +34,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import ray
@@ -44,6 +45,7 @@ from lstm_core.i18n import N_
 from lstm_core.said import Explained, Said
 from lstm_core.storage import shipping
 from lstm_core.training.budget import over_budget
+from lstm_core.training.reports import Note
 
 NAMESPACE = "lstm-lab"
 # How often the worker asks whether Stop was pressed (each training step would be too often),
@@ -124,6 +126,14 @@ def _line():
 
 
 # -- on the worker ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Files:
+    """A run's folder (relative to its own), packed: it comes before the report that says it is complete."""
+
+    folder: str
+    packed: bytes
+
+
 class _Outbox:
     """The reports queue the run's function writes to (put, close, join_thread, as multiprocessing's)."""
 
@@ -131,10 +141,10 @@ class _Outbox:
         self.mailbox, self.folder, self.ships = mailbox, Path(folder), ships
         self.last = None
 
-    def put(self, report: tuple) -> None:
+    def put(self, report) -> None:
         complete = self.ships(report)
         if complete is not None:  # the server must hold these files before it reads the report
-            self.last = self.mailbox.put.remote(("files", complete, shipping.pack(self.folder / complete)))
+            self.last = self.mailbox.put.remote(_Files(complete, shipping.pack(self.folder / complete)))
         # Not waited for: a sync actor runs one caller's calls in the order they were made.
         self.last = self.mailbox.put.remote(report)
 
@@ -172,7 +182,7 @@ class _Trainer:
             if seed is not None:
                 shipping.unpack(seed, folder)
             reports = _Outbox(mailbox, folder, ships)
-            reports.put(("note", f"Training on {socket.gethostname()}, worker process {os.getpid()}."))
+            reports.put(Note(f"Training on {socket.gethostname()}, worker process {os.getpid()}."))
             target(folder, reports, _StopFlag(mailbox), os.getppid())
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -304,8 +314,8 @@ class RayRun:
             self._lost = type(exc).__name__
             return
         for report in reports:
-            if report[0] == "files":
-                shipping.unpack(report[2], Path(self.work.folder) / report[1])
+            if isinstance(report, _Files):
+                shipping.unpack(report.packed, Path(self.work.folder) / report.folder)
             else:
                 self._reports.append(report)
 

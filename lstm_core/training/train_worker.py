@@ -11,11 +11,9 @@ Each run is one process: it builds the Trainer (or, to resume, reloads the model
 run saved, optimizer state included), trains for its budget, looks at the model every few
 seconds (samples at a few temperatures; the weights as a NumPy network for the other pages),
 saves the model folder (also every minute while it trains, as a checkpoint) and exits. It
-reports on a queue, in order: ("building",) ("built",) then any of ("progress", Progress)
-("history", full, points) ("look", step, clock, net, texts, force) ("note", text)
-("checkpoint", steps, train_seconds, last_val_loss), then ("ended", status, message, progress,
-steps, train_seconds, last_val_loss, saved, save_error) or ("error", text, traceback), and
-always ("done",) last. The child never touches Streamlit.
+reports (lstm_core.training.reports) on a queue, in order: Preparing, Prepared, then any of
+Stepped, Losses, Look, Note and Checkpoint, then Ended or Failed, and always Done last. The
+child never touches Streamlit.
 
 It has no reader either, so what it says for a person (a status message, a save error) is a
 `Said` (lstm_core.said): English here, in the reader's language where the page shows it.
@@ -32,11 +30,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from lstm_core.i18n import N_, _
-from lstm_core.training.budget import limit_this_process, over_budget
+from lstm_core.i18n import N_
+from lstm_core.training import reports as r
+from lstm_core.training.budget import over_budget
 from lstm_core.training.outcome import diverged
 from lstm_core.said import Said, said_of
 from lstm_core.training.slots import yield_to_pages
+from lstm_core.training.states import FAILED
 from lstm_core.spec import ModelSpec
 from lstm_core.training.tf_runtime import retry_ast_race
 from lstm_core.training.trainer import HistoryPoint, Progress, TrainConfig, Trainer
@@ -120,18 +120,16 @@ def run(recipe: TrainRecipe, order: RunOrder, watch: Watch, reports, stop, paren
     """The child's main function (multiprocessing target)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     yield_to_pages()
-    if order.memory_mb is not None:
-        limit_this_process(order.memory_mb)
     try:
-        reports.put(("building",))
+        reports.put(r.Preparing())
         trainer = retry_ast_race(lambda: _trainer(recipe, order),
-                                 on_retry=lambda exc: reports.put(("note", _hiccup(exc))))
-        reports.put(("built",))
+                                 on_retry=lambda exc: reports.put(r.Note(_hiccup(exc))))
+        reports.put(r.Prepared())
         _Run(trainer, order, watch, reports, stop, parent_pid).go()
     except Exception as exc:  # never lost silently: the page shows it
-        reports.put(("error", readable(exc), "".join(traceback.format_exception(exc))[-4000:]))
+        reports.put(r.Failed(readable(exc), "".join(traceback.format_exception(exc))[-4000:]))
     finally:
-        reports.put(("done",))
+        reports.put(r.Done())
         reports.close()
         reports.join_thread()
 
@@ -142,9 +140,9 @@ def run_in(recipe: TrainRecipe, order: RunOrder, watch: Watch, folder: str, repo
     run(recipe, replace(order, folder=folder), watch, reports, stop, parent_pid)
 
 
-def ships(report: tuple) -> str | None:
+def ships(report: r.Report) -> str | None:
     """The run's folder is complete after a checkpoint, and after an end that saved the model."""
-    return "." if report[0] == "checkpoint" or (report[0] == "ended" and report[7]) else None
+    return "." if isinstance(report, r.Checkpoint) or (isinstance(report, r.Ended) and report.saved) else None
 
 
 def _trainer(recipe: TrainRecipe, order: RunOrder) -> Trainer:
@@ -196,7 +194,7 @@ class _Run:
                                    cool_down=order.cool_down)
 
             def forget_traced_functions(exc: BaseException):
-                self.reports.put(("note", _hiccup(exc)))
+                self.reports.put(r.Note(_hiccup(exc)))
                 trainer.forget_traced()
 
             first = len(trainer.history)
@@ -209,11 +207,11 @@ class _Run:
                     if why:
                         status, message = "diverged", why
             except Exception as exc:  # said on the page; what was trained until then is still saved
-                status, message = "error", readable(exc)
+                status, message = FAILED, readable(exc)
                 if order.memory_mb is not None and _out_of_memory(exc):
                     message = over_budget(order.memory_mb)
-                self.reports.put(("note", "".join(traceback.format_exception(exc))[-4000:]))
-            self.reports.put(("history", True, _points(trainer.history)))
+                self.reports.put(r.Note("".join(traceback.format_exception(exc))[-4000:]))
+            self.reports.put(r.Losses(True, _points(trainer.history)))
             self.look(clock=trainer.train_seconds, force=True)
         saved, save_error = False, ""
         if trainer.steps > 0:
@@ -222,8 +220,8 @@ class _Run:
                 saved = True
             except Exception as exc:  # a full disk: the page says so and keeps the session going
                 save_error = Said(N_("The trained model could not be saved: {reason}"), reason=readable(exc))
-        self.reports.put(("ended", status, message, progress, trainer.steps, trainer.train_seconds,
-                          trainer.last_val_loss, saved, save_error))
+        self.reports.put(r.Ended(status, message, progress, trainer.steps, trainer.train_seconds,
+                                 trainer.last_val_loss, saved, save_error))
 
     def stopping(self) -> bool:
         return self.stop.is_set() or os.getppid() != self.parent_pid  # the server is gone: stop too
@@ -234,11 +232,11 @@ class _Run:
             self.trainer.request_stop()
         now = time.perf_counter()
         if now >= self.next_report:
-            self.reports.put(("progress", p))
+            self.reports.put(r.Stepped(p))
             self.next_report = now + REPORT_EVERY_S
         if now >= self.next_history:
             history = self.trainer.history
-            self.reports.put(("history", False, _points(history[self.sent_history:])))
+            self.reports.put(r.Losses(False, _points(history[self.sent_history:])))
             self.sent_history = len(history)
             self.next_history = now + HISTORY_EVERY_S
         if now >= self.next_look:
@@ -252,9 +250,9 @@ class _Run:
         try:
             trainer.save(self.order.folder, corpus=self.order.corpus, label=self.order.label or None)
         except Exception as exc:  # a full disk: said, and training goes on; the run's end tries again
-            self.reports.put(("note", f"Could not save a checkpoint at step {trainer.steps}: {readable(exc)}"))
+            self.reports.put(r.Note(f"Could not save a checkpoint at step {trainer.steps}: {readable(exc)}"))
         else:
-            self.reports.put(("checkpoint", trainer.steps, trainer.seconds_trained, trainer.last_val_loss))
+            self.reports.put(r.Checkpoint(trainer.steps, trainer.seconds_trained, trainer.last_val_loss))
         self.next_checkpoint = time.perf_counter() + self.order.checkpoint_every_s
 
     def look(self, clock: float, force: bool = False) -> None:
@@ -266,7 +264,7 @@ class _Run:
         try:
             net = trainer.network()
         except Exception as exc:  # e.g. NaN weights just before the trainer notices: skip this look
-            self.reports.put(("note", f"Could not read the weights at step {trainer.steps}: {readable(exc)}"))
+            self.reports.put(r.Note(f"Could not read the weights at step {trainer.steps}: {readable(exc)}"))
             net = None
         texts = []
         for temperature in watch.temperatures if net is not None else ():
@@ -275,23 +273,14 @@ class _Run:
                                seed=watch.sample_seed)
                 texts.append((temperature, gen.text))
             except Exception as exc:
-                self.reports.put(("note", f"Could not sample at step {trainer.steps}: {readable(exc)}"))
+                self.reports.put(r.Note(f"Could not sample at step {trainer.steps}: {readable(exc)}"))
                 break
         if net is not None:
-            self.reports.put(("look", trainer.steps, clock, net, tuple(texts), force))
+            self.reports.put(r.Look(trainer.steps, clock, net, tuple(texts), force))
         cost = time.perf_counter() - t0
         self.next_look = time.perf_counter() + max(watch.sample_every_s, cost / watch.max_overhead)
 
 
-def _points(history) -> list[tuple[int, float, float | None]]:
-    return [(h.step, h.train_loss, h.val_loss) for h in history]
+def _points(history) -> tuple[tuple[int, float, float | None], ...]:
+    return tuple((h.step, h.train_loss, h.val_loss) for h in history)
 
-
-def until_stopped_cap(seconds: float | None, cap: float) -> float:
-    """The budget of a run: `seconds`, or `cap` for "until I stop it" (a forgotten tab must end)."""
-    if seconds is None:
-        return cap
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(_("A training time must be a positive number of seconds, not {value}.").format(
-            value=repr(seconds)))
-    return float(seconds)

@@ -12,7 +12,10 @@ import streamlit as st
 
 from lstm_core import i18n
 from lstm_core.i18n import _, ngettext
+from lstm_core.said import say
+from lstm_core.teaching import memory_runs as mr
 from lstm_core.teaching import toy_memory as tm
+from lstm_core.training.states import FAILED, RUNNING
 from ui.anatomy import figures as fa
 
 TOY_CONFIG = tm.ToyConfig()
@@ -25,16 +28,17 @@ def _toy_config() -> tm.ToyConfig:
 
 
 def _said(text: str) -> str:
-    """A message written in the training thread (English, marked there), in the reader's language."""
+    """A phase marked in the training process (English there), in the reader's language."""
     return _(text) if text else text
 
 
-def toy_view(start: bool = False) -> tm.ToyView | None:
+def toy_view(start: bool = False) -> mr.MemoryView | None:
     job = st.session_state.get("anatomy_toy_job")
-    if job is None or job.config != _toy_config() or (start and job.view().status == tm.ERROR):
+    if job is None or job.kind.config != _toy_config() or (start and job.view().result is None
+                                                            and not job.is_alive):
         if not start:
             return job.view() if job is not None else None
-        job = tm.shared_job(_toy_config())
+        job = mr.shared_job(_toy_config())
         st.session_state.anatomy_toy_job = job
     return job.view()
 
@@ -85,14 +89,18 @@ def _memory_live() -> None:
         st.session_state.anatomy_toy_was_running = False
         st.rerun()  # one full rerun draws the finished page without the timer
     cfg = view.config
-    if view.status == tm.ERROR:
-        st.error(_("The memory test failed: {error}").format(error=_said(view.error)))
+    if view.done and view.result is None:
+        problem = say(view.message)
+        if view.status == FAILED:
+            st.error(_("The memory test failed: {error}").format(error=problem))
+        else:
+            st.info(problem, icon=":material/stop_circle:")
         return
     if not view.done:
         fraction = min(1.0, view.step / cfg.steps)
         text = (_("{phase} step {step} of {steps} · {seconds:.0f} s").format(
             phase=_said(view.phase), step=view.step, steps=cfg.steps, seconds=view.elapsed_s)
-                if view.status == tm.RUNNING else _said(view.phase))
+                if view.status == RUNNING else _said(view.phase))
         st.progress(fraction, text=text)
     else:
         result = view.result
@@ -125,7 +133,7 @@ def _memory_live() -> None:
         trained_gradients(view, key="anatomy_g_trained_4")
 
 
-def _memory_figures(view: tm.ToyView):
+def _memory_figures(view: mr.MemoryView):
     """The two live charts, rebuilt only when a new checkpoint arrives (the page polls every 2 s,
     the checkpoints come every few seconds of training)."""
     cfg = view.config
@@ -175,7 +183,7 @@ def _memory_story(point: tm.Checkpoint, cfg: tm.ToyConfig) -> str:
     return "\n".join(lines) + story
 
 
-def trained_gradients(view: tm.ToyView, key: str) -> None:
+def trained_gradients(view: mr.MemoryView, key: str) -> None:
     cfg = view.config
     cache = st.session_state.setdefault("anatomy_g_trained_cache", {})
     curves, trained = [], {}

@@ -12,16 +12,19 @@ from lstm_core import i18n
 from lstm_core.i18n import N_, _, ngettext
 from lstm_core.said import say
 from lstm_core.sentiment import data, store
-from lstm_core.sentiment.job import TrainingJob, comparison_settings, elapsed_label
+from lstm_core.sentiment.runs import SentimentRecipe, comparison_settings, elapsed_label, sentiment_job
 from lstm_core.sentiment.model import ARCHS, parameter_count
 from lstm_core.sentiment.training import TrainError, TrainSettings
+from lstm_core.training.budget import BudgetError
+from lstm_core.training.job import TrainingJob
+from lstm_core.training.states import DIVERGED, FAILED, PREPARING, STOPPED, STOPPING
 
 from ui.sentiment import figures as fs
 from ui import models as session_models
 from ui import workspace_jobs
 from ui.sentiment.models import Entry, entries
 from ui.sentiment.reading import sentences
-from ui.train.waiting import waiting_notice
+from ui.train.waiting import stopping_notice, waiting_notice
 from ui.refusals import refused_upload
 
 ARCH_HELP = N_("LSTM: one layer of long short-term memory units. GRU: a simpler gated unit. SimpleRNN: no gates at "
@@ -141,12 +144,16 @@ def _start(examples, settings_list, kind: str) -> None:
     out = session_models.session_dir() / "sentiment"
     # The label is stored in English; the classifier list puts it into the reader's words (model_label).
     names = " + ".join(data.domain_label(d, english=True) for d in dict.fromkeys(e.domain for e in examples))
-    job = TrainingJob(examples, settings_list, out, kind=kind, label_prefix=f"{names} · ",
-                      alive=workspace_alive_check())
+    recipe = SentimentRecipe(tuple(examples), tuple(settings_list), label_prefix=f"{names} · ")
+    job = sentiment_job(recipe, out, comparison=kind == "compare", alive=workspace_alive_check())
+    try:
+        job.start()
+    except BudgetError as exc:  # refused before it starts: the last job and its results stay
+        st.session_state.sent_flash = ("error", str(exc))
+        return
     st.session_state.sent_job = job
     st.session_state.sent_job_registered = 0
     workspace_jobs.keep(st.session_state.workspace_id, "sentiment", (job, 0))  # a reload finds it
-    job.start()
 
 
 def retrain() -> None:
@@ -183,15 +190,15 @@ def retrain() -> None:
 def register_finished() -> bool:
     """Once a job has ended, add the models it trained to the classifier list (once); True if it did now."""
     job = _job()
-    if job is None or job.is_alive or st.session_state.get("sent_job_registered") == job.job_id:
+    if job is None or job.is_alive or st.session_state.get("sent_job_registered") == job.run_id:
         return False
-    st.session_state.sent_job_registered = job.job_id
+    st.session_state.sent_job_registered = job.run_id
     added = None
     for i, run in enumerate(job.view().runs):
         if run.model is not None:
             added = Entry(run.model.folder.name, "trained here", run.model)
             entries()[added.key] = added
-    if added is not None and job.kind == "single":
+    if added is not None and not job.kind.comparison:
         st.session_state.sent_model = added.key
     return True
 
@@ -208,13 +215,15 @@ def live_area() -> None:
     run = view.runs[view.current]
     if view.queue_position:
         waiting_notice(view.queue_position, view.slots)
+    elif view.status == STOPPING:
+        stopping_notice()
     elif view.running:
         p = run.progress
         total = len(view.runs)
         arch = _(run.arch_name)
         which = _("{arch} ({run} of {total})").format(arch=arch, run=view.current + 1, total=total) if total > 1 \
             else arch
-        if run.status == "building" or p is None:
+        if run.status == PREPARING or p is None:
             st.progress(0.0, text=_("{which} · starting TensorFlow and preparing the reviews…").format(which=which))
         else:
             fraction = min(1.0, p.epoch / run.settings.epochs)
@@ -240,20 +249,22 @@ def live_area() -> None:
     done = [r for r in view.runs if r.evaluation is not None]
     if not done:
         return
-    if view.kind == "compare" and len(done) > 1:
+    if view.comparison and len(done) > 1:
         _comparison(done)
     else:
         _single_result(done[-1])
 
 
 def _ended_message(view) -> None:
-    errors = [r for r in view.runs if r.status == "error"]
+    errors = [r for r in view.runs if r.status == FAILED]
     if errors:
         st.error(_("Training failed: {problem}").format(problem=errors[0].message), icon=":material/error:")
-    elif view.status == "stopped":
-        st.info(sentences([_("Stopped."), *(r.message for r in view.runs if r.message)]),
+    elif view.status == STOPPED:
+        said = [r.message for r in view.runs if r.message]
+        why = say(view.message)  # the job's own word (a closed tab), unless a classifier said it already
+        st.info(sentences([_("Stopped."), *([why] if why and why not in said else []), *said]),
                 icon=":material/stop_circle:")
-    elif view.status == "diverged":
+    elif view.status == DIVERGED:
         st.warning(sentences([r.message for r in view.runs if r.message]), icon=":material/warning:")
     else:
         trained = [r for r in view.runs if r.model is not None]

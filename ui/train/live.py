@@ -12,11 +12,12 @@ from lstm_core.storage.persistence import export_zip
 from lstm_core.said import say, sentences
 
 from ui import lesson_facts, models
-from ui.train import job as tj
+from lstm_core.training import character_runs as cr
+from lstm_core.training import states
 from ui.train import session as ts
 from ui.train.figures import UNIT_NAMES, loss_figure
 from ui.literal import literal
-from ui.train.waiting import waiting_notice
+from ui.train.waiting import stopping_notice, waiting_notice
 
 
 
@@ -49,7 +50,7 @@ def live_area() -> None:
                                            "base 2 (1 nat = 1.44 bits)."))
         _numbers(view)
     with chart:
-        st.plotly_chart(loss_figure(view.history, unit=unit or "nats", vocab_size=job.vocab.size, height=320),
+        st.plotly_chart(loss_figure(view.history, unit=unit or "nats", vocab_size=job.kind.vocab.size, height=320),
                         key="train_chart", config={"displayModeBar": False})
         if view.progress is not None and view.progress.precision == "bfloat16":
             st.caption(_("This computer's processor multiplies **bfloat16** numbers (16 bits instead of 32) "
@@ -64,7 +65,7 @@ def live_area() -> None:
     _samples(view)
 
 
-def _while_it_trains(view: tj.JobView, info: ts.JobInfo) -> None:
+def _while_it_trains(view: cr.CharacterView, info: ts.JobInfo) -> None:
     """Below the chart: on the first screen the chart and the numbers come first."""
     entry = models.models().get(view.run_id)  # its name in the sidebar's list, as the sidebar says it
     name = (entry.label if entry is not None and entry.model is not None
@@ -73,7 +74,7 @@ def _while_it_trains(view: tj.JobView, info: ts.JobInfo) -> None:
                  "the active model in the sidebar, then open **Gates** or **Sample**.").format(model=literal(name)))
 
 
-def _status(view: tj.JobView, info: ts.JobInfo) -> None:
+def _status(view: cr.CharacterView, info: ts.JobInfo) -> None:
     p = view.progress
     if view.queued and view.queue_position:
         waiting_notice(view.queue_position, view.slots)
@@ -81,6 +82,9 @@ def _status(view: tj.JobView, info: ts.JobInfo) -> None:
     if view.building or view.queued:  # queued with no place in line: its slot has come, it starts now
         st.info(_("Starting TensorFlow and building the network… The first start takes about ten seconds."),
                 icon=":material/hourglass_top:")
+        return
+    if view.status == states.STOPPING:
+        stopping_notice()
         return
     if view.running:
         if p is None:
@@ -103,18 +107,18 @@ def _status(view: tj.JobView, info: ts.JobInfo) -> None:
         val = view.history.val[-1]
         steps = _("{steps:,} steps, {time} of training; validation loss {loss:.3f} nats per character "
                   "({bits:.2f} bits)").format(steps=view.steps, time=_clock(view.train_seconds), loss=val,
-                                             bits=tj.bits(val))
+                                             bits=cr.bits(val))
     else:
         steps = _("{steps:,} steps, {time} of training").format(steps=view.steps, time=_clock(view.train_seconds))
     message = say(view.message)
-    if view.status == tj.FINISHED:
+    if view.status == states.FINISHED:
         lesson_facts.note("training_finished")
         st.success(sentences(_("Finished: {summary}.").format(summary=steps), message), icon=":material/check_circle:")
-    elif view.status == tj.STOPPED:
+    elif view.status == states.STOPPED:
         st.info(sentences(_("Stopped: {summary}.").format(summary=steps), message), icon=":material/stop_circle:")
-    elif view.status == tj.DIVERGED:
+    elif view.status == states.DIVERGED:
         st.error(_("{message} ({summary}.)").format(message=message, summary=steps), icon=":material/trending_up:")
-    elif view.status == tj.ERROR:
+    elif view.status == states.FAILED:
         st.error(_("Training failed: {reason}").format(reason=message), icon=":material/error:")
         details = [n for n in view.notes if "Traceback" in n]
         if details:
@@ -136,7 +140,7 @@ def _status(view: tj.JobView, info: ts.JobInfo) -> None:
                            key="train_download", width="stretch")
 
 
-def _numbers(view: tj.JobView) -> None:
+def _numbers(view: cr.CharacterView) -> None:
     p = view.progress
     unit = st.session_state.get("train_unit") or "nats"
     scale = 1 / math.log(2) if unit == "bits" else 1.0
@@ -159,7 +163,7 @@ def _numbers(view: tj.JobView) -> None:
         st.caption(_("The first validation loss comes after 10 seconds of training."))
 
 
-def _samples(view: tj.JobView) -> None:
+def _samples(view: cr.CharacterView) -> None:
     if not view.samples:
         return
     latest = view.samples[-1]

@@ -14,7 +14,7 @@ from lstm_core.training.outcome import chance_loss
 
 from ui import models
 from ui.train.figures import loss_figure
-from ui.train.job import LossHistory
+from lstm_core.training.character_runs import LossHistory
 
 HISTORY_PRIME = "HAMLET.\n"
 HISTORY_CHARS = 160

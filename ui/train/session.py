@@ -1,6 +1,6 @@
 """This session's training job and its place in the session's model list (script thread only).
 
-The page keeps one `TrainingJob` (ui.train.job) in st.session_state. While it trains, the
+The page keeps one `TrainingJob` (lstm_core.training.job) in st.session_state. While it trains, the
 model is offered in the sidebar as a `TrainingEntry` that reads the latest weights from the job;
 when a run ends, `finalise` loads the folder the run saved and puts that model in its place.
 """
@@ -20,8 +20,11 @@ from lstm_core.said import Said
 from lstm_core.training.train_worker import TrainRecipe, readable
 
 from ui import models, workspace, workspace_jobs
-from ui.models import ModelEntry, Snapshot
-from ui.train.job import DIVERGED, QUEUED, READY, RUNNING, TrainingJob, bits
+from lstm_core.inference.snapshot import Snapshot
+from ui.models import ModelEntry
+from lstm_core.training.character_runs import bits, character_job, latest
+from lstm_core.training.job import TrainingJob
+from lstm_core.training.states import ACTIVE, DIVERGED
 
 JOB_KEY = "train_job"
 INFO_KEY = "train_job_info"
@@ -97,7 +100,7 @@ class TrainingEntry(ModelEntry):
     @property
     def source(self) -> str:
         # Keys the sidebar compares, as for a plain ModelEntry: marked for the catalog, translated where shown.
-        return N_("Training now") if self._job.latest()[4] in (RUNNING, QUEUED, READY) else N_("Trained here")
+        return N_("Training now") if latest(self._job)[4] in ACTIVE else N_("Trained here")
 
     @property
     def origin(self) -> str:
@@ -105,7 +108,7 @@ class TrainingEntry(ModelEntry):
 
     @property
     def model(self) -> LoadedModel | None:
-        net, step, _, progress, _ = self._job.latest()
+        net, step, _, progress, _ = latest(self._job)
         if net is None:
             return None
         if self._cached is not None and self._cached[0] == id(net):
@@ -116,14 +119,14 @@ class TrainingEntry(ModelEntry):
                 "metrics": {"steps": step, "epochs": round(progress.epoch, 3) if progress else 0.0,
                             "val_loss_nats": val, "val_bits": bits(val),
                             "val_perplexity": None if val is None else math.exp(val)}}
-        loaded = LoadedModel(info.folder, net, self._job.vocab, info.spec, meta)
+        loaded = LoadedModel(info.folder, net, self._job.kind.vocab, info.spec, meta)
         self._cached = (id(net), loaded)
         return loaded
 
     @property
     def snapshots(self) -> list:
         """The kept snapshots, then the latest weights: the last one is the model as it is now."""
-        net, step, snapshots, _, _ = self._job.latest()
+        net, step, snapshots, _, _ = latest(self._job)
         if net is not None and (not snapshots or snapshots[-1].step < step):
             snapshots.append(Snapshot(step, net))
         return snapshots
@@ -140,7 +143,7 @@ def start_job(recipe: TrainRecipe, info: JobInfo, seconds: float | None, run_id:
     old = st.session_state.get(JOB_KEY)
     if old is not None and old.is_alive:
         raise RuntimeError(_("A model is already training; stop it first."))
-    job = TrainingJob(recipe, info.folder, run_id=run_id, corpus=info.corpus, label=info.label,
+    job = character_job(recipe, info.folder, run_id=run_id, corpus=info.corpus, label=info.label,
                       alive=workspace_alive_check(), memory_mb=memory_mb)
     job.start(seconds)
     st.session_state[JOB_KEY], st.session_state[INFO_KEY] = job, info
@@ -161,7 +164,7 @@ def offer_live_model(job: TrainingJob, info: JobInfo) -> bool:
     """Put the model being trained in the session's model list once it has weights; True if added now."""
     registry = models.models()
     current = registry.get(job.run_id)
-    if isinstance(current, TrainingEntry) or job.latest()[0] is None:
+    if isinstance(current, TrainingEntry) or latest(job)[0] is None:
         return False
     if current is not None and info.saved_runs >= job.view().runs_ended and not job.is_alive:
         return False  # already saved and registered as a trained model

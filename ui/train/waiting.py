@@ -23,3 +23,9 @@ def waiting_notice(position: int, slots: int) -> None:
                      "models at a time, so that every training gets the processor share it needs; yours starts by "
                      "itself when a slot frees up. You can look at other pages meanwhile, or press **Stop** to leave "
                      "the queue.", slots).format(position=position, slots=slots), icon=":material/hourglass_empty:")
+
+
+def stopping_notice() -> None:
+    """Between Stop and the run's end (lstm_core.training.job: a step, at most a few seconds)."""
+    st.info(_("**Stopping** after the current step. A run that does not stop within a few seconds is ended."),
+            icon=":material/hourglass_top:")
