@@ -20,7 +20,9 @@ from helpers_models import random_network  # noqa: E402
 
 from lstm_core.inference import engine, netweights  # noqa: E402
 from lstm_core.training.keras_model import build_char_model  # noqa: E402
-from lstm_core.inference.netweights import WeightsError, from_keras_file, from_keras_model  # noqa: E402
+from lstm_core.inference.keras_config import from_keras_model  # noqa: E402
+from lstm_core.inference.keras_file import from_keras_file  # noqa: E402
+from lstm_core.inference.netweights import WeightsError  # noqa: E402
 from lstm_core.spec import ModelSpec  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -275,10 +277,10 @@ def test_reading_a_file_never_imports_tensorflow(tmp_path):
     script = f"""
 import sys
 from lstm_core.inference import engine
-from lstm_core.inference import netweights
+from lstm_core.inference import keras_file
 from lstm_core.inference import sampling
 from lstm_core.data.vocab import CharVocab
-net = netweights.from_keras_file({str(path)!r})
+net = keras_file.from_keras_file({str(path)!r})
 engine.trace(net, [1, 2, 3])
 sampling.generate(net, CharVocab("abcdefghijkl"), "abc", 20, seed=1)
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))

@@ -2,7 +2,7 @@
 
 Many-to-one, as in the textbooks: Embedding -> recurrent layer(s) -> Dense(1, sigmoid). Only the
 last recurrent layer's final state reaches the output. The layers are ones the NumPy engine reads
-(netweights), so a trained classifier is looked at and scored without TensorFlow.
+(keras_config), so a trained classifier is looked at and scored without TensorFlow.
 
 Padding: training batches hold reviews of exactly the same length (see training.py), so nothing is
 padded and no mask is needed; the model computes on a review exactly what the engine computes.

@@ -363,7 +363,7 @@ class SentimentTrainer:
 
     # -- results ------------------------------------------------------------------------------
     def network(self):
-        from lstm_core.inference.netweights import from_keras_model
+        from lstm_core.inference.keras_config import from_keras_model
 
         return from_keras_model(self.model)
 
