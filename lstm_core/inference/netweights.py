@@ -8,15 +8,14 @@ outputs) or one feature, the token's id divided by the number of outputs. Either
 too (the identity matrix, or a column of scaled ids), so the engine reads every form the same way:
 row `id` of `Network.embedding` is what the first layer reads for token `id`.
 
-Weights are kept in Keras' layout (gate order i,f,g,o for LSTM; z,r,h for GRU) for display;
-`Network.prepared` holds a rearranged copy that makes the engine's steps fast.
+Weights are kept in Keras' layout (gate order i,f,g,o for LSTM; z,r,h for GRU) for display; the
+engine rearranges its own copy when it first runs a network (engine.prepared).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,9 +29,7 @@ INPUT_FORMS = ("embedding", "one-hot", "scaled-id")
 # The logit of an output the model does not have (as_char_model): exp() of it is 0 in float32, and
 # its log stays finite for the pages' entropy and surprise.
 NEVER_LOGIT = -1e4
-# A (vocab, gates*units) lookup table replaces one matrix product per step; above this size (big
-# word vocabularies) it would cost more memory than it saves time.
-MAX_TABLE_ELEMENTS = 4_000_000
+
 
 class WeightsError(ValueError):
     """A model (object or file) that LSTM Lab cannot or will not run; the message names the reason."""
@@ -48,12 +45,6 @@ def checked_float32(array, shape: tuple[int, ...], what: str) -> np.ndarray:
                                                                                      expected=shape))
     if not np.isfinite(out).all():
         raise WeightsError(_("{what} contains NaN or infinite values").format(what=what))
-    out.flags.writeable = False
-    return out
-
-
-def _freeze(array: np.ndarray) -> np.ndarray:
-    out = np.ascontiguousarray(array, dtype=np.float32)
     out.flags.writeable = False
     return out
 
@@ -137,31 +128,6 @@ class DenseHead:
 
 
 @dataclass(frozen=True, eq=False)
-class PreparedCell:
-    """One direction's weights rearranged so a step needs a single tanh call over all gates.
-
-    Sigmoid gates come first and their columns are halved, because sigmoid(z) = (1 + tanh(z/2)) / 2
-    and halving by a power of two is exact. LSTM columns are reordered from Keras' i,f,g,o to
-    i,f,o,g so the three sigmoid gates are contiguous; GRU's z,r,h already are.
-    `table` = embedding · kernel + bias for a first layer (one row per token), or None.
-    """
-
-    cell: str
-    units: int
-    kernel: np.ndarray
-    recurrent_kernel: np.ndarray
-    bias: np.ndarray
-    recurrent_bias: np.ndarray | None  # GRU only: added to h·U before the reset gate multiplies it
-    table: np.ndarray | None
-
-    @cached_property
-    def stacked(self) -> np.ndarray:
-        """The kernel over the recurrent kernel: one step's x·W + h·U as one product [x, h]·[W; U]
-        (engine.Stepper), made when first asked for."""
-        return _freeze(np.vstack([self.kernel, self.recurrent_kernel]))
-
-
-@dataclass(frozen=True, eq=False)
 class Network:
     """Embedding -> recurrent layers -> Dense head, all float32 and read-only."""
 
@@ -170,7 +136,6 @@ class Network:
     head: DenseHead
     name: str = ""
     input_form: str = "embedding"  # INPUT_FORMS; only an "embedding" table is a weight of the Keras model
-    prepared: tuple[tuple[PreparedCell, ...], ...] = field(init=False, repr=False)
 
     def __post_init__(self):
         layers = tuple(self.layers)
@@ -204,9 +169,6 @@ class Network:
         object.__setattr__(self, "embedding", embedding)
         object.__setattr__(self, "layers", tuple(checked))
         object.__setattr__(self, "head", head)
-        object.__setattr__(self, "prepared", tuple(
-            tuple(_prepare(layer.cell, layer.units, d, embedding if k == 0 else None) for d in layer.directions)
-            for k, layer in enumerate(checked)))
 
     @property
     def vocab_size(self) -> int:
@@ -237,30 +199,6 @@ def layer_name(name: str, side: str | None) -> str:
     if side == "backward":
         return _("layer {name} backward").format(name=name)
     return _("layer {name}").format(name=name)
-
-
-def _prepare(cell: str, n: int, weights: CellWeights, embedding: np.ndarray | None) -> PreparedCell:
-    kernel, recurrent, bias = (np.array(a, dtype=np.float32) for a in
-                               (weights.kernel, weights.recurrent_kernel, weights.bias))
-    recurrent_bias = None
-    if cell == "lstm":
-        order = np.r_[0:2 * n, 3 * n:4 * n, 2 * n:3 * n]  # i,f,g,o -> i,f,o,g
-        kernel, recurrent, bias = kernel[:, order], recurrent[:, order], bias[order]
-        sigmoid_width = 3 * n
-    elif cell == "gru":
-        bias, recurrent_bias = bias[0], bias[1]
-        recurrent_bias[:2 * n] *= 0.5
-        sigmoid_width = 2 * n
-    else:
-        sigmoid_width = 0
-    for a in (kernel, recurrent):
-        a[:, :sigmoid_width] *= 0.5
-    bias[:sigmoid_width] *= 0.5
-    table = None
-    if embedding is not None and embedding.shape[0] * kernel.shape[1] <= MAX_TABLE_ELEMENTS:
-        table = _freeze(embedding @ kernel + bias)
-    return PreparedCell(cell, n, _freeze(kernel), _freeze(recurrent), _freeze(bias),
-                        None if recurrent_bias is None else _freeze(recurrent_bias), table)
 
 
 def weights_list(net: Network) -> list[np.ndarray]:
