@@ -28,7 +28,8 @@ from lstm_core.inference import engine  # noqa: E402
 
 from lstm_core.inference import sampling  # noqa: E402
 from lstm_core.inference.influence import influence  # noqa: E402
-from lstm_core.inference.netweights import CellWeights, DenseHead, Network, RecurrentLayer, from_keras_model  # noqa: E402
+from lstm_core.inference.keras_config import from_keras_model  # noqa: E402
+from lstm_core.inference.netweights import CellWeights, DenseHead, Network, RecurrentLayer  # noqa: E402
 from lstm_core.data.vocab import CharVocab  # noqa: E402
 
 WINDOW = 40

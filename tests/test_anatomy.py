@@ -144,7 +144,7 @@ def keras_models(tmp_path_factory):
     """A tiny character model per cell kind (two layers), saved, with weights large enough that
     gates really open and close."""
     from lstm_core.training.keras_model import build_char_model
-    from lstm_core.inference.netweights import from_keras_model
+    from lstm_core.inference.keras_config import from_keras_model
     from lstm_core.spec import ModelSpec
 
     out = {}

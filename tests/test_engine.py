@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -18,9 +19,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from helpers_models import random_network  # noqa: E402
 
-from lstm_core.inference import engine, netweights  # noqa: E402
+from lstm_core.inference import engine  # noqa: E402
 from lstm_core.training.keras_model import build_char_model  # noqa: E402
-from lstm_core.inference.netweights import WeightsError, from_keras_file, from_keras_model  # noqa: E402
+from lstm_core.inference.keras_config import from_keras_model  # noqa: E402
+from lstm_core.inference.keras_file import from_keras_file  # noqa: E402
+from lstm_core.inference.netweights import WeightsError  # noqa: E402
 from lstm_core.spec import ModelSpec  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,13 +153,26 @@ def test_step_and_feed_reproduce_trace(cell):
     np.testing.assert_array_equal(fed.h[1], state.h[1])
 
 
+def test_the_engine_prepares_its_copy_of_a_network_once_and_drops_it_with_the_network():
+    net = random_network("lstm", layers=2, seed=5)
+    kept = len(engine._PREPARED)
+    assert net not in engine._PREPARED  # a network that is only kept carries no second copy
+    engine.trace(net, [1, 2, 3])
+    first = engine.prepared(net)
+    engine.step(net, 1, engine.initial_state(net))
+    assert engine.prepared(net) is first
+    del net, first
+    gc.collect()
+    assert len(engine._PREPARED) == kept
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("table", [True, False])
 def test_the_stepper_goes_on_as_step_does(cell, table, monkeypatch):
     if not table:  # a vocabulary too big for the first layer's table: it reads the embedding
-        monkeypatch.setattr(netweights, "MAX_TABLE_ELEMENTS", 0)
+        monkeypatch.setattr(engine, "MAX_TABLE_ELEMENTS", 0)
     net = random_network(cell, layers=3, seed=4)
-    assert (net.prepared[0][0].table is not None) == table
+    assert (engine.prepared(net)[0][0].table is not None) == table
     ids = np.random.default_rng(4).integers(0, net.vocab_size, size=60)
     _, _, start = engine.feed(net, ids[:10], engine.initial_state(net))
     given = [a.copy() for a in start.h + start.c if a is not None]
@@ -275,10 +291,10 @@ def test_reading_a_file_never_imports_tensorflow(tmp_path):
     script = f"""
 import sys
 from lstm_core.inference import engine
-from lstm_core.inference import netweights
+from lstm_core.inference import keras_file
 from lstm_core.inference import sampling
 from lstm_core.data.vocab import CharVocab
-net = netweights.from_keras_file({str(path)!r})
+net = keras_file.from_keras_file({str(path)!r})
 engine.trace(net, [1, 2, 3])
 sampling.generate(net, CharVocab("abcdefghijkl"), "abc", 20, seed=1)
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))

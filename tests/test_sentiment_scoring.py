@@ -19,7 +19,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from helpers_models import random_network  # noqa: E402
 
-from lstm_core.inference.netweights import from_keras_model  # noqa: E402
+from lstm_core.inference.keras_config import from_keras_model  # noqa: E402
 from lstm_core.sentiment import batch, scoring, store  # noqa: E402
 from lstm_core.sentiment.model import ARCHS, SentimentSpec, build_classifier, parameter_count  # noqa: E402
 from lstm_core.sentiment.tokens import PAD, UNK, WordVocab  # noqa: E402

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_core.sentiment.tokens import (NEGATION, PAD, PAD_ID, UNK, UNK_ID, URL, USER, VocabError, WordVocab,
+from lstm_core.sentiment.tokens import (NEGATION, PAD, PAD_ID, UNK, UNK_ID, URL, USER, WordVocabError, WordVocab,
                                         tokenize, words)
 
 
@@ -91,7 +91,7 @@ def test_vocabulary_json_round_trip_and_damage():
                 json.dumps({"kind": "words", "pad": 0, "unk": 1, "entries": ["x", "y"]}),
                 json.dumps({"kind": "words", "pad": 0, "unk": 1, "entries": [PAD, UNK, "x", "x"]}),
                 json.dumps({"kind": "words", "pad": 1, "unk": 0, "entries": [PAD, UNK, "x"]})):
-        with pytest.raises(VocabError):
+        with pytest.raises(WordVocabError):
             WordVocab.from_json(bad)
-    with pytest.raises(VocabError):
+    with pytest.raises(WordVocabError):
         WordVocab.from_texts([["once"]], min_count=2)

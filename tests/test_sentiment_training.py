@@ -16,7 +16,7 @@ from lstm_core.sentiment.data import Example, split_of  # noqa: E402
 from helpers_sentiment import new_sentiment_job  # noqa: E402
 from lstm_core.sentiment.runs import comparison_settings  # noqa: E402
 from lstm_core.training.states import FINISHED, QUEUED, STOPPED  # noqa: E402
-from lstm_core.sentiment.training import (SentimentTrainer, TrainError, TrainSettings, evaluate,  # noqa: E402
+from lstm_core.sentiment.training import (SentimentTrainer, SentimentTrainError, TrainSettings, evaluate,  # noqa: E402
                                           lexicon_embedding, majority_labels)
 
 POSITIVE = ["good", "great", "wonderful", "fun", "superb"]
@@ -120,12 +120,12 @@ def test_vader_majority_for_ties():
 @pytest.mark.parametrize("bad", [dict(arch="cnn"), dict(epochs=0), dict(learning_rate=0), dict(units=0),
                                  dict(dropout=1.0), dict(lr_decay=0), dict(negation_phrases=-1)])
 def test_bad_settings_are_refused(bad):
-    with pytest.raises(TrainError):
+    with pytest.raises(SentimentTrainError):
         TrainSettings(**bad)
 
 
 def test_too_little_data_is_refused():
-    with pytest.raises(TrainError, match="at least 10"):
+    with pytest.raises(SentimentTrainError, match="at least 10"):
         SentimentTrainer(made_up_reviews(8), TrainSettings(**TINY))
 
 
@@ -182,5 +182,5 @@ def test_evaluate_splits_and_ties(examples):
     val = [e for e in examples if e.split == "val"]
     expected = np.mean([e.label == (1 if e.domain == "movies" else 0) for e in val])
     assert abs(ev.vader_accuracy["all"] - expected) < 1e-9
-    with pytest.raises(TrainError):
+    with pytest.raises(SentimentTrainError):
         evaluate(net, trainer.vocab, [e for e in examples if e.split == "train"], "test")

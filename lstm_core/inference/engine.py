@@ -4,16 +4,18 @@ trace() and step() share the per-step cell arithmetic, so stepping through a tex
 trace's first layer bit for bit; deeper layers agree to float32 rounding (the trace computes x·W for
 all positions in one matrix product, a step for one position).
 
-Weights come prepared by netweights (sigmoid columns halved, LSTM gates reordered to i,f,o,g), so
-one tanh call covers every gate of a step: sigmoid(z) = (1 + tanh(z/2)) / 2, which saturates
-cleanly for extreme pre-activations where 1 / (1 + exp(-z)) would overflow with a warning.
+The engine runs its own copy of a network's weights (prepared(): sigmoid columns halved, LSTM gates
+reordered to i,f,o,g), so one tanh call covers every gate of a step: sigmoid(z) = (1 + tanh(z/2)) / 2,
+which saturates cleanly for extreme pre-activations where 1 / (1 + exp(-z)) would overflow with a warning.
 """
 
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -21,7 +23,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from lstm_core.i18n import _
-from lstm_core.inference.netweights import Network, PreparedCell
+from lstm_core.inference.netweights import CellWeights, Network
 
 # The engine's products are small (per character, a vector by a 256×1024 matrix for each layer): a
 # second BLAS thread costs more in handing the work over than it saves (bench/bench_inference.py). So
@@ -98,6 +100,85 @@ class State:
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
+
+
+# ---------------------------------------------------------------- the engine's copy of the weights
+
+# A (vocab, gates*units) lookup table replaces one matrix product per step; above this size (big
+# word vocabularies) it would cost more memory than it saves time.
+MAX_TABLE_ELEMENTS = 4_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedCell:
+    """One direction's weights rearranged so a step needs a single tanh call over all gates.
+
+    Sigmoid gates come first and their columns are halved, because sigmoid(z) = (1 + tanh(z/2)) / 2
+    and halving by a power of two is exact. LSTM columns are reordered from Keras' i,f,g,o to
+    i,f,o,g so the three sigmoid gates are contiguous; GRU's z,r,h already are.
+    `table` = embedding · kernel + bias for a first layer (one row per token), or None.
+    """
+
+    cell: str
+    units: int
+    kernel: np.ndarray
+    recurrent_kernel: np.ndarray
+    bias: np.ndarray
+    recurrent_bias: np.ndarray | None  # GRU only: added to h·U before the reset gate multiplies it
+    table: np.ndarray | None
+
+    @cached_property
+    def stacked(self) -> np.ndarray:
+        """The kernel over the recurrent kernel: one step's x·W + h·U as one product [x, h]·[W; U]
+        (Stepper), made when first asked for."""
+        return _frozen_float32(np.vstack([self.kernel, self.recurrent_kernel]))
+
+
+def _frozen_float32(array: np.ndarray) -> np.ndarray:
+    out = np.ascontiguousarray(array, dtype=np.float32)
+    out.flags.writeable = False
+    return out
+
+
+def _prepare_cell(cell: str, n: int, weights: CellWeights, embedding: np.ndarray | None) -> PreparedCell:
+    kernel, recurrent, bias = (np.array(a, dtype=np.float32) for a in
+                               (weights.kernel, weights.recurrent_kernel, weights.bias))
+    recurrent_bias = None
+    if cell == "lstm":
+        order = np.r_[0:2 * n, 3 * n:4 * n, 2 * n:3 * n]  # i,f,g,o -> i,f,o,g
+        kernel, recurrent, bias = kernel[:, order], recurrent[:, order], bias[order]
+        sigmoid_width = 3 * n
+    elif cell == "gru":
+        bias, recurrent_bias = bias[0], bias[1]
+        recurrent_bias[:2 * n] *= 0.5
+        sigmoid_width = 2 * n
+    else:
+        sigmoid_width = 0
+    for a in (kernel, recurrent):
+        a[:, :sigmoid_width] *= 0.5
+    bias[:sigmoid_width] *= 0.5
+    table = None
+    if embedding is not None and embedding.shape[0] * kernel.shape[1] <= MAX_TABLE_ELEMENTS:
+        table = _frozen_float32(embedding @ kernel + bias)
+    return PreparedCell(cell, n, _frozen_float32(kernel), _frozen_float32(recurrent), _frozen_float32(bias),
+                        None if recurrent_bias is None else _frozen_float32(recurrent_bias), table)
+
+
+# Made the first time a network is run and dropped with the network: a network that is only kept (a
+# training snapshot nobody looks at) carries no second copy of its weights. Networks are immutable, so
+# one copy serves every session. No lock: get and setdefault are one dict operation each, and
+# step() looks here once per character; two threads preparing one network at once keep the first copy.
+_PREPARED: weakref.WeakKeyDictionary[Network, tuple[tuple[PreparedCell, ...], ...]] = weakref.WeakKeyDictionary()
+
+
+def prepared(net: Network) -> tuple[tuple[PreparedCell, ...], ...]:
+    """`net`'s weights rearranged for the engine: per layer, one PreparedCell per direction."""
+    cells = _PREPARED.get(net)
+    if cells is None:
+        cells = _PREPARED.setdefault(net, tuple(
+            tuple(_prepare_cell(layer.cell, layer.units, d, net.embedding if k == 0 else None)
+                  for d in layer.directions) for k, layer in enumerate(net.layers)))
+    return cells
 
 
 # ---------------------------------------------------------------- one step of each cell
@@ -226,8 +307,8 @@ def trace(net: Network, ids: Sequence[int] | np.ndarray) -> Trace:
     arr = _ids(net, ids)
     steps = len(arr)
     inputs, layers = arr, []
-    for k, (layer, prepared) in enumerate(zip(net.layers, net.prepared)):
-        runs = [_run(p, _project(net, p, k == 0, inputs), reverse) for p, reverse in zip(prepared, (False, True))]
+    for k, (layer, cells) in enumerate(zip(net.layers, prepared(net))):
+        runs = [_run(p, _project(net, p, k == 0, inputs), reverse) for p, reverse in zip(cells, (False, True))]
         for run in runs:
             for a in run.values():
                 _frozen(a)
@@ -306,7 +387,7 @@ class Stepper:
         self._net = net
         self._layers = []
         width = 0  # what the first layer reads besides h: nothing when its input is a table row
-        for k, ((p,), h, c) in enumerate(zip(net.prepared, state.h, state.c)):
+        for k, ((p,), h, c) in enumerate(zip(prepared(net), state.h, state.c)):
             if k == 0 and p.table is None:
                 width = net.embed_dim
             xh = np.zeros(width + p.units, np.float32)

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lstm_core.inference.netweights import Network, PreparedCell
+from lstm_core.inference.engine import PreparedCell, prepared
+from lstm_core.inference.netweights import Network
 
 # Rows per pass: bounds the (rows, length, gates) temporaries of deeper layers to a few MB.
 MAX_BATCH_ELEMENTS = 2_000_000
@@ -76,13 +77,13 @@ def _final_probs_same_length(net: Network, ids: np.ndarray) -> np.ndarray:
     b, steps = ids.shape
     inputs: np.ndarray = ids
     final = None
-    for k, (layer, prepared) in enumerate(zip(net.layers, net.prepared)):
+    for k, (layer, cells) in enumerate(zip(net.layers, prepared(net))):
         last = k == len(net.layers) - 1
         if steps == 0:
             final = np.zeros((b, layer.output_dim), np.float32)
             break
         runs = [_direction(net, p, k == 0, inputs, reverse, keep_all=not last)
-                for p, reverse in zip(prepared, (False, True))]
+                for p, reverse in zip(cells, (False, True))]
         if last:
             final = np.concatenate([h for h, _ in runs], axis=1) if len(runs) > 1 else runs[0][0]
         else:
@@ -103,7 +104,7 @@ def final_probs_same_length(net: Network, ids: np.ndarray) -> np.ndarray:
     if ids.size and (ids.min() < 0 or ids.max() >= net.vocab_size):
         raise ValueError(f"ids must lie between 0 and {net.vocab_size - 1}")
     b, steps = ids.shape
-    width = max(g.kernel.shape[1] for pair in net.prepared for g in pair)
+    width = max(g.kernel.shape[1] for pair in prepared(net) for g in pair)
     rows = max(1, MAX_BATCH_ELEMENTS // max(1, steps * width))
     return np.concatenate([_final_probs_same_length(net, ids[i:i + rows]) for i in range(0, b, rows)]) \
         if b else np.zeros(0, np.float32)

@@ -2,7 +2,7 @@
 
 Many-to-one, as in the textbooks: Embedding -> recurrent layer(s) -> Dense(1, sigmoid). Only the
 last recurrent layer's final state reaches the output. The layers are ones the NumPy engine reads
-(netweights), so a trained classifier is looked at and scored without TensorFlow.
+(keras_config), so a trained classifier is looked at and scored without TensorFlow.
 
 Padding: training batches hold reviews of exactly the same length (see training.py), so nothing is
 padded and no mask is needed; the model computes on a review exactly what the engine computes.
@@ -27,7 +27,7 @@ MAX_UNITS = 256
 MAX_EMBED = 256
 
 
-class SpecError(Explained):
+class SentimentSpecError(Explained):
     """Settings that do not describe a classifier we can build."""
 
 
@@ -41,15 +41,15 @@ class SentimentSpec:
 
     def __post_init__(self):
         if self.arch not in ARCHS:
-            raise SpecError(N_("architecture must be one of {archs}, not {arch!r}"), archs=", ".join(ARCHS),
-                            arch=self.arch)
+            raise SentimentSpecError(N_("architecture must be one of {archs}, not {arch!r}"),
+                                     archs=", ".join(ARCHS), arch=self.arch)
         for name, value, low, high in (("units", self.units, 1, MAX_UNITS), ("embed_dim", self.embed_dim, 1, MAX_EMBED),
                                        ("vocab_size", self.vocab_size, 3, 200_000)):
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise SpecError(N_("{name} must be a whole number from {low} to {high}, not {value!r}"), name=name,
-                                low=low, high=high, value=value)
+                raise SentimentSpecError(N_("{name} must be a whole number from {low} to {high}, not {value!r}"),
+                                         name=name, low=low, high=high, value=value)
         if not isinstance(self.dropout, (int, float)) or not 0.0 <= float(self.dropout) < 1.0:
-            raise SpecError(N_("dropout must be at least 0 and below 1, not {value!r}"), value=self.dropout)
+            raise SentimentSpecError(N_("dropout must be at least 0 and below 1, not {value!r}"), value=self.dropout)
 
     @property
     def arch_name(self) -> str:
@@ -74,12 +74,12 @@ class SentimentSpec:
     @classmethod
     def from_dict(cls, data: dict) -> SentimentSpec:
         if not isinstance(data, dict):
-            raise SpecError(N_("the model description is not a JSON object"))
+            raise SentimentSpecError(N_("the model description is not a JSON object"))
         known = {k: data[k] for k in ("vocab_size", "arch", "units", "embed_dim", "dropout") if k in data}
         try:
             return cls(**known)
         except TypeError as exc:
-            raise SpecError(N_("incomplete model description: {problem}"), problem=exc) from None
+            raise SentimentSpecError(N_("incomplete model description: {problem}"), problem=exc) from None
 
 
 def parameter_count(spec: SentimentSpec) -> int:

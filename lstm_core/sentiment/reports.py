@@ -29,7 +29,7 @@ class Steps(Report):
 
 @dataclass(frozen=True)
 class Advanced(Report):
-    """One classifier's progress (lstm_core.sentiment.training.Progress), a few times a second."""
+    """One classifier's progress (lstm_core.sentiment.training.SentimentProgress), a few times a second."""
 
     model: int
     progress: object

@@ -38,7 +38,7 @@ from lstm_core.training.states import ACTIVE, DIVERGED, ENDED, FAILED, FINISHED,
 from . import reports as sr
 from .data import Example
 from .model import ARCHS
-from .training import EpochPoint, Evaluation, Progress, TrainSettings
+from .training import EpochPoint, Evaluation, SentimentProgress, TrainSettings
 
 MAX_POINTS = 2_000  # per-step history kept for the chart (older points thinned)
 REPORT_EVERY_S = 0.25
@@ -65,7 +65,7 @@ class RunView:
     settings: TrainSettings
     status: str
     said: Said | str  # made in the training process or the job: put into words when read
-    progress: Progress | None
+    progress: SentimentProgress | None
     steps: tuple[int, ...]
     loss: tuple[float, ...]
     accuracy: tuple[float, ...]
@@ -108,7 +108,7 @@ class _Model:
     def __init__(self, settings: TrainSettings):
         self.settings = settings
         self.status, self.said = QUEUED, ""
-        self.progress: Progress | None = None
+        self.progress: SentimentProgress | None = None
         self.steps: list[int] = []
         self.loss: list[float] = []
         self.accuracy: list[float] = []
@@ -293,7 +293,7 @@ def _train_one(trainer, index: int, recipe: SentimentRecipe, name: str, out_dir,
         if new:
             reports.put(sr.Steps(index, tuple(new)))
 
-    def on_progress(p: Progress) -> None:
+    def on_progress(p: SentimentProgress) -> None:
         if stopping():
             trainer.request_stop()
         flush()
@@ -327,12 +327,13 @@ def _out_of_memory(exc: BaseException) -> bool:
 
 
 def _readable(exc: BaseException) -> Said | str:
-    """What a failure says to a person: our own errors as Said (put into words on the page)."""
+    """What a failure says to a person: our own errors, raised with a Said, as that Said (put into words
+    on the page); any other keeps its type, for a bug report."""
+    said = said_of(exc)
+    if isinstance(said, Said):
+        return said
     text = str(exc).strip()
-    name = type(exc).__name__
-    if name in ("TrainError", "DataError", "SentimentModelError", "WeightsError", "SpecError", "VocabError") and text:
-        return said_of(exc)
-    return f"{name}: {text[:500]}" if text else name
+    return f"{type(exc).__name__}: {text[:500]}" if text else type(exc).__name__
 
 
 def comparison_settings(base: TrainSettings) -> list[TrainSettings]:

@@ -17,11 +17,12 @@ from pathlib import Path
 
 from lstm_core.i18n import N_, _
 from lstm_core.storage import model_zip
-from lstm_core.inference.netweights import WeightsError, from_keras_file
+from lstm_core.inference.keras_file import from_keras_file
+from lstm_core.inference.netweights import WeightsError
 from lstm_core.said import Explained
 from lstm_core.storage.persistence import ASSETS, FORMAT, FORMAT_VERSION, MAX_JSON_BYTES
-from .model import SentimentSpec, SpecError
-from .tokens import VocabError, WordVocab
+from .model import SentimentSpec, SentimentSpecError
+from .tokens import WordVocab, WordVocabError
 
 KIND = "sentiment"
 MODEL_FILE, VOCAB_FILE, META_FILE = "model.keras", "vocab.json", "meta.json"
@@ -96,7 +97,7 @@ def load_folder(folder: str | Path) -> SentimentModel:
     try:
         vocab = WordVocab.from_json(vocab_path.read_text(encoding="utf-8"))
         spec = SentimentSpec.from_dict(meta.get("spec") or {})
-    except (VocabError, SpecError, UnicodeDecodeError) as exc:
+    except (WordVocabError, SentimentSpecError, UnicodeDecodeError) as exc:
         raise SentimentModelError(N_("The model's description is damaged: {problem}"), problem=exc) from None
     try:
         net = from_keras_file(folder / MODEL_FILE)

@@ -46,7 +46,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class VocabError(Explained):
+class WordVocabError(Explained):
     """A word vocabulary file or definition that cannot be used."""
 
 
@@ -126,14 +126,15 @@ class WordVocab:
     def __init__(self, entries: Sequence[str]):
         entries = list(entries)
         if len(entries) < 3 or entries[0] != PAD or entries[1] != UNK:
-            raise VocabError(N_("a word vocabulary starts with {pad!r}, {unk!r} and has at least one word"), pad=PAD,
-                             unk=UNK)
+            raise WordVocabError(N_("a word vocabulary starts with {pad!r}, {unk!r} and has at least one word"),
+                                 pad=PAD, unk=UNK)
         if any(not isinstance(w, str) or not w for w in entries):
-            raise VocabError(N_("every vocabulary entry must be a non-empty string"))
+            raise WordVocabError(N_("every vocabulary entry must be a non-empty string"))
         if len(set(entries)) != len(entries):
-            raise VocabError(N_("the vocabulary lists a word twice"))
+            raise WordVocabError(N_("the vocabulary lists a word twice"))
         if len(entries) > MAX_VOCAB:
-            raise VocabError(N_("the vocabulary has {n:,} words, more than {limit:,}"), n=len(entries), limit=MAX_VOCAB)
+            raise WordVocabError(N_("the vocabulary has {n:,} words, more than {limit:,}"), n=len(entries),
+                                 limit=MAX_VOCAB)
         self.entries: tuple[str, ...] = tuple(entries)
         self._index = {w: i for i, w in enumerate(self.entries)}
 
@@ -150,7 +151,7 @@ class WordVocab:
         seen = set(kept)
         more = [w for w in dict.fromkeys(extra) if w and w not in seen and w not in (PAD, UNK)]
         if not kept and not more:
-            raise VocabError(N_("no word occurs often enough to build a vocabulary; use more text"))
+            raise WordVocabError(N_("no word occurs often enough to build a vocabulary; use more text"))
         return cls([PAD, UNK, *kept, *more])
 
     @property
@@ -184,9 +185,9 @@ class WordVocab:
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            raise VocabError(N_("vocab.json is not valid JSON ({problem})"), problem=exc) from None
+            raise WordVocabError(N_("vocab.json is not valid JSON ({problem})"), problem=exc) from None
         if not isinstance(data, dict) or data.get("kind") != "words" or not isinstance(data.get("entries"), list):
-            raise VocabError(N_("vocab.json does not hold a word vocabulary"))
+            raise WordVocabError(N_("vocab.json does not hold a word vocabulary"))
         if data.get("pad") != PAD_ID or data.get("unk") != UNK_ID:
-            raise VocabError(N_("vocab.json uses other padding/unknown ids than this LSTM Lab"))
+            raise WordVocabError(N_("vocab.json uses other padding/unknown ids than this LSTM Lab"))
         return cls(data["entries"])

@@ -35,7 +35,7 @@ PRIOR_DIMS = 4  # embedding dimensions that start as VADER's rating of the word
 _BUILD_LOCK = threading.Lock()
 
 
-class TrainError(Explained):
+class SentimentTrainError(Explained):
     """Settings or data that training cannot start from, explained for a person."""
 
 
@@ -58,31 +58,31 @@ class TrainSettings:
 
     def __post_init__(self):
         if self.arch not in ARCHS:
-            raise TrainError(N_("Architecture must be one of {archs}."), archs=", ".join(ARCHS.values()))
+            raise SentimentTrainError(N_("Architecture must be one of {archs}."), archs=", ".join(ARCHS.values()))
         for name, value, low, high in ((N_("epochs"), self.epochs, 1, MAX_EPOCHS),
                                        (N_("batch size"), self.batch_size, 1, 1024),
                                        (N_("minimum word count"), self.min_count, 1, 1000),
                                        (N_("vocabulary size"), self.max_words, 1, 100_000),
                                        (N_("units"), self.units, 1, 256), (N_("embedding size"), self.embed_dim, 1, 256)):
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise TrainError(N_("The {name} must be a whole number from {low} to {high}, not {value!r}."),
-                                 name=Said(name), low=low, high=high, value=value)
+                raise SentimentTrainError(N_("The {name} must be a whole number from {low} to {high}, not "
+                                             "{value!r}."), name=Said(name), low=low, high=high, value=value)
         lr = self.learning_rate
         if not isinstance(lr, (int, float)) or not math.isfinite(lr) or not 0 < lr <= 1:
-            raise TrainError(N_("The learning rate must be above 0 and at most 1, not {value!r}."), value=lr)
+            raise SentimentTrainError(N_("The learning rate must be above 0 and at most 1, not {value!r}."), value=lr)
         if not isinstance(self.lr_decay, (int, float)) or not 0 < self.lr_decay <= 1:
-            raise TrainError(N_("The learning-rate decay must be above 0 and at most 1, not {value!r}."),
-                             value=self.lr_decay)
+            raise SentimentTrainError(N_("The learning-rate decay must be above 0 and at most 1, not {value!r}."),
+                                      value=self.lr_decay)
         if not isinstance(self.negation_phrases, int) or not 0 <= self.negation_phrases <= 100_000:
-            raise TrainError(N_("The number of negation phrases must be a whole number from 0 to 100,000."))
+            raise SentimentTrainError(N_("The number of negation phrases must be a whole number from 0 to 100,000."))
         for name, value in ((N_("dropout"), self.dropout), (N_("word dropout"), self.word_dropout)):
             if not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise TrainError(N_("The {name} must be at least 0 and below 1, not {value!r}."), name=Said(name),
-                                 value=value)
+                raise SentimentTrainError(N_("The {name} must be at least 0 and below 1, not {value!r}."),
+                                          name=Said(name), value=value)
 
 
 @dataclass(frozen=True)
-class Progress:
+class SentimentProgress:
     step: int
     epoch: float  # epochs done, fractional
     steps_per_epoch: int
@@ -104,7 +104,7 @@ class EpochPoint:
 
 
 @dataclass(frozen=True)
-class RunResult:
+class SentimentRunResult:
     status: str  # "finished", "stopped" or "diverged"
     message: Said | str = ""  # a Said: made in the training process, put into words where it is shown
 
@@ -163,7 +163,7 @@ def evaluate(net, vocab: WordVocab, examples: Sequence[Example], split: str = "t
 
     chosen = [e for e in examples if e.split == split]
     if not chosen:
-        raise TrainError(N_("There are no {split} examples to evaluate on."), split=split)
+        raise SentimentTrainError(N_("There are no {split} examples to evaluate on."), split=split)
     probs = batch.final_probs(net, encode_examples(vocab, chosen))
     verdict = (probs >= 0.5).astype(int)
     truth = np.array([e.label for e in chosen])
@@ -209,9 +209,10 @@ class SentimentTrainer:
         train = [e for e in self.examples if e.split == "train"]
         val = [e for e in self.examples if e.split == "val"]
         if len(train) < 10 or len({e.label for e in train}) < 2:
-            raise TrainError(N_("Training needs at least 10 labelled texts of both kinds in the training split."))
+            raise SentimentTrainError(N_("Training needs at least 10 labelled texts of both kinds in the training "
+                                         "split."))
         if not val:
-            raise TrainError(N_("There are no validation texts to choose the best epoch with; add more data."))
+            raise SentimentTrainError(N_("There are no validation texts to choose the best epoch with; add more data."))
         lexicon = baseline.lexicon() if settings.lexicon_prior else {}
         if vocab is None:
             vocab = WordVocab.from_texts((cached_words(e.text) for e in train), min_count=settings.min_count,
@@ -291,8 +292,9 @@ class SentimentTrainer:
         return float(loss), float(acc)
 
     def run(self, epochs: int | None = None, steps: int | None = None,
-            on_progress: Callable[[Progress], None] | None = None, on_epoch: Callable[[EpochPoint], None] | None = None,
-            progress_every_s: float = 0.5) -> RunResult:
+            on_progress: Callable[[SentimentProgress], None] | None = None,
+            on_epoch: Callable[[EpochPoint], None] | None = None,
+            progress_every_s: float = 0.5) -> SentimentRunResult:
         """Train for `epochs` more epochs (default: the settings'), or `steps` steps, or until stopped."""
         if epochs is None and steps is None:
             epochs = self.settings.epochs
@@ -329,7 +331,7 @@ class SentimentTrainer:
             self.model.set_weights(self.best[2])
         if on_progress is not None and self.history:
             on_progress(self._progress(start, start_steps, target, steps))
-        return RunResult(status, message)
+        return SentimentRunResult(status, message)
 
     def _end_epoch(self) -> EpochPoint:
         self.epochs_done += 1
@@ -349,19 +351,19 @@ class SentimentTrainer:
             self.model.optimizer.learning_rate.assign(rate)
         return point
 
-    def _progress(self, start: float, start_steps: int, target: int | None, steps: int | None) -> Progress:
+    def _progress(self, start: float, start_steps: int, target: int | None, steps: int | None) -> SentimentProgress:
         elapsed = time.perf_counter() - start
         done = self.steps - start_steps
         total = (target - start_steps) if target is not None else steps
         eta = (total - done) * elapsed / done if done and total else None
         recent = self.history[-50:]
-        return Progress(self.steps, self.epoch, self.steps_per_epoch, float(np.mean([h[1] for h in recent])),
-                        float(np.mean([h[2] for h in recent])),
-                        self.epoch_history[-1].val_acc if self.epoch_history else None, elapsed, eta)
+        return SentimentProgress(self.steps, self.epoch, self.steps_per_epoch, float(np.mean([h[1] for h in recent])),
+                                 float(np.mean([h[2] for h in recent])),
+                                 self.epoch_history[-1].val_acc if self.epoch_history else None, elapsed, eta)
 
     # -- results ------------------------------------------------------------------------------
     def network(self):
-        from lstm_core.inference.netweights import from_keras_model
+        from lstm_core.inference.keras_config import from_keras_model
 
         return from_keras_model(self.model)
 

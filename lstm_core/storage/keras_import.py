@@ -22,7 +22,8 @@ from pathlib import Path, PurePosixPath
 from lstm_core.data.vocab import CharVocab, VocabError
 from lstm_core.data.vocab_forms import ForeignVocab, VocabFormError, read_vocabulary
 from lstm_core.i18n import _
-from lstm_core.inference.netweights import Network, WeightsError, from_keras_file, weights_list
+from lstm_core.inference.keras_file import from_keras_file
+from lstm_core.inference.netweights import Network, WeightsError, weights_list
 from lstm_core.spec import CELL_NAMES, MAX_EMBED, MAX_LAYERS, MAX_UNITS, ModelSpec
 from lstm_core.storage.model_zip import read_members
 from lstm_core.storage.persistence import (FORMAT, FORMAT_VERSION, META_FILE, MODEL_FILE, VOCAB_FILE,

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from lstm_core.i18n import N_, _
 from lstm_core.storage import model_zip
-from lstm_core.inference.netweights import WeightsError, as_char_model, from_keras_file
+from lstm_core.inference.keras_file import from_keras_file
+from lstm_core.inference.netweights import WeightsError, as_char_model
 from lstm_core.spec import ModelSpec, SpecError
 from lstm_core.data.vocab import CharVocab, VocabError
 

@@ -336,7 +336,7 @@ def keras_check(net: Network, trace, layer: int, position: int, step: UnitStep,
     Otherwise a fresh Keras layer gets this layer's weights and the engine's inputs. Imports
     TensorFlow (seconds, the first time).
     """
-    from lstm_core.inference.netweights import from_keras_model
+    from lstm_core.inference.keras_config import from_keras_model
 
     k = keras_frozen()
     ids = np.asarray(trace.ids[:position + 1], dtype=np.int32)

@@ -232,7 +232,7 @@ class CharacterRuns:
     def thin_snapshots(self) -> None:
         """Keep at most max_snapshots (fewer for big models): drop every other older one and
         double the interval, so the ones kept stay evenly spread over the whole run."""
-        per_net = max(1, total_params(self.recipe.spec) * 4 * 2)  # the weights, and the engine's prepared copy
+        per_net = max(1, total_params(self.recipe.spec) * 4)  # the weights (the engine prepares a copy only to run one)
         limit = max(4, min(self.max_snapshots, self.snapshot_bytes // per_net))
         while len(self.snapshots) > limit:
             latest = self.snapshots[-1]

@@ -362,7 +362,7 @@ class Trainer:
     # -- results --------------------------------------------------------------------------
     def network(self):
         """The current weights as a NumPy network for the gate engine and the sampler."""
-        from lstm_core.inference.netweights import from_keras_model
+        from lstm_core.inference.keras_config import from_keras_model
 
         return from_keras_model(self.float_model())
 

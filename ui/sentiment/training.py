@@ -14,7 +14,7 @@ from lstm_core.said import say
 from lstm_core.sentiment import data, store
 from lstm_core.sentiment.runs import SentimentRecipe, comparison_settings, elapsed_label, sentiment_job
 from lstm_core.sentiment.model import ARCHS, parameter_count
-from lstm_core.sentiment.training import TrainError, TrainSettings
+from lstm_core.sentiment.training import SentimentTrainError, TrainSettings
 from lstm_core.training.budget import BudgetError
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.states import DIVERGED, FAILED, PREPARING, STOPPED, STOPPING
@@ -129,7 +129,7 @@ def _settings(locked: bool) -> TrainSettings | None:
     try:
         return TrainSettings(arch=arch, epochs=int(epochs), units=int(units), learning_rate=float(lr),
                              lexicon_prior=bool(prior), negation_phrases=2000 if phrases else 0, seed=int(seed))
-    except TrainError as exc:
+    except SentimentTrainError as exc:
         st.error(say(exc.said))
         return None
 
