@@ -8,7 +8,7 @@ from lstm_core.i18n import _
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
-from ui import i18n, models, projector, publishing, view_link
+from ui import i18n, models, projector, publishing, running_line, view_link
 from ui.sentiment import models as sentiment_models
 from ui.literal import literal
 from ui.refusals import refused_upload
@@ -49,6 +49,7 @@ def render(page: str = "home"):
     with st.sidebar:
         i18n.switch()
         projector.switch()
+        running_line.show(page)
         if page == "sentiment":
             _classifier_card()
             return None
