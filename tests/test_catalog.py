@@ -82,6 +82,22 @@ def test_translations_follow_the_glossary():
     assert not astray, f"{len(astray)} translations do not use the glossary's word, e.g. {astray[:3]}"
 
 
+# Words the glossary rules out: one concept, one word (the glossary's notes say why).
+RULED_OUT = {"奈特": "纳特 (nats)"}
+
+
+def _translations(catalog):
+    for message in _messages(catalog):
+        yield from message.string if isinstance(message.string, tuple) else (message.string,)
+
+
+def test_no_translation_uses_a_word_the_glossary_rules_out():
+    found = [(word, RULED_OUT[word], chinese) for chinese in _translations(_catalog(PO))
+             for word in RULED_OUT if word in chinese]
+    assert not found, f"{len(found)} translations use a word the glossary rules out (word, the glossary's word, " \
+                      f"translation), e.g. {found[:3]}"
+
+
 @pytest.fixture
 def reader_language():
     chosen = {"language": "en"}
