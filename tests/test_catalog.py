@@ -69,17 +69,61 @@ def _glossary():
     return rows
 
 
+# English words in a sense the glossary's term is not: "two units" of measure (nats and bits) are no layer's units.
+OTHER_SENSE = re.compile(r"\btwo units\b", re.IGNORECASE)
+
+
+def _english(message):
+    """The English of a message, without its fields ({pretrained}, {units}) or words in another sense."""
+    return OTHER_SENSE.sub("", FIELD.sub("", message.id if isinstance(message.id, str) else message.id[0]))
+
+
 def test_translations_follow_the_glossary():
     rows = _glossary()
     assert len(rows) >= 10
     astray = []
     for message in _messages(_catalog(PO)):
-        english = FIELD.sub("", message.id if isinstance(message.id, str) else message.id[0])  # not {pretrained}
+        english = _english(message)
         chinese = message.string if isinstance(message.string, str) else message.string[0]
         for term, word in rows:
             if re.search(rf"\b{re.escape(term)}", english, re.IGNORECASE) and word not in chinese:
                 astray.append((term, word, english, chinese))
     assert not astray, f"{len(astray)} translations do not use the glossary's word, e.g. {astray[:3]}"
+
+
+# Words the glossary rules out: one concept, one word (the glossary's notes say why).
+RULED_OUT = {"奈特": "纳特 (nats)", "细胞": "单元 (cell), 单元状态 (cell state)"}
+
+
+def _translations(catalog):
+    for message in _messages(catalog):
+        yield from message.string if isinstance(message.string, tuple) else (message.string,)
+
+
+def test_no_translation_uses_a_word_the_glossary_rules_out():
+    found = [(word, RULED_OUT[word], chinese) for chinese in _translations(_catalog(PO))
+             for word in RULED_OUT if word in chinese]
+    assert not found, f"{len(found)} translations use a word the glossary rules out (word, the glossary's word, " \
+                      f"translation), e.g. {found[:3]}"
+
+
+def test_a_unit_is_not_a_cell():
+    """单元 is the cell's word (循环单元, 记忆单元, 单元状态), 神经元 the unit's: never one for the other."""
+    words = dict(_glossary())
+    unit, cell = words["unit"], words["cell"]
+    assert unit == "神经元" and cell == "单元", "the glossary's words for unit and cell changed: update this test"
+    conflated = []
+    for message in _messages(_catalog(PO)):
+        english = _english(message)
+        says_unit = re.search(r"\bunit", english, re.IGNORECASE)
+        says_cell = re.search(r"\bcell", english, re.IGNORECASE)
+        for chinese in message.string if isinstance(message.string, tuple) else (message.string,):
+            if cell in chinese and not says_cell:  # a unit (or something unnamed) called a cell
+                conflated.append((english, chinese))
+            if unit in chinese and says_cell and not says_unit:  # a cell called a unit
+                conflated.append((english, chinese))
+    assert not conflated, f"{len(conflated)} translations use the cell's word 单元 where the English has no " \
+                          f"cell, or the unit's word 神经元 for a cell, e.g. {conflated[:3]}"
 
 
 @pytest.fixture
