@@ -29,7 +29,7 @@ def test_other_pages_say_a_training_waits_and_link_to_train(tiny_text, tmp_path)
         assert not at.exception, [e.value for e in at.exception]
         assert "“tiny model”: waiting for a free training slot" in _sidebar_text(at)
         links = [link for link in at.sidebar.get("page_link")]
-        assert [link.proto.page for link in links if "Train" in link.proto.label] == ["pages/train.py"]
+        assert [link.proto.page for link in links if "Train" in link.proto.label] == ["train"]  # the Train page's address
 
         at.switch_page("pages/train.py").run()  # the Train page shows the training itself
         assert "“tiny model”" not in _sidebar_text(at)
