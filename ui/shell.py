@@ -17,7 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from ui import preload  # noqa: F401  (first, before any session's script thread imports them)
 from lstm_core.i18n import N_, _
 
-from ui import i18n, sidebar, view_link, workspace
+from ui import i18n, sidebar, streamlit_words, view_link, workspace
 from ui.train import session as training_session
 
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
@@ -39,6 +39,7 @@ def frame():
     st.set_page_config(page_title="LSTM Lab", page_icon=str(ICON), layout="wide")
     workspace.folder()  # the tab's address carries its workspace id, for a server restart
     i18n.choose()  # before any text: the page titles below are the first
+    streamlit_words.follow()
     pages = [st.Page(path, title=_(title), icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
     page = st.navigation(pages)
     name = PAGES[pages.index(page)][0].removeprefix("pages/").removesuffix(".py")
