@@ -235,7 +235,7 @@ def test_train_refuses_bad_texts_and_keeps_the_good_one(page, app_url, dialogs, 
     _arm(page)
     main.locator('[data-testid="stRadio"]').get_by_text("Upload a .txt file", exact=True).click()
     wait_for_idle(page, after_action=True)
-    block = _uploader(main, "A plain-text file (UTF-8, up to 20 MB)")
+    block = _uploader(main, "A plain-text file (UTF-8)")
     _upload(page, block, "good.txt", hf.GOOD_TEXT.encode())
     expect(main.get_by_text(f"{len(hf.GOOD_TEXT):,} characters", exact=False)).to_be_visible()
     expect(main.get_by_text("good.txt", exact=False).first).to_be_visible()

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lstm_core.data.corpora import BUILTIN, CorpusError, download_gutenberg, gutenberg_status, load_corpus, user_text
+from lstm_core.data.corpora import (BUILTIN, MAX_USER_BYTES, CorpusError, download_gutenberg, gutenberg_status,
+                                    load_corpus, user_text)
 from lstm_core.data.vocab import CharVocab
 from lstm_core.i18n import N_, _, language
 from lstm_core.said import sentences
@@ -135,8 +136,9 @@ def text_section(disabled: bool) -> Prepared | None:
 
 
 def _upload(lowercase: bool, min_chars: int, disabled: bool) -> Prepared | None:
-    upload = st.file_uploader(_("A plain-text file (UTF-8, up to 20 MB)"), type=["txt"], key="train_upload",
-                              disabled=disabled)
+    # Streamlit's own line under the box says the limit: the app's, not the server's 60 MB.
+    upload = st.file_uploader(_("A plain-text file (UTF-8)"), type=["txt"], key="train_upload",
+                              max_upload_size=MAX_USER_BYTES >> 20, disabled=disabled)
     kept = st.session_state.get("train_last_upload")
     if upload is not None:
         try:
