@@ -86,8 +86,7 @@ def _choose_model_row():
     with c_layer:
         st.selectbox(_("Layer"), list(names), format_func=names.get, key="anatomy_layer", disabled=len(layers) == 1,
                      persist_state="session",
-                     help=_("Layer 1 reads the characters' embeddings; each further layer reads the h of the one "
-                            "below."))
+                     help=_("Layer 1 reads the characters; each further layer reads the h of the one below."))
     layer = st.session_state.anatomy_layer
     units = layers[layer].units
     text = (st.session_state.get("anatomy_text") or "")[:MAX_STEP_CHARS]

@@ -8,17 +8,15 @@ Session state keys all start with ``sample_``; the last generation is kept in
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 import streamlit as st
 
 from lstm_core.i18n import N_, _, ngettext
-from lstm_core.inference import sampling
-from lstm_core.data.vocab import CharVocab
 from ui import shell
 from ui.sample import figures as figs
 from ui import lesson_facts, model_texts, models, siblings
 from ui.sample import writing
+from ui.sample.generated import Result, Settings
 from ui.literal import literal
 from ui.sample.boxes import MONO, PRIME_STYLE, TYPED_STYLE, box, esc, visible
 from ui.sample.ranges import (COMPARE_BY, LENGTH_DEFAULT, LENGTH_MAX, LENGTH_MIN, SEED_DEFAULT, SEED_MAX,
@@ -31,31 +29,6 @@ COMPARE_TEMPERATURES = (0.2, 0.5, 1.0)
 COMPARE_NOTES = {0.2: N_("cautious"), 0.5: N_("in between"), 1.0: N_("the model’s own odds")}  # shown via _()
 COMPARE_MAX = 240  # characters per column: enough to hear each temperature's voice
 ANIMATION_S = 0.8  # the typewriter after Generate, whatever the length (it runs in the browser)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a generation depends on; comparing two tells whether the text is out of date."""
-
-    model_key: str
-    step: int | None  # training step of the snapshot used; None for the model itself
-    prime: str  # as typed
-    length: int
-    temperature: float  # 0 = greedy
-    top_k: int  # 0 = off
-    top_p: float  # 1.0 = off
-    seed: int
-
-
-@dataclass
-class Result:
-    settings: Settings
-    model_label: str
-    vocab: CharVocab
-    prime: str  # what the model read: the prime after truncation
-    generation: sampling.Generation
-    comparison: dict[float, str]
-    compare_length: int
 
 
 # ---------------------------------------------------------------- small helpers

@@ -46,7 +46,8 @@ def _start(prepared: Prepared, spec: ModelSpec, config: TrainConfig, memory_mb: 
     summary = Said(N_("{label}, sequence length {seq_len}, batch {batch}, learning rate {rate:g}"), label=label,
                    seq_len=config.seq_len, batch=config.batch_size, rate=config.learning_rate)
     info = ts.JobInfo(corpus=prepared.corpus_meta, spec=spec, config=config, label=label,
-                      folder=models.session_dir() / run_id, summary=summary)
+                      folder=models.session_dir() / run_id, summary=summary,
+                      validation_repeated=prepared.validation_repeated)
     vocab = prepared.vocab
     recipe = TrainRecipe.from_text(spec, vocab, prepared.text, config, corpus_name=prepared.label)
     ts.start_job(recipe, info, _seconds(), run_id, memory_mb=memory_mb)

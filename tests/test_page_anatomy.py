@@ -4,12 +4,14 @@ curves and the memory test; widgets work, numbers are the engine's, looking neve
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers_models import random_network
 from streamlit.testing.v1 import AppTest
@@ -76,12 +78,18 @@ def _texts(elements) -> str:
     return "\n".join(e.value for e in elements)
 
 
-def _entry(key: str, cell: str = "lstm", layers: int = 1, units: int = 6):
+def _entry(key: str, cell: str = "lstm", layers: int = 1, units: int = 6, form: str = "embedding"):
+    """A session model of `SMALL_TEXT`'s characters reading them in input `form` (netweights.INPUT_FORMS)."""
     from ui.models import ModelEntry
 
     vocab = CharVocab.from_text(SMALL_TEXT)
-    spec = ModelSpec(vocab_size=vocab.size, cell=cell, layers=layers, units=units, embed_dim=4)
-    net = random_network(cell, layers=layers, units=units, vocab=vocab.size, embed=4, seed=len(key))
+    v = vocab.size
+    table = {"embedding": None, "one-hot": np.eye(v), "scaled-id": (np.arange(v) / v)[:, None]}[form]
+    width = 4 if table is None else table.shape[1]
+    spec = ModelSpec(vocab_size=v, cell=cell, layers=layers, units=units, embed_dim=width)
+    net = random_network(cell, layers=layers, units=units, vocab=v, embed=width, seed=len(key))
+    if table is not None:
+        net = dataclasses.replace(net, embedding=table, input_form=form)
     return ModelEntry(key, "Trained here", LoadedModel(Path(f"/nonexistent/{key}"), net, vocab, spec,
                                                        {"label": f"test {key}"}))
 
@@ -189,6 +197,23 @@ def test_second_layer_reads_the_first_and_agrees_with_the_engine():
     assert "the 5 outputs h of layer 1" in _texts(at.markdown)
     assert "Same as the engine" in _texts(at.success)
     assert len(at.dataframe[0].value) == 5 + 5
+
+
+@pytest.mark.parametrize("form, said, unsaid", [
+    ("embedding", "the embedding of “t”: 4 numbers the network learnt", "fixed"),
+    ("one-hot", "the one-hot vector of “t”: {v} numbers, a single 1", "learnt for"),
+    ("scaled-id", "one number, {x}: the model’s id for “t” divided by the size of its vocabulary", "learnt for"),
+])
+def test_the_input_is_described_as_what_it_is(form, said, unsaid):
+    """Only an embedding is learnt; a one-hot vector or a scaled id is fixed by the vocabulary."""
+    vocab = CharVocab.from_text(SMALL_TEXT)
+    at = _open({form: _entry(form, form=form)})
+    at.text_input(key="anatomy_text").input("to bet").run()  # the last character is shown first
+    words = _texts(at.markdown)
+    assert said.format(v=vocab.size, x=f"{vocab.id_of('t') / vocab.size:.3f}") in words
+    assert unsaid not in words
+    at.text_input(key="anatomy_text").input("to bez").run()  # "z" is not in the vocabulary
+    assert "any character it does not know (“z” is one)" in _texts(at.markdown)
 
 
 def test_hostile_and_empty_text():

@@ -294,3 +294,24 @@ def test_training_step_chooses_a_snapshot():
     assert result(at).settings.step == 100
     assert text(at) == sampling.generate(early, loaded.vocab, "HAMLET\n", 400, 0.8, seed=1).text
     assert any("training step 100" in c.value for c in at.caption)
+
+
+
+def changed_said(at: AppTest) -> bool:
+    return any("changed" in c.value for c in at.caption)
+
+
+def test_nothing_changed_is_never_said_changed(at):
+    """The projector switch, and a visit to another page, change no generation setting."""
+    generate(at, temperature=1.5)
+    assert result(at).settings.temperature == 1.5 and not changed_said(at)
+    at.toggle(key="projector").set_value(True).run()
+    assert not changed_said(at)
+    at.switch_page("pages/home.py")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert not changed_said(at)
+    at.select_slider(key="sample_temperature").set_value(0.5).run()
+    assert changed_said(at)  # a real change still is

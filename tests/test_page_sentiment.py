@@ -151,6 +151,21 @@ def test_bad_input_gets_a_message_not_an_exception(text, expected):
     assert any(expected in m for m in messages), messages
 
 
+@pytest.mark.parametrize("text", ["Это очень плохой фильм", "😀 !!! ???"])
+def test_no_verdict_no_word_said_to_move_it(text):
+    """A review of words the model never saw gets no verdict: nothing may read as if it had one."""
+    said = ("biggest change", "changed side", "Most positive word", "Most negative word")
+    at = open_page(registry("lstm"))
+    assert any("biggest change" in c.value for c in at.caption)  # a verdict: its biggest change is said
+    at.text_input(key="sent_text").input(text).run()
+    assert "no verdict" in cards(at)[0]
+    for view in ("Word by word", "Word importance"):
+        at.segmented_control(key="sent_view").set_value(view).run()
+        assert not at.exception
+        captions = [c.value for c in at.caption]
+        assert captions and not [c for c in captions if any(s in c for s in said)], captions
+
+
 def test_accuracy_tab_shows_the_test_results_next_to_vader():
     at = open_page(registry("lstm"), tab="How good is it?")
     assert any("All test reviews (150)" in m.value for m in at.markdown)

@@ -15,6 +15,7 @@ TEXT = ("To be, or not to be, that is the question:\n"
         "Whether 'tis nobler in the mind to suffer\n"
         "The slings and arrows of outrageous fortune,\n"
         "Or to take arms against a sea of troubles\n") * 12
+REPEATED = "The validation text also appears in the training text"
 
 
 @pytest.fixture
@@ -193,6 +194,7 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     # Progress, numbers, the chart and a sample appear after a few reruns.
     rerun_until(at, lambda: job.view().steps >= 5 and len(at.metric) == 4, "the first training steps")
     assert at.get("plotly_chart"), "no loss chart"
+    assert not any(REPEATED in c for c in texts(at.caption))  # the plays' validation part is new text
     assert len(at.progress) == 1 and "characters/s" in at.progress[0].text
     assert any("Temperature" in m for m in texts(at.markdown))
     # The model being trained is offered in the session's model list, without becoming active.
@@ -240,6 +242,23 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     saved = at.session_state["models"][run_id].model
     assert saved.meta["metrics"]["steps"] == job.view().steps
     assert saved.meta["train"]["learning_rate"] == pytest.approx(0.001)
+    assert not at.exception
+
+
+def test_a_validation_text_found_in_the_training_text_is_said_to_be(at):
+    """TEXT repeats itself: its last 10% is in its first 90%, and a loss near 0 on it shows memory."""
+    at.radio(key="train_source").set_value("paste").run()
+    at.text_area(key="train_paste").input(TEXT).run()
+    at.select_slider(key="train_units").set_value(8).run()
+    at.select_slider(key="train_batch").set_value(8).run()
+    at.select_slider(key="train_duration").set_value(0).run()
+    button(at, "Start").click().run()
+    job = at.session_state["train_job"]
+    rerun_until(at, lambda: job.view().steps >= 2 and len(at.metric) == 4, "the first training steps")
+    assert sum(REPEATED in c for c in texts(at.caption)) == 1
+    button(at, "Stop").click().run()
+    rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the stop")
+    assert sum(REPEATED in c for c in texts(at.caption)) == 1  # beside the final numbers too
     assert not at.exception
 
 

@@ -17,6 +17,7 @@ from lstm_core.inference.engine import trace as run_trace
 from lstm_core.spec import CELL_NAMES
 from lstm_core.teaching import anatomy
 from ui.anatomy import figures as fa
+from ui.anatomy import inputs
 from ui.figures.cell_diagram import gru_cell_svg, lstm_cell_svg, rnn_cell_svg
 from ui.literal import literal
 from ui.widget_state import keep
@@ -108,7 +109,7 @@ def show_step(entry, position_box) -> None:
     unit = step.unit
     difference = anatomy.engine_difference(step, trace, layer, position)
 
-    _inputs_block(step, cell, layer, text[position])
+    _inputs_block(step, cell, layer, text[position], net.input_form, text[position] in vocab)
     st.html(DIAGRAMS[cell](step.wire_values(), width=760))
     st.caption(_diagram_caption(cell, unit, layer, text[position], lt.bidirectional))
     _preactivation_table(step, cell)
@@ -136,11 +137,10 @@ def _diagram_caption(cell: str, unit: int, layer: int, ch: str, bidirectional: b
         where=where)
 
 
-def _inputs_block(step: anatomy.UnitStep, cell: str, layer: int, ch: str) -> None:
+def _inputs_block(step: anatomy.UnitStep, cell: str, layer: int, ch: str, form: str, known: bool) -> None:
     m, n = len(step.x), step.units
-    source = (_("the embedding of “{ch}”: {m} numbers the network learnt for this character").format(
-        ch=literal(_glyph(ch)), m=m) if layer == 0 else
-        _("the {m} outputs h of layer {layer} at this step").format(m=m, layer=layer))
+    source = (inputs.source(form, literal(_glyph(ch)), known, step.x) if layer == 0 else
+              _("the {m} outputs h of layer {layer} at this step").format(m=m, layer=layer))
     if cell == "lstm":
         intro = _("**Inputs of step t.** $x_t$ is {source}; $h_{{t-1}}$ are the layer's {n} outputs at the step "
                   "before, and $c_{{t-1}}$ its {n} memories.")
@@ -314,7 +314,7 @@ def _dot_products(step: anatomy.UnitStep, cell: str, layer: int, net) -> None:
                                       extra=extra)
         st.plotly_chart(fig, config={"displayModeBar": False}, key="anatomy_waterfall")
     with words:
-        xin = _("the character's embedding") if layer == 0 else _("layer {layer}'s outputs").format(layer=layer)
+        xin = inputs.short(net.input_form) if layer == 0 else _("layer {layer}'s outputs").format(layer=layer)
         st.markdown(
             _("The pre-activation is a **dot product** of {m} inputs $x_j$ ({inputs}) with this unit's {m} weights in "
               "$W$, plus {n} previous outputs $h_j$ with its {n} weights in $U$, plus the bias: "

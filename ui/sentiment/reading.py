@@ -166,15 +166,16 @@ def _trajectory(item: dict) -> None:
     else:
         parts.append(_("Each point is the probability of *positive* the classifier would give if the review ended at "
                        "that word: it reads left to right, and its memory carries everything read so far."))
-    if len(p):
+    # Without a verdict (no word the model knows) a change of the output means nothing about this review.
+    if len(p) and verdict.label is not None:
         change = p[jump] - before[jump]
         biggest = (_("The biggest change came at **“{word}”**: {before:.2f} → {after:.2f} (up {change:.2f}).")
                    if change > 0 else
                    _("The biggest change came at **“{word}”**: {before:.2f} → {after:.2f} (down {change:.2f})."))
         parts.append(biggest.format(word=literal(words[jump]), before=before[jump], after=p[jump], change=abs(change)))
-    turn = scoring.turning_point(p)
-    if turn is not None:
-        parts.append(_("The verdict last changed side at **“{word}”**.").format(word=literal(words[turn])))
+        turn = scoring.turning_point(p)
+        if turn is not None:
+            parts.append(_("The verdict last changed side at **“{word}”**.").format(word=literal(words[turn])))
     if verdict.reading.unknown:
         parts.append(_("Open circles are words the model never saw."))
     st.caption(sentences(parts))
@@ -190,14 +191,15 @@ def _importance(entry: Entry, item: dict) -> None:
     order = np.argsort(imp)
     lines = [_("Word importance by **occlusion**: the review is classified again without each word in turn; the "
                "colour is how much the probability of *positive* drops without it. Hover a word for its numbers.")]
-    if imp[order[-1]] > 0.05:
-        t = order[-1]
-        lines.append(_("Most positive word: **“{word}”** (without it {without:.2f} instead of {full:.2f}).").format(
-            word=literal(words[t]), without=verdict.prob - imp[t], full=verdict.prob))
-    if imp[order[0]] < -0.05:
-        t = order[0]
-        lines.append(_("Most negative word: **“{word}”** (without it {without:.2f} instead of {full:.2f}).").format(
-            word=literal(words[t]), without=verdict.prob - imp[t], full=verdict.prob))
+    if verdict.label is not None:  # without a verdict no word pushes it either way
+        if imp[order[-1]] > 0.05:
+            t = order[-1]
+            lines.append(_("Most positive word: **“{word}”** (without it {without:.2f} instead of {full:.2f}).")
+                         .format(word=literal(words[t]), without=verdict.prob - imp[t], full=verdict.prob))
+        if imp[order[0]] < -0.05:
+            t = order[0]
+            lines.append(_("Most negative word: **“{word}”** (without it {without:.2f} instead of {full:.2f}).")
+                         .format(word=literal(words[t]), without=verdict.prob - imp[t], full=verdict.prob))
     st.caption(sentences(lines))
 
 

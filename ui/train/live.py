@@ -49,6 +49,9 @@ def live_area() -> None:
                                     help=_("The same loss in two units: nats use the natural log, bits use log "
                                            "base 2 (1 nat = 1.44 bits)."))
         _numbers(view)
+        if info.validation_repeated:
+            st.caption(_(":orange[:material/content_copy:] The validation text also appears in the training text, "
+                         "so its loss says little about new text."))
     with chart:
         st.plotly_chart(loss_figure(view.history, unit=unit or "nats", vocab_size=job.kind.vocab.size, height=320),
                         key="train_chart", config={"displayModeBar": False})

@@ -43,6 +43,7 @@ class JobInfo:
     folder: Path
     # The settings in one line, for the page: a Said, as the workspace's other tabs may read another language.
     summary: str = ""
+    validation_repeated: bool = False  # Prepared.validation_repeated: its validation loss says little
     saved_runs: int = 0
     saved_folder: Path | None = None
     save_error: str = ""  # a Said, when not empty

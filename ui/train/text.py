@@ -10,6 +10,7 @@ import streamlit as st
 
 from lstm_core.data.corpora import (BUILTIN, MAX_USER_BYTES, CorpusError, download_gutenberg, gutenberg_status,
                                     load_corpus, user_text)
+from lstm_core.data.overlap import validation_repeats_training
 from lstm_core.data.vocab import CharVocab
 from lstm_core.i18n import N_, _, language
 from lstm_core.said import sentences
@@ -37,6 +38,7 @@ class Prepared:
     text: str
     vocab: CharVocab
     lowercase: bool
+    validation_repeated: bool  # its validation part is mostly in its training part (lstm_core.data.overlap)
 
     @property
     def corpus_meta(self) -> dict:
@@ -54,7 +56,7 @@ def _shared_text(name: str, lowercase: bool) -> Prepared:
     corpus = load_corpus(name)
     text = corpus.text.lower() if lowercase else corpus.text
     return Prepared(corpus.name, corpus.label + (LOWERCASE if lowercase else ""), text,
-                    CharVocab.from_text(text), lowercase)
+                    CharVocab.from_text(text), lowercase, validation_repeats_training(text))
 
 
 def shown_label(prepared: Prepared) -> str:
@@ -80,7 +82,7 @@ def _user_text(key: str, data: bytes | str, label: str, lowercase: bool, min_cha
     try:
         text = user_text(data, lowercase=lowercase, min_chars=min_chars)
         result = Prepared(f"user:{label}", label + (LOWERCASE if lowercase else ""), text,
-                          CharVocab.from_text(text), lowercase)
+                          CharVocab.from_text(text), lowercase, validation_repeats_training(text))
     except CorpusError as exc:
         # Keep the message, not the exception: its traceback would hold this run's frames alive.
         st.session_state["train_user_cache"] = (cache_key, CorpusError(str(exc)))
