@@ -40,10 +40,16 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lstm_core", description="LSTM Lab's engine from the command line.")
     sub = p.add_subparsers(required=True, metavar="command")
-    model_help = ("a model folder, a pretrained model ('default': Shakespeare, LSTM; 'gru' and 'rnn': its GRU and "
-                  "SimpleRNN siblings; 'tang': Tang poems), or a .keras file trained elsewhere, with --vocab")
-    vocab_help = ("with a .keras MODEL: its vocabulary (a JSON list of characters, a char -> id object, a Keras "
-                  "Tokenizer JSON, one token per line, or the text it was trained on)")
+    # MODEL and --vocab, shared by the commands that read a character model (_open). Not --json:
+    # a parent's arguments come first, and --json is last in every command's help (with its own
+    # words in train and sentiment).
+    character_model = argparse.ArgumentParser(add_help=False)
+    character_model.add_argument(
+        "model", help="a model folder, a pretrained model ('default': Shakespeare, LSTM; 'gru' and 'rnn': its GRU "
+                      "and SimpleRNN siblings; 'tang': Tang poems), or a .keras file trained elsewhere, with --vocab")
+    character_model.add_argument(
+        "--vocab", help="with a .keras MODEL: its vocabulary (a JSON list of characters, a char -> id object, a Keras "
+                        "Tokenizer JSON, one token per line, or the text it was trained on)")
 
     t = sub.add_parser("train", help="train a character model and save it as a model folder")
     t.add_argument("--corpus", default="shakespeare3",
@@ -73,9 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true", help="progress lines go to stderr; stdout has only the result")
     t.set_defaults(func=_train)
 
-    s = sub.add_parser("sample", help="generate text")
-    s.add_argument("model", help=model_help)
-    s.add_argument("--vocab", help=vocab_help)
+    s = sub.add_parser("sample", help="generate text", parents=[character_model])
     s.add_argument("--prime", default="")
     s.add_argument("--length", type=int, default=300)
     s.add_argument("--temperature", type=float, default=0.8)
@@ -85,16 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_sample)
 
-    g = sub.add_parser("gates", help="every gate and state for every character of a text")
-    g.add_argument("model", help=model_help)
-    g.add_argument("--vocab", help=vocab_help)
+    g = sub.add_parser("gates", help="every gate and state for every character of a text", parents=[character_model])
     g.add_argument("--text", required=True)
     g.add_argument("--json", action="store_true")
     g.set_defaults(func=_gates)
 
-    e = sub.add_parser("evaluate", help="mean next-character loss over a text file")
-    e.add_argument("model", help=model_help)
-    e.add_argument("--vocab", help=vocab_help)
+    e = sub.add_parser("evaluate", help="mean next-character loss over a text file", parents=[character_model])
     e.add_argument("--text-file", required=True)
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_evaluate)

@@ -11,22 +11,11 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ["LSTM_LAB_DATA_DIR"] = tempfile.mkdtemp(prefix="lstm-lab-test-data-")
 
 
-def _pages_by_navigation_only() -> None:
-    """AppTest switches Streamlit's older `pages/` folder mode back on before every run (a server
-    does so once, and ui.shell.require_app turns it off on the first run). LSTM Lab defines its
-    pages with st.navigation only, so under AppTest too that mode stays off."""
-    from streamlit.runtime import pages_manager
+# LSTM Lab's pages are in `pages/` but defined by st.navigation only: under AppTest too, Streamlit's
+# older `pages/` folder mode stays off (why, and what it relies on: ui.pages_folder).
+from ui import pages_folder  # noqa: E402  (after the environment above)
 
-    init = pages_manager.PagesManager.__init__
-
-    def without_pages_folder(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    pages_manager.PagesManager.__init__ = without_pages_folder
-
-
-_pages_by_navigation_only()
+pages_folder.keep_off_in_apptest()
 
 TINY_TEXT = ("To be, or not to be, that is the question:\n"
              "Whether 'tis nobler in the mind to suffer\n"

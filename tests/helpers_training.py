@@ -82,14 +82,16 @@ def tiny_recipe(text: str, **faults) -> FaultyRecipe:
 TIMEOUT = 180.0
 
 
-def wait_for(condition, timeout=TIMEOUT, what="condition", interval=0.02):
+def wait_for(condition, timeout=TIMEOUT, what="condition", interval=0.02, explain=None):
+    """condition()'s first true value, asked every `interval` seconds; after `timeout` seconds an
+    AssertionError naming `what` (and what explain() then returns, if given)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}" + (f"; {explain()}" if explain else ""))
 
 
 def wait_for_checkpoints(folder, count: int, timeout=TIMEOUT) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers_apptest import app_test
 import hostile_files as hf
 from lstm_core.data.corpora import CorpusError, user_text
 from lstm_core.storage.persistence import ModelFileError, import_zip
@@ -20,8 +21,6 @@ from lstm_core.sentiment import data as sentiment_data
 from lstm_core.sentiment import store
 from ui.literal import literal
 
-ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 90
 
 
 # -- the engine: archives Python cannot unpack, and texts that are not UTF-8 ---------------------
@@ -94,7 +93,7 @@ def test_literal_escapes_every_markdown_character():
 
 @pytest.fixture(scope="module")
 def home():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = app_test()
     at.run()
     assert not at.exception
     return at
@@ -129,7 +128,7 @@ def test_sidebar_refuses_a_bad_model_zip_and_keeps_the_active_model(home, name, 
 
 
 def test_a_model_label_is_shown_literally_in_the_sidebar():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at = app_test().run()
     _sidebar_upload(at, "labels.zip", hf.script_labels())
     assert at.session_state["active_model"].startswith("upload:")  # a working model: accepted, active
     assert any("it is now the active model" in m.value for m in at.sidebar.success)
@@ -143,7 +142,7 @@ def test_a_model_label_is_shown_literally_in_the_sidebar():
 
 @pytest.fixture
 def train():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at = app_test().run()
     at.switch_page("pages/train.py").run()
     at.radio(key="train_source").set_value("upload").run()
     assert not at.exception
@@ -198,7 +197,7 @@ def test_train_paste_survives_a_detour_through_a_bad_upload(train):
 
 
 def test_sentiment_refuses_bad_classifiers_and_csvs():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at = app_test().run()
     at.switch_page("pages/sentiment.py")
     at.session_state["sent_tab"] = "How good is it?"
     at.run()

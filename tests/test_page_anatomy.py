@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers_apptest import app_test, RUN_TIMEOUT_S
 from helpers_models import random_network
 from streamlit.testing.v1 import AppTest
 
@@ -35,7 +36,7 @@ TINY = tm.ToyConfig(symbols=4, noise=1.0, max_gap=6, units=6, batch=16, steps=16
 
 def _open(models: dict | None = None, active: str | None = None, tab: str | None = None,
           state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = app_test()
     if models is not None:
         at.session_state["models"] = models
         at.session_state["active_model"] = active or next(iter(models))
@@ -315,7 +316,7 @@ def test_looking_never_imports_tensorflow():
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout=120)
+at = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout={RUN_TIMEOUT_S})
 at.run()
 at.switch_page({PAGE!r}); at.run()
 assert not at.exception, [e.value for e in at.exception]

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_core.storage.persistence import PRETRAINED, LoadedModel
 from lstm_core.spec import ModelSpec
 from lstm_core.data.vocab import CharVocab
+from helpers_apptest import app_test, RUN_TIMEOUT_S
 from helpers_models import random_network
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +21,7 @@ SMALL_TEXT = "HAMLET\nTo be, or not [to be]: that is the question.\n"
 
 
 def _open(models: dict | None = None, active: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     if models is not None:
         at.session_state["models"] = models
         at.session_state["active_model"] = active or next(iter(models))
@@ -271,7 +272,7 @@ def test_page_never_imports_tensorflow():
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({str(ROOT / 'pages' / 'gates.py')!r}, default_timeout=60)
+at = AppTest.from_file({str(ROOT / 'pages' / 'gates.py')!r}, default_timeout={RUN_TIMEOUT_S})
 at.run()
 assert not at.exception, [e.value for e in at.exception]
 assert any('gates-text' in h.proto.body for h in at.get('html')), 'the page did not render'

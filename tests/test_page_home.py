@@ -1,8 +1,8 @@
-from streamlit.testing.v1 import AppTest
+from helpers_apptest import app_test
 
 
 def test_home_explains_and_links_every_page():
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at = app_test().run()
     assert not at.exception
     assert at.title[0].value == "LSTM Lab"
     assert any("<svg" in h.proto.body or "data:image/svg+xml" in h.proto.body for h in at.get("html"))
@@ -11,7 +11,7 @@ def test_home_explains_and_links_every_page():
 
 
 def test_sidebar_shows_the_pretrained_model_card():
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at = app_test().run()
     assert at.sidebar.selectbox[0].label == "Active model"
     card = " ".join(m.value for m in at.sidebar.markdown)
     for fact in ("Corpus", "Architecture", "Parameters", "Validation loss", "Training steps"):

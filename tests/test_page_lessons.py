@@ -1,14 +1,12 @@
 """The Lessons page in AppTest: a step opens its page as it needs, answers are checked, facts tick steps."""
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_apptest import app_test
 
 
 def open_lessons() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at = app_test()
     at.run()
     at.switch_page("pages/lessons.py")
     at.run()

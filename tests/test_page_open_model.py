@@ -4,13 +4,13 @@ two), is the active model on every page; what does not fit is said and the activ
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_apptest import app_test
+
 TEXT = "When shall we three meet again\nIn thunder, lightning, or in rain?\n"
 CHARS = sorted(set(TEXT))
 
@@ -32,7 +32,7 @@ def textbook_model(tmp_path_factory) -> bytes:
 
 
 def session() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at = app_test()
     at.run()
     assert not at.exception
     return at

@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers_apptest import app_test
 from helpers_models import random_network
 from lstm_core.data.vocab import CharVocab
 from lstm_core.spec import ModelSpec
 from lstm_core.storage.persistence import LoadedModel
 from ui import model_texts
 
-ROOT = Path(__file__).resolve().parents[1]
 PLAY = "HAMLET\nTo be, or not to be: that is the question.\n"
 
 
@@ -33,7 +33,7 @@ def poem_model():
 
 
 def _open(page: str, entries: list, active: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.session_state["models"] = {e.key: e for e in entries}
     at.session_state["active_model"] = active
     at.run()
@@ -92,7 +92,7 @@ PAGES = ["home", "train", "gates", "sample", "sentiment", "anatomy"]
 def test_the_shipped_tang_model_on_every_page(page):
     from ui import models
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     registry = at.session_state["models"]
     assert "pretrained:tang" in registry, f"the Tang model is not listed: {list(registry)}"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers_apptest import app_test, RUN_TIMEOUT_S
 from lstm_core.storage.persistence import DEFAULT_MODEL
 
 ANIMATION_S = 0.8  # pages/sample.py's typewriter
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.skipif(not (DEFAULT_MODEL / "model.keras").is_file(),
 
 
 def open_sample() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     at.switch_page(PAGE)
     at.run()
@@ -247,9 +248,9 @@ def test_session_state_keys_are_prefixed(at):
 def test_the_page_never_imports_tensorflow(through_app):
     """In a fresh interpreter, run the page (on its own, or as a student reaches it through the
     app's navigation and sidebar), generate and inspect, then look at sys.modules."""
-    opening = ("at = AppTest.from_file('app.py', default_timeout=120); at.run(); "
+    opening = (f"at = AppTest.from_file('app.py', default_timeout={RUN_TIMEOUT_S}); at.run(); "
                f"at.switch_page({PAGE!r}); at.run()") if through_app else \
-        f"at = AppTest.from_file({PAGE!r}, default_timeout=120); at.run()"
+        f"at = AppTest.from_file({PAGE!r}, default_timeout={RUN_TIMEOUT_S}); at.run()"
     code = textwrap.dedent(f"""
         import sys
         from streamlit.testing.v1 import AppTest
@@ -278,7 +279,7 @@ def test_training_step_chooses_a_snapshot():
     loaded = load_model_folder(DEFAULT_MODEL)
     early = random_network(vocab=loaded.vocab.size, units=16, embed=8, seed=3)
     entry = ModelEntry("trained:test", "Trained here", loaded, [Snapshot(100, early), Snapshot(250, loaded.net)])
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.session_state["models"] = {entry.key: entry}
     at.session_state["active_model"] = entry.key
     at.run()

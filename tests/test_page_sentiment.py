@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers_apptest import app_test
 from helpers_models import random_network
 from ui.literal import literal
 from lstm_core.sentiment.model import SentimentSpec
@@ -44,7 +45,7 @@ def entry(key: str = "m", arch: str = "lstm", meta: dict | None = None) -> Senti
 
 
 def open_page(models: dict | None = None, tab: str | None = None, text: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=90)
+    at = app_test(PAGE)
     if models is not None:
         at.session_state["sent_models"] = models
     if tab:
@@ -194,7 +195,7 @@ def test_a_finished_job_shows_its_results_and_joins_the_classifiers(tmp_path):
     job = new_sentiment_job(reviews, [TrainSettings(units=4, embed_dim=4, epochs=1, negation_phrases=0)], tmp_path)
     job.start()
     assert job.join(timeout=600)
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=90)
+    at = app_test(PAGE)
     at.session_state["sent_models"] = registry("lstm")
     at.session_state["sent_job"] = job
     at.session_state["sent_tab"] = "Retrain"
@@ -213,7 +214,7 @@ def test_a_finished_job_shows_its_results_and_joins_the_classifiers(tmp_path):
 def test_through_the_app_navigation():
     if PAGE not in (ROOT / "ui" / "shell.py").read_text(encoding="utf-8"):
         pytest.skip(f"app.py does not list {PAGE} yet")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at = app_test()
     at.run()
     at.switch_page(PAGE)
     at.run()

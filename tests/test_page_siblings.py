@@ -2,15 +2,14 @@
 
 import html
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers_apptest import app_test
 from lstm_core.inference.sampling import generate
 from lstm_core.storage.persistence import PRETRAINED, load_model_folder
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = [(name, cell) for name, cell in (("default", "LSTM"), ("gru", "GRU"), ("rnn", "SimpleRNN"))
            if (PRETRAINED[name] / "model.keras").is_file()]
 KEYS = {"default": "pretrained", "gru": "pretrained:gru", "rnn": "pretrained:rnn"}
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.skipif(len(SHIPPED) < 2, reason="the pretrained sibling
 
 
 def open_page(page: str | None = None, **state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at = app_test()
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

@@ -1,10 +1,8 @@
 """The Train page in Streamlit's AppTest: widgets, the parameter table, bad input, and a tiny live run."""
 
-import time
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from helpers_apptest import app_test, rerun_until
 
 from lstm_core.data.corpora import GutenbergStatus
 from lstm_core.training.character_runs import latest
@@ -20,7 +18,7 @@ REPEATED = "The validation text also appears in the training text"
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file("../app.py", default_timeout=60)
+    app = app_test()
     app.run()
     app.switch_page("pages/train.py")
     app.run()
@@ -163,19 +161,6 @@ def test_gutenberg_offline_offers_a_download_that_explains_itself(at, monkeypatc
     button(at, "Try to download").click().run()
     assert any("offline" in w for w in texts(at.warning)), texts(at.warning)
     assert not at.exception
-
-
-def rerun_until(at, condition, what, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        at.run()
-        assert not at.exception, at.exception
-        if condition():
-            return
-        time.sleep(0.5)
-    job = at.session_state["train_job"] if "train_job" in at.session_state else None
-    state = (job.view().status, job.view().steps, job.view().message) if job is not None else None
-    raise AssertionError(f"timed out waiting for {what}; info={texts(at.info)} errors={texts(at.error)} job={state}")
 
 
 def test_a_tiny_training_run_live_then_stopped_and_registered(at):

@@ -1,10 +1,8 @@
 """The projector switch enlarges what a class reads, and is remembered with the workspace."""
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_apptest import app_test
 
 
 def styles(at: AppTest) -> list[str]:
@@ -12,14 +10,14 @@ def styles(at: AppTest) -> list[str]:
 
 
 def test_the_projector_switch_enlarges_text_and_is_remembered():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     assert not styles(at)
     at.sidebar.toggle(key="projector").set_value(True).run()
     [style] = styles(at)
     assert ".gates-text" in style and "pre.sample-output" in style
     ws = at.session_state["workspace_id"]
-    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # the tab reconnects
+    again = app_test()  # the tab reconnects
     again.query_params["ws"] = ws
     again.run()
     assert again.sidebar.toggle(key="projector").value is True and styles(again)

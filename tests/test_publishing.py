@@ -1,14 +1,12 @@
 """A teacher publishes a model to the class with the server's teacher key; a wrong key or none cannot."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers_apptest import app_test
 from lstm_core.storage import published
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -20,7 +18,7 @@ def server(lab_env, tmp_path):
 
 
 def session() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

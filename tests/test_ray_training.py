@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import ray  # pinned in requirements.txt: missing, the module fails rather than skips
 
+from helpers_jobs import JOBS, finished, stop_jobs_left_running  # noqa: F401  (an autouse fixture)
 from helpers_training import TIMEOUT, tiny_recipe, wait_for, wait_for_checkpoints
 from helpers_sentiment import new_sentiment_job
 from lstm_core.training import states
@@ -33,7 +34,6 @@ from test_sentiment_training import TINY, made_up_reviews
 from lstm_core.training.character_runs import character_job
 
 ROOT = Path(__file__).resolve().parents[1]
-JOBS = []
 
 
 RAY_ADDRESS = "LSTM_LAB_RAY_ADDRESS"  # the settings are read afresh for each test (conftest)
@@ -83,25 +83,11 @@ def cluster():
         shutil.rmtree(temp, ignore_errors=True)
 
 
-@pytest.fixture(autouse=True)
-def stop_jobs_left_running():
-    """A failed test must not leave a run holding the cluster's one CPU."""
-    yield
-    while JOBS:
-        job = JOBS.pop()
-        job.stop()
-        job.join(timeout=TIMEOUT)
-
-
 def new_job(text, tmp_path, name="model", **kwargs):
     job = character_job(tiny_recipe(text), tmp_path / name, watch=Watch(sample_chars=40, sample_every_s=0.5),
                         corpus={"name": "tiny"}, label="tiny", slots=TrainingSlots(1), **kwargs)
     JOBS.append(job)
     return job
-
-
-def finished(job):
-    return job.join(timeout=TIMEOUT) and job.view().ended
 
 
 def worker_pid(job) -> int:

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from helpers_apptest import app_test
 
 from lstm_core import settings
 from lstm_core.settings import VARIABLES, SettingsError, read
@@ -49,7 +49,7 @@ def test_a_server_with_a_wrong_value_says_so_instead_of_starting(monkeypatch):
     monkeypatch.setenv("LSTM_LAB_MAX_TRAININGS", "many")
     with pytest.raises(SettingsError):
         settings.reread()  # as a server starting with this environment
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = app_test().run()
     assert not at.exception
     [error] = at.error
     assert "LSTM Lab cannot start" in error.value and "LSTM_LAB_MAX_TRAININGS must be a whole number" in error.value

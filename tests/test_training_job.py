@@ -16,7 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from helpers_training import TIMEOUT, tiny_recipe, wait_for, wait_for_checkpoints
+from helpers_jobs import JOBS, finished, stop_jobs_left_running  # noqa: F401  (an autouse fixture)
+from helpers_training import tiny_recipe, wait_for, wait_for_checkpoints
 from lstm_core.storage.persistence import load_keras_model, load_model_folder
 from lstm_core.training.slots import TrainingSlots
 from lstm_core.training.tf_runtime import retry_ast_race
@@ -28,17 +29,6 @@ from ui.figures.smoothing import smooth
 from ui.train.figures import MAX_RAW_POINTS, loss_figure
 from lstm_core.inference.snapshot import Snapshot
 
-JOBS = []
-
-
-@pytest.fixture(autouse=True)
-def stop_jobs_left_running():
-    """A failed test must not leave a process training into the next test."""
-    yield
-    while JOBS:
-        job = JOBS.pop()
-        job.stop()
-        job.join(timeout=TIMEOUT)
 
 
 def new_job(text, tmp_path, *, faults=None, watch=None, **kwargs):
@@ -49,10 +39,6 @@ def new_job(text, tmp_path, *, faults=None, watch=None, **kwargs):
                         **kwargs)
     JOBS.append(job)
     return job
-
-
-def finished(job):
-    return job.join(timeout=TIMEOUT) and job.view().ended
 
 
 def test_start_stop_within_a_step_then_resume_continues_from_the_saved_model(tiny_text, tmp_path):

@@ -1,14 +1,12 @@
 """Links to a view: a page's settings go into the address and come back from it, without the workspace."""
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_apptest import app_test
 
 
 def opened(page: str, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at = app_test()
     at.query_params.update(params)
     at.switch_page(page)
     at.run()

@@ -2,15 +2,13 @@
 wrong type, empty, huge, non-ASCII or repeated, is clamped or left out with a one-line note, and the
 address then holds only what the page shows."""
 
-from pathlib import Path
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from helpers_apptest import app_test
 from ui.view_link import FIELDS
 
-ROOT = Path(__file__).resolve().parents[1]
 ODD = ["", " ", "0", "-1", "7", "999", "99999999", "-99999999", "1e309", "-1e309", "nan", "inf", "0.5", "1.5",
        "3.00000001", "0x10", " 3 ", "1_000", "单元", "🙂", "<b>x</b>", "x" * 5000, "\x00", "%", "true", "None"]
 VALUES = st.one_of(st.sampled_from(ODD), st.text(max_size=12), st.integers(-10**12, 10**12).map(str),
@@ -25,7 +23,7 @@ def params_of(page: str):
 
 
 def opened(page: str, params: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = app_test()
     at.query_params.update(params)
     at.switch_page(f"pages/{page}.py")
     return at.run()

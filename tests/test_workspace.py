@@ -3,8 +3,7 @@ page says what could not come back."""
 
 import shutil
 
-from streamlit.testing.v1 import AppTest
-
+from helpers_apptest import app_test
 from lstm_core.storage.persistence import PRETRAINED
 from ui import workspace
 from ui.models import pretrained_key
@@ -13,7 +12,7 @@ SHIPPED = {pretrained_key(name) for name, folder in PRETRAINED.items() if (folde
 
 
 def new_session(ws=None, page="pages/sample.py"):
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = app_test()
     if ws is not None:
         at.query_params["ws"] = ws
     at.run()
@@ -66,7 +65,8 @@ def test_a_forged_or_unknown_workspace_id_gets_a_fresh_one():
 
 
 def test_a_reload_takes_up_the_running_training_and_can_stop_it():
-    from test_page_train import button, rerun_until
+    from helpers_apptest import rerun_until
+    from test_page_train import button
 
     first = new_session(page="pages/train.py")
     for key, value in (("train_units", 8), ("train_embed", 4), ("train_seq_len", 16), ("train_batch", 8),
@@ -81,7 +81,7 @@ def test_a_reload_takes_up_the_running_training_and_can_stop_it():
         assert any("still running" in i for i in second.first_infos)
         assert not button(second, "Stop").disabled and button(second, "Start").disabled
         # A reload of Train itself shows the run live: no banner sends the student to the page they are on.
-        third = AppTest.from_file("../app.py", default_timeout=60)
+        third = app_test()
         third.query_params["ws"] = first.session_state["workspace_id"]
         third.switch_page("pages/train.py")
         third.run()

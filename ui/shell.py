@@ -4,7 +4,8 @@ app.py draws it and runs the page inside. Streamlit 1.67 still knows its older m
 while no script of the process has called st.navigation, a folder named `pages/` beside app.py
 makes it run the file of the address (`/train` → pages/train.py) without app.py. That happens on
 the first run of a fresh server when its first visitor opens a page's address: the page then
-switches that mode off and runs again through app.py (require_app), before anyone could click.
+switches that mode off and runs again through app.py (require_app, ui.pages_folder), before anyone
+could click.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from ui import preload  # noqa: F401  (first, before any session's script thread imports them)
 from lstm_core.i18n import N_, _
 
-from ui import i18n, sidebar, streamlit_words, view_link, workspace
+from ui import i18n, pages_folder, sidebar, streamlit_words, view_link, workspace
 from ui.train import session as training_session
 
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
@@ -59,6 +59,5 @@ def frame():
 def require_app() -> None:
     """First line of every page: if the older multipage mode ran this page alone, run again through
     app.py. (A page a test runs as its own main script has no `pages/` beside it: left alone.)"""
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if pages_folder.ran_alone_then_off():
         st.rerun()

@@ -83,7 +83,12 @@ def connect(address: str) -> None:
 
 @ray.remote(num_cpus=0)
 class _Mailbox:
-    """One run's reports on their way to the server, and its Stop on the way to the worker."""
+    """One run's reports on their way to the server, and its Stop on the way to the worker.
+
+    Not ray.util.queue.Queue: its actor is asynchronous, and Ray keeps the order of one caller's
+    calls only for a synchronous actor, so reports sent without waiting (_Outbox) could arrive out of
+    order; waiting for each put instead holds training up for a round trip per report. Emptying it
+    takes two calls (qsize, then get_nowait_batch), and Stop would need a second actor."""
 
     def __init__(self):
         self.reports, self.stopping = [], False
