@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
 
+from helpers_apptest import app_test
 from helpers_training import TIMEOUT, tiny_recipe
 from lstm_core.training.character_runs import character_job
 from lstm_core.training.slots import TrainingSlots
 from ui.train import session as ts
 
 
-def _sidebar_text(at: AppTest) -> str:
+def _sidebar_text(at) -> str:
     return " ".join(c.value for c in at.sidebar.caption)
 
 
@@ -22,7 +22,7 @@ def test_other_pages_say_a_training_waits_and_link_to_train(tiny_text, tmp_path)
         job.start(seconds=60)
         info = ts.JobInfo({"name": "tiny"}, job.kind.recipe.spec, job.kind.recipe.config, "tiny model",
                           tmp_path / "model")
-        at = AppTest.from_file("../app.py", default_timeout=60)
+        at = app_test()
         at.session_state[ts.JOB_KEY], at.session_state[ts.INFO_KEY] = job, info
         at.run()
         at.switch_page("pages/gates.py").run()
