@@ -18,6 +18,7 @@ from lstm_core.teaching import anatomy
 
 from lstm_core.inference import engine
 from lstm_core.teaching import toy_memory as tm
+from lstm_core.storage.char_meta import CharMeta
 from lstm_core.storage.persistence import DEFAULT_MODEL, LoadedModel, load_model_folder
 from lstm_core.spec import ModelSpec
 from lstm_core.data.vocab import CharVocab
@@ -82,7 +83,7 @@ def _entry(key: str, cell: str = "lstm", layers: int = 1, units: int = 6):
     spec = ModelSpec(vocab_size=vocab.size, cell=cell, layers=layers, units=units, embed_dim=4)
     net = random_network(cell, layers=layers, units=units, vocab=vocab.size, embed=4, seed=len(key))
     return ModelEntry(key, "Trained here", LoadedModel(Path(f"/nonexistent/{key}"), net, vocab, spec,
-                                                       {"label": f"test {key}"}))
+                                                       CharMeta(spec=spec, label=f"test {key}")))
 
 
 @pytest.fixture(scope="module")
