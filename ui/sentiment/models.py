@@ -144,7 +144,8 @@ def upload_model() -> None:
     # Said for as long as that file stays in the uploader, not only on the run that read it.
     said = st.session_state.get("sent_model_upload_said")
     if upload is not None and said and said[0] == upload.file_id:  # in the reader's language, even after a switch
-        st.error(_("That classifier could not be used. {problem}").format(problem=say(said[1])))
+        # The problem may repeat what the files say (a field of meta.json, an entry's name): literally.
+        st.error(_("That classifier could not be used. {problem}").format(problem=literal(say(said[1]))))
 
 
 # ---------------------------------------------------------------- the quality tab
@@ -204,5 +205,5 @@ def quality(entry: Entry) -> None:
              arch: f"{test.accuracy[d]:.1%}", "VADER": f"{test.vader_accuracy[d]:.1%}"}
             for d in domains]
     st.dataframe(rows, hide_index=True, width="stretch", key="sent_quality_table")
-    if meta.regenerate:
-        st.caption(_("Regenerate this model with `{command}`.").format(command=meta.regenerate))
+    if meta.regenerate:  # a shipped model's command; an uploaded one's could be anything, so shown literally
+        st.caption(_("Regenerate this model with {command}.").format(command=literal(meta.regenerate)))
