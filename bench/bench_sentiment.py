@@ -38,11 +38,10 @@ def ms(seconds: float) -> str:
 
 
 def accuracy(model) -> None:
-    examples = data.load_builtin(model.meta.get("domains") or tuple(data.DOMAINS),
-                                 model.meta.get("margin", data.NEUTRAL_MARGIN))
+    examples = data.load_builtin(model.meta.domains or tuple(data.DOMAINS), model.meta.margin)
     started = time.perf_counter()
     ev = evaluate(model.net, model.vocab, examples, "test", tie_label=majority_labels(examples))
-    print(f"Test accuracy ({ev.n['all']:,} test reviews, neutral margin ±{model.meta.get('margin', 0.5):g}, "
+    print(f"Test accuracy ({ev.n['all']:,} test reviews, neutral margin ±{model.meta.margin:g}, "
           f"evaluated in NumPy in {time.perf_counter() - started:.1f} s):")
     print(f"  {'domain':<18}{'reviews':>8}{'LSTM':>9}{'VADER':>9}   verdict")
     for d, acc in ev.accuracy.items():
@@ -59,7 +58,7 @@ def accuracy(model) -> None:
 
 def speed(model, repeats: int) -> None:
     net, vocab = model.net, model.vocab
-    examples = data.select(data.load_builtin(model.meta.get("domains") or tuple(data.DOMAINS)), "test")
+    examples = data.select(data.load_builtin(model.meta.domains or tuple(data.DOMAINS)), "test")
     rng = np.random.default_rng(0)
     sample = [examples[i].text for i in rng.choice(len(examples), size=min(300, len(examples)), replace=False)]
     texts = TYPED + sample
@@ -109,7 +108,7 @@ def main() -> int:
     model = store.load_folder(args.model)
     print(f"Model: {model.label} ({model.folder}); loaded in {time.perf_counter() - started:.2f} s without TensorFlow")
     print(f"  {model.spec.arch_name}, {model.spec.units} units, embedding {model.spec.embed_dim}, "
-          f"{model.vocab.size:,} words; trained on {', '.join(model.meta.get('domains', []))}")
+          f"{model.vocab.size:,} words; trained on {', '.join(model.meta.domains)}")
     accuracy(model)
     speed(model, args.repeats)
     return 0

@@ -39,7 +39,7 @@ def _choose_model():
     registry = models.models()
     active = models.active()
     # Character models only (a word-level classifier reads words, not characters).
-    keys = [k for k, e in registry.items() if e.model is not None and e.model.meta.get("kind", "char-lm") == "char-lm"]
+    keys = [k for k, e in registry.items() if e.model is not None and e.model.meta.kind == "char-lm"]
     if not keys:
         return None
     if st.session_state.get("anatomy_model_follow") != (active.key if active else None):

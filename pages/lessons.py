@@ -29,10 +29,10 @@ def _open(step: lessons_core.Step) -> None:
 
 def _best_cell(step: lessons_core.Step) -> int | None:
     """The option naming the pretrained cell with the lowest held-out loss (None without the siblings)."""
-    shipped = [m for _n, m in siblings.present() if m.meta.get("held_out")]
+    shipped = [m for _n, m in siblings.present() if m.meta.held_out is not None]
     if len(shipped) < 2:
         return None
-    best = min(shipped, key=lambda m: m.meta["held_out"]["mean_loss_nats"]).spec.cell_name
+    best = min(shipped, key=lambda m: m.meta.held_out.mean_loss_nats).spec.cell_name
     return step.options.index(best) if best in step.options else None
 
 

@@ -9,10 +9,14 @@ file, a 200 MB upload, is sparse (created with truncate, no disk used).
 from __future__ import annotations
 
 import base64
+import copy
+import dataclasses
 import io
 import json
 import marshal
 import struct
+import types
+import typing
 import zipfile
 import zlib
 from pathlib import Path
@@ -173,6 +177,76 @@ def script_labels() -> bytes:
 
 def sentiment_entries() -> dict[str, bytes]:
     return entries(SENTIMENT_MODEL)
+
+
+# -- meta.json with a field of the wrong type ------------------------------------------------------------
+
+
+def full_char_meta() -> dict:
+    """The pretrained model's meta.json with every field a character model's can have: its own, held-out
+    poems, and an `imported` part (the model's own id order, here LSTM Lab's: the model is unchanged)."""
+    meta = json.loads((DEFAULT_MODEL / "meta.json").read_text(encoding="utf-8"))
+    spec = meta["spec"]
+    meta["held_out"]["poems"] = {"count": 3, "chars": 120}
+    meta["imported"] = {"keras_ids": list(range(spec["vocab_size"])), "file": "macbeth.keras",
+                        "vocabulary_file": "chars.json", "vocabulary": "char_list", "input": "embedding",
+                        "parameters": 1000,
+                        "layers": [{"cell": spec["cell"], "units": spec["units"]}] * spec["layers"]}
+    return meta
+
+
+def full_sentiment_meta() -> dict:
+    """The pretrained classifier's meta.json, which has every field a sentiment model's can have."""
+    return json.loads((SENTIMENT_MODEL / "meta.json").read_text(encoding="utf-8"))
+
+
+def wrong_fields(record: type, meta: dict) -> list[tuple[str, tuple, object]]:
+    """For every field of the typed record meta.json is read into, nested ones and the items of its lists
+    and objects too: (its name as a message says it, its place in `meta`, a value of another type).
+    `meta` must have every field (a KeyError says which it lacks)."""
+    found: list[tuple[tuple, object]] = []
+    _walk(record, meta, (), found)
+    return [(_field_name(place), place, wrong) for place, wrong in found]
+
+
+def with_value(meta: dict, place: tuple, value) -> dict:
+    changed = copy.deepcopy(meta)
+    parent = changed
+    for key in place[:-1]:
+        parent = parent[key]
+    parent[place[-1]] = value
+    return changed
+
+
+def with_meta(files: dict[str, bytes], meta: dict) -> bytes:
+    return zip_of({**files, "meta.json": json.dumps(meta).encode()})
+
+
+def _walk(record: type, data: dict, place: tuple, found: list) -> None:
+    hints = typing.get_type_hints(record)
+    for f in dataclasses.fields(record):
+        _walk_value(hints[f.name], data[f.name], (*place, f.name), found)
+
+
+def _walk_value(kind, value, place: tuple, found: list) -> None:
+    if isinstance(kind, types.UnionType):
+        (kind,) = [k for k in typing.get_args(kind) if k is not type(None)]
+    found.append((place, 7 if kind is str else "yes" if kind is bool else "x"))
+    origin = typing.get_origin(kind)
+    if origin is tuple:
+        _walk_value(typing.get_args(kind)[0], value[0], (*place, 0), found)
+    elif origin is dict:
+        key = next(iter(value))
+        _walk_value(typing.get_args(kind)[1], value[key], (*place, key), found)
+    elif dataclasses.is_dataclass(kind):
+        _walk(kind, value, place, found)
+
+
+def _field_name(place: tuple) -> str:
+    name = ""
+    for key in place:
+        name += f"[{key}]" if isinstance(key, int) else f".{key}" if name else key
+    return name
 
 
 def sentiment_corrupt_deflate() -> bytes:

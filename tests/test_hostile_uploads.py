@@ -16,9 +16,13 @@ from streamlit.testing.v1 import AppTest
 from helpers_apptest import app_test
 import hostile_files as hf
 from lstm_core.data.corpora import CorpusError, user_text
-from lstm_core.storage.persistence import ModelFileError, import_zip
+from lstm_core.storage import json_record
+from lstm_core.storage.char_meta import CharMeta
+from lstm_core.storage.persistence import (DEFAULT_MODEL, ModelFileError, import_zip, load_keras_model,
+                                           load_model_folder, save_model_folder)
 from lstm_core.sentiment import data as sentiment_data
 from lstm_core.sentiment import store
+from lstm_core.sentiment.meta import SentimentMeta
 from ui.literal import literal
 
 
@@ -60,6 +64,77 @@ def test_sentiment_zips_python_cannot_unpack_are_refused(tmp_path):
         encrypted = hf._patch_headers(encrypted, name, flags=0x1)
     with pytest.raises(store.SentimentModelError, match="password-protected"):
         store.import_zip(encrypted, tmp_path)
+
+
+# -- meta.json: every field of the wrong type, or absurd, refused at load with the field's name ------------
+
+CHAR_META, SENTIMENT_META = hf.full_char_meta(), hf.full_sentiment_meta()
+CHAR_WRONG = hf.wrong_fields(CharMeta, CHAR_META)
+SENTIMENT_WRONG = hf.wrong_fields(SentimentMeta, SENTIMENT_META)
+# Values of the right type that no model has: the message names the field (or, in the spec, its last part).
+ABSURD_CHAR = [("metrics.steps", ("metrics", "steps"), -5), ("corpus.chars", ("corpus", "chars"), -1),
+               ("train.cool_down", ("train", "cool_down"), 7.0), ("units", ("spec", "units"), 10**9)]
+ABSURD_SENTIMENT = [("margin", ("margin",), 99), ("test.accuracy.all", ("test", "accuracy", "all"), 3.0),
+                    ("history[0].val_acc", ("history", 0, "val_acc"), -0.5)]
+
+
+def _ids(cases: list) -> list[str]:
+    return [f"{field}={value!r}" for field, _place, value in cases]
+
+
+def _names(field: str, message: str) -> bool:
+    return f"“{field}”" in message or (field == "units" and "units must be" in message)
+
+
+def test_the_full_meta_files_load_as_they_are(tmp_path):
+    """The baseline of the tests below: with every field right, both models load."""
+    assert import_zip(hf.with_meta(hf.entries(), CHAR_META), tmp_path / "c").meta.imported.parameters == 1000
+    assert store.import_zip(hf.with_meta(hf.sentiment_entries(), SENTIMENT_META), tmp_path / "s").meta.test
+
+
+@pytest.mark.parametrize("field, place, value", CHAR_WRONG + ABSURD_CHAR, ids=_ids(CHAR_WRONG + ABSURD_CHAR))
+def test_a_character_model_meta_field_of_the_wrong_type_is_refused_naming_it(tmp_path, field, place, value):
+    meta = hf.with_value(CHAR_META, place, value)
+    with pytest.raises(ModelFileError) as refused:
+        import_zip(hf.with_meta(hf.entries(), meta), tmp_path)
+    assert _names(field, str(refused.value)), str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("field, place, value", SENTIMENT_WRONG + ABSURD_SENTIMENT,
+                         ids=_ids(SENTIMENT_WRONG + ABSURD_SENTIMENT))
+def test_a_sentiment_model_meta_field_of_the_wrong_type_is_refused_naming_it(tmp_path, field, place, value):
+    meta = hf.with_value(SENTIMENT_META, place, value)
+    with pytest.raises(store.SentimentModelError) as refused:
+        store.import_zip(hf.with_meta(hf.sentiment_entries(), meta), tmp_path)
+    assert _names(field, str(refused.value)), str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_test_results_without_vaders_accuracy_for_a_domain_are_refused(tmp_path):
+    """The quality tab shows VADER's accuracy next to each domain's: one missing is a damaged file."""
+    meta = hf.with_value(SENTIMENT_META, ("test", "vader_accuracy"), {"all": 0.7})
+    with pytest.raises(store.SentimentModelError, match="“test.vader_accuracy.movies” is missing"):
+        store.import_zip(hf.with_meta(hf.sentiment_entries(), meta), tmp_path)
+
+
+def test_the_typed_record_survives_a_save_and_a_load(tmp_path):
+    """What a folder's meta.json says comes back equal after saving it with a model and loading it."""
+    shipped = load_model_folder(DEFAULT_MODEL)
+    written = {k: v for k, v in CHAR_META.items() if k not in ("format", "version", "kind", "spec")}
+    folder = save_model_folder(tmp_path / "again", load_keras_model(DEFAULT_MODEL), shipped.vocab, shipped.spec,
+                               written)
+    again = load_model_folder(folder)
+    assert again.meta == json_record.from_json(CharMeta, CHAR_META)
+    assert again.meta.held_out.plays == shipped.meta.held_out.plays and again.meta.spec == shipped.spec
+
+
+def test_the_typed_sentiment_record_survives_a_save_and_a_load(tmp_path):
+    shipped = store.load_folder("default")
+    written = {k: v for k, v in SENTIMENT_META.items() if k not in ("format", "version", "kind", "spec")}
+    folder = store.save_folder(tmp_path / "again", store.load_keras_model("default"), shipped.vocab, shipped.spec,
+                               written)
+    assert store.load_folder(folder).meta == shipped.meta
 
 
 @pytest.mark.parametrize("data, words", [
@@ -119,12 +194,40 @@ def test_sidebar_refuses_a_bad_model_zip_and_keeps_the_active_model(home, name, 
     at = home
     before = (at.session_state["active_model"], list(at.session_state["models"]))
     _sidebar_upload(at, name, build())
-    errors = [e.value for e in at.sidebar.error]
+    errors = _errors(at.sidebar.error)
     assert any("That model could not be used." in e and words in e for e in errors), errors
     assert (at.session_state["active_model"], list(at.session_state["models"])) == before
     assert at.sidebar.selectbox(key="active_model_choice").value == before[0]
     at.run()  # any later rerun (the person does something else): the file is still there, so is why
-    assert [e.value for e in at.sidebar.error] == errors
+    assert _errors(at.sidebar.error) == errors
+
+
+@pytest.mark.parametrize("field, place, value", CHAR_WRONG, ids=_ids(CHAR_WRONG))
+def test_sidebar_refuses_a_model_whose_meta_has_a_field_of_the_wrong_type(home, field, place, value):
+    at = home
+    before = (at.session_state["active_model"], list(at.session_state["models"]))
+    _sidebar_upload(at, "meta.zip", hf.with_meta(hf.entries(), hf.with_value(CHAR_META, place, value)))
+    errors = _errors(at.sidebar.error)
+    assert any("That model could not be used." in e and f"“{field}”" in e for e in errors), errors
+    assert (at.session_state["active_model"], list(at.session_state["models"])) == before
+
+
+def test_a_model_whose_meta_says_only_what_it_must_works_on_every_page():
+    """Everything but the header and the spec is optional: the pages do without it, and never fail later."""
+    at = app_test().run()
+    bare = {k: CHAR_META[k] for k in ("format", "version", "kind", "spec")}
+    _sidebar_upload(at, "bare.zip", hf.with_meta(hf.entries(), bare))
+    active = at.session_state["active_model"]
+    assert active.startswith("upload:")
+    for page in ("pages/gates.py", "pages/sample.py", "pages/anatomy.py", "pages/train.py", "pages/home.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.session_state["active_model"] == active
+
+
+def _errors(elements) -> list[str]:
+    """Error messages, without the backslashes that escape what the files say."""
+    return [e.value.replace("\\", "") for e in elements]
 
 
 def test_a_model_label_is_shown_literally_in_the_sidebar():
@@ -194,6 +297,58 @@ def test_train_paste_survives_a_detour_through_a_bad_upload(train):
 
 
 # -- the Sentiment page's classifier zip and CSV ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sentiment():
+    at = app_test().run()
+    at.switch_page("pages/sentiment.py")
+    at.session_state["sent_tab"] = "How good is it?"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("field, place, value", SENTIMENT_WRONG, ids=_ids(SENTIMENT_WRONG))
+def test_sentiment_refuses_a_classifier_whose_meta_has_a_field_of_the_wrong_type(sentiment, field, place, value):
+    at = sentiment
+    before = at.session_state["sent_model"]
+    data = hf.with_meta(hf.sentiment_entries(), hf.with_value(SENTIMENT_META, place, value))
+    at.file_uploader(key="sent_model_upload").set_value(("meta.zip", data, "application/zip")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = _errors(at.error)
+    assert any("That classifier could not be used." in e and f"“{field}”" in e for e in errors), errors
+    assert at.session_state["sent_model"] == before
+
+
+def test_a_classifier_whose_meta_says_only_what_it_must_is_used_and_shown():
+    at = app_test().run()
+    at.switch_page("pages/sentiment.py")
+    at.session_state["sent_tab"] = "How good is it?"
+    at.run()
+    bare = {k: SENTIMENT_META[k] for k in ("format", "version", "kind", "spec")}
+    at.file_uploader(key="sent_model_upload").set_value(("bare.zip", hf.with_meta(hf.sentiment_entries(), bare),
+                                                         "application/zip")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["sent_model"].startswith("upload:")
+    assert any("no test results" in i.value for i in at.info)
+    for tab in ("Classify", "Retrain", "How good is it?"):
+        at.session_state["sent_tab"] = tab
+        at.run()
+        assert not at.exception, (tab, [e.value for e in at.exception])
+
+
+def test_sentiment_shows_the_regenerate_command_literally():
+    at = app_test().run()
+    at.switch_page("pages/sentiment.py")
+    at.session_state["sent_tab"] = "How good is it?"
+    at.run()
+    command = "make it` [click](javascript:alert(1)) `**bold**"
+    data = hf.with_meta(hf.sentiment_entries(), {**SENTIMENT_META, "regenerate": command})
+    at.file_uploader(key="sent_model_upload").set_value(("cmd.zip", data, "application/zip")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    caption = next(c.value for c in at.caption if "Regenerate this model with" in c.value)
+    assert literal(command) in caption and "[click](" not in caption
 
 
 def test_sentiment_refuses_bad_classifiers_and_csvs():

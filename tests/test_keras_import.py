@@ -79,7 +79,7 @@ def test_each_input_form_opens_and_equals_keras(keras, tmp_path, form, cell, man
     model = build(keras, form, cell, many_to_one=many_to_one, activation=form != "embedding")
     loaded = import_keras(saved(model, tmp_path), VOCABS[vocab_form](), tmp_path / "uploads",
                           model_name="shakespeare.keras", vocab_name="vocab")
-    assert loaded.net.input_form == form and loaded.meta["imported"]["vocabulary"] == vocab_form
+    assert loaded.net.input_form == form and loaded.meta.imported.vocabulary == vocab_form
     assert [loaded.vocab.char_of(i) for i in range(1, loaded.vocab.size)] == CHARS
     text = "whether to be the question"
     ours = loaded.vocab.encode(text).ids
@@ -103,7 +103,7 @@ def test_a_tokenizer_json_with_its_padding_id_and_an_oov_token(keras, tmp_path):
         "word_index": json.dumps(index), "index_word": json.dumps({str(v): k for k, v in index.items()})}}
     model = build(keras, "embedding", outputs=V + 2)
     loaded = import_keras(saved(model, tmp_path), json.dumps(tokenizer).encode(), tmp_path)
-    assert loaded.meta["imported"]["keras_ids"][:2] == [1, 2]  # LSTM Lab's unknown is the model's OOV id
+    assert loaded.meta.imported.keras_ids[:2] == (1, 2)  # LSTM Lab's unknown is the model's OOV id
     ids = loaded.vocab.encode("to be§").ids  # "§" is unknown: the model's OOV id reads it
     theirs = np.array([2 + CHARS.index(c) for c in "to be"] + [1])
     expected = model.predict(theirs[None], verbose=0)[0]

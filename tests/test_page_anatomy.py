@@ -22,6 +22,7 @@ from lstm_core.teaching import anatomy
 from lstm_core.inference import engine
 from lstm_core.teaching import memory_runs as mr
 from lstm_core.teaching import toy_memory as tm
+from lstm_core.storage.char_meta import CharMeta
 from lstm_core.storage.persistence import DEFAULT_MODEL, LoadedModel, load_model_folder
 from lstm_core.spec import ModelSpec
 from lstm_core.data.vocab import CharVocab
@@ -92,7 +93,7 @@ def _entry(key: str, cell: str = "lstm", layers: int = 1, units: int = 6, form: 
     if table is not None:
         net = dataclasses.replace(net, embedding=table, input_form=form)
     return ModelEntry(key, "Trained here", LoadedModel(Path(f"/nonexistent/{key}"), net, vocab, spec,
-                                                       {"label": f"test {key}"}))
+                                                       CharMeta(spec=spec, label=f"test {key}")))
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lstm_core.storage.char_meta import CharMeta
 from lstm_core.storage.persistence import PRETRAINED, LoadedModel
 from lstm_core.spec import ModelSpec
 from lstm_core.data.vocab import CharVocab
@@ -66,7 +67,7 @@ def _entry(key: str, cell: str = "lstm", layers: int = 1, units: int = 6, snapsh
     def net(seed):
         return random_network(cell, layers=layers, units=units, vocab=vocab.size, embed=4, seed=seed)
 
-    model = LoadedModel(Path(f"/nonexistent/{key}"), net(0), vocab, spec, {"label": f"test {key}"})
+    model = LoadedModel(Path(f"/nonexistent/{key}"), net(0), vocab, spec, CharMeta(spec=spec, label=f"test {key}"))
     snaps = [Snapshot(step, net(step)) for step in range(10, 10 * snapshots + 1, 10)]
     return ModelEntry(key, "Trained here", model, snaps)
 

@@ -10,6 +10,7 @@ from helpers_apptest import app_test
 from helpers_models import random_network
 from lstm_core.data.vocab import CharVocab
 from lstm_core.spec import ModelSpec
+from lstm_core.storage.char_meta import CharMeta, Corpus
 from lstm_core.storage.persistence import LoadedModel
 from ui import model_texts
 
@@ -22,7 +23,7 @@ def _entry(key: str, corpus: str, text: str):
     vocab = CharVocab.from_text(text)
     spec = ModelSpec(vocab_size=vocab.size, cell="lstm", layers=1, units=6, embed_dim=4)
     net = random_network("lstm", units=6, vocab=vocab.size, embed=4)
-    meta = {"label": f"test {key}", "corpus": {"name": corpus, "label": corpus}}
+    meta = CharMeta(spec=spec, label=f"test {key}", corpus=Corpus(name=corpus, label=corpus))
     return ModelEntry(key, "Trained here", LoadedModel(Path(f"/nonexistent/{key}"), net, vocab, spec, meta))
 
 

@@ -17,7 +17,9 @@ from helpers_apptest import app_test
 from helpers_models import random_network
 from ui.literal import literal
 from lstm_core.sentiment.model import SentimentSpec
+from lstm_core.sentiment.meta import SentimentMeta
 from lstm_core.sentiment.store import SentimentModel
+from lstm_core.storage.json_record import from_json
 from lstm_core.sentiment.tokens import PAD, UNK, WordVocab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +41,9 @@ def entry(key: str = "m", arch: str = "lstm", meta: dict | None = None) -> Senti
     net = random_network(cell, layers=2 if arch == "lstm2" else 1, units=10, vocab=VOCAB.size, embed=6,
                          head="sigmoid", return_sequences=False, bidirectional=arch == "bilstm", seed=len(key))
     spec = SentimentSpec(vocab_size=VOCAB.size, arch=arch, units=10, embed_dim=6)
-    model = SentimentModel(Path(f"/nonexistent/{key}"), net, VOCAB, spec,
-                           {"label": f"test {arch}", **(TEST_META if meta is None else meta)})
+    meta = from_json(SentimentMeta, {"label": f"test {arch}", **(TEST_META if meta is None else meta),
+                                     "spec": spec.to_dict()})
+    model = SentimentModel(Path(f"/nonexistent/{key}"), net, VOCAB, spec, meta)
     return model
 
 

@@ -34,11 +34,11 @@ def test_home_compares_the_three_cells_on_the_held_out_plays_with_their_own_numb
     table = next(m.value for m in at.markdown if "| **GRU** |" in m.value)
     means = {}
     for name, cell in SHIPPED:
-        held = load_model_folder(name).meta["held_out"]
+        held = load_model_folder(name).meta.held_out
         row = next(line for line in table.splitlines() if line.startswith(f"| **{cell}** |"))
-        assert f"**{held['mean_loss_nats']:.2f}**" in row
-        assert all(f"{p['loss_nats']:.2f}" in row for p in held["plays"].values())
-        means[cell] = held["mean_loss_nats"]
+        assert f"**{held.mean_loss_nats:.2f}**" in row
+        assert all(f"{p.loss_nats:.2f}" in row for p in held.plays.values())
+        means[cell] = held.mean_loss_nats
     said = next(c.value for c in at.caption if "only the cell differs" in c.value)
     best, worst = min(means, key=means.get), max(means, key=means.get)
     assert f"The {best} does best, the {worst} worst." in said

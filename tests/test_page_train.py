@@ -225,8 +225,8 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     button(at, "Stop").click().run()
     rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the second stop")
     saved = at.session_state["models"][run_id].model
-    assert saved.meta["metrics"]["steps"] == job.view().steps
-    assert saved.meta["train"]["learning_rate"] == pytest.approx(0.001)
+    assert saved.meta.metrics.steps == job.view().steps
+    assert saved.meta.train.learning_rate == pytest.approx(0.001)
     assert not at.exception
 
 
@@ -266,7 +266,7 @@ def test_what_the_page_says_of_bfloat16_follows_the_processor(at, lab_env, nativ
     button(at, "Stop").click().run()
     rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the stop")
     saved = at.session_state["models"][job.run_id].model
-    assert saved.meta["train"]["precision"] == job.view().progress.precision
+    assert saved.meta.train.precision == job.view().progress.precision
     assert not at.exception
 
 
@@ -292,7 +292,7 @@ def test_a_run_that_turns_nan_is_explained_and_the_good_weights_are_kept(at, mon
     # Kept to look at, not made active: the pages go on showing the model they showed.
     assert entry.source == "Trained here" and at.session_state["active_model"] != job.run_id
     assert any("not** the active model" in m for m in texts(at.markdown))
-    assert np.isfinite(entry.model.net.embedding).all() and entry.model.meta["metrics"]["steps"] == 4
+    assert np.isfinite(entry.model.net.embedding).all() and entry.model.meta.metrics.steps == 4
     assert not button(at, "Resume").disabled  # lower the learning rate and go on
     assert not at.exception
 

@@ -12,8 +12,8 @@ from lstm_core.storage.persistence import (DEFAULT_MODEL, ModelFileError, export
 def test_round_trip_keeps_weights_and_metadata(tiny_model_dir):
     loaded = load_model_folder(tiny_model_dir)
     assert loaded.spec.layers == 2 and loaded.spec.units == 12
-    assert loaded.meta["corpus"]["name"] == "tiny"
-    assert loaded.meta["format"] == "lstm-lab-model" and "created" in loaded.meta
+    assert loaded.meta.corpus.name == "tiny"
+    assert loaded.meta.format == "lstm-lab-model" and loaded.meta.created is not None
     keras_model = load_keras_model(tiny_model_dir)
     ids = loaded.vocab.ids("To be, or not")[None, :]
     from lstm_core.inference.engine import trace

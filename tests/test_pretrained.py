@@ -52,9 +52,9 @@ def test_the_siblings_differ_from_the_lstm_only_in_their_cell(name):
     assert abs(total_params(sibling.spec) / total_params(lstm.spec) - 1) < 0.01
     assert (sibling.spec.layers, sibling.spec.embed_dim, sibling.spec.dropout) == \
         (lstm.spec.layers, lstm.spec.embed_dim, lstm.spec.dropout)
-    assert sibling.vocab.chars == lstm.vocab.chars and sibling.meta["corpus"] == lstm.meta["corpus"]
-    assert sibling.meta["metrics"]["steps"] == lstm.meta["metrics"]["steps"]
-    assert set(sibling.meta["held_out"]["plays"]) == set(lstm.meta["held_out"]["plays"])
+    assert sibling.vocab.chars == lstm.vocab.chars and sibling.meta.corpus == lstm.meta.corpus
+    assert sibling.meta.metrics.steps == lstm.meta.metrics.steps
+    assert set(sibling.meta.held_out.plays) == set(lstm.meta.held_out.plays)
 
 
 def test_the_recorded_held_out_loss_is_what_the_engine_measures():
@@ -63,7 +63,7 @@ def test_the_recorded_held_out_loss_is_what_the_engine_measures():
     ids = model.vocab.encode(text).ids
     probs = trace(model.net, ids[:-1]).probs
     loss = float(-np.mean(np.log(probs[np.arange(ids.size - 1), ids[1:]])))
-    recorded = model.meta["held_out"]["plays"]["twelfth-night"]["loss_nats"]
+    recorded = model.meta.held_out.plays["twelfth-night"].loss_nats
     assert abs(loss - recorded) < 0.3  # the same model, on a part of the same play
 
 
@@ -72,7 +72,7 @@ def test_the_learning_history_loads_ordered_by_step_from_noise_to_the_model():
     history = load_history(DEFAULT_MODEL, model.net)
     assert history is not None
     steps = [s for s, _ in history.snapshots]
-    assert steps == sorted(steps) and steps[0] == 0 and steps[-1] == model.meta["metrics"]["steps"]
+    assert steps == sorted(steps) and steps[0] == 0 and steps[-1] == model.meta.metrics.steps
     assert 8 <= len(steps) <= 12
     vals = [history.snapshot_val[s] for s in steps]
     assert vals[0] > 4.0 and vals[-1] < 1.6 and vals[-1] < vals[len(vals) // 2]

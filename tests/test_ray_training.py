@@ -111,7 +111,7 @@ def test_a_training_streams_back_stops_and_resumes_on_the_cluster(tiny_text, tmp
     assert view.status == states.STOPPED and view.saved and view.steps >= 3
     # The worker saved in a folder of its own; the model came back into the session's folder.
     saved = load_model_folder(job.kind.folder)
-    assert saved.meta["metrics"]["steps"] == view.steps
+    assert saved.meta.metrics.steps == view.steps
     stopped_at = view.steps
 
     job.resume(seconds=1.0)  # the saved folder goes to the worker, optimizer state included
@@ -154,7 +154,7 @@ def test_runs_wait_their_turn_on_a_one_cpu_cluster_and_a_lost_worker_keeps_its_c
     assert view.status == states.FAILED and view.saved
     assert "lost the worker" in view.message and f"saved at step {view.steps:,}" in view.message
     saved = load_model_folder(first.kind.folder)
-    assert 0 < view.steps <= saved.meta["metrics"]["steps"] and saved.net is not None
+    assert 0 < view.steps <= saved.meta.metrics.steps and saved.net is not None
 
     # The classifier trains, and its model folder comes back from the worker under the job's folder.
     assert second.join(timeout=TIMEOUT)

@@ -20,6 +20,6 @@ def test_the_readme_export_example_makes_a_model_lstm_lab_opens(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     model = open_model(tmp_path / "my_model.keras", tmp_path / "char_indices.json", tmp_path / "opened")
-    assert model.net.input_form == "one-hot" and model.meta["imported"]["vocabulary"] == "char_indices"
+    assert model.net.input_form == "one-hot" and model.meta.imported.vocabulary == "char_indices"
     text = generate(model.net, model.vocab, "Double", 50, temperature=0.5, seed=0).text
     assert len(text) == 50 and set(text) <= set("Double, double toil and trouble;\nFire burn and cauldron bubble.\n")

@@ -92,8 +92,8 @@ def test_saved_classifier_scores_like_the_trainer(examples, tmp_path):
     trainer.run()
     folder = trainer.save(tmp_path / "m", trainer.evaluate("test"), label="made up")
     loaded = store.load_folder(folder)
-    assert loaded.meta["kind"] == "sentiment" and loaded.meta["test"]["n"]["all"] > 0
-    assert loaded.meta["train"]["best_epoch"] == 1
+    assert loaded.meta.kind == "sentiment" and loaded.meta.test.n["all"] > 0
+    assert loaded.meta.train.best_epoch == 1
     live = trainer.network()
     for text in ("review 1 great", "the plot was dull", "unknownword"):
         assert abs(scoring.score(live, trainer.vocab, text).prob - scoring.score(loaded.net, loaded.vocab, text).prob) \

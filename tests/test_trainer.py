@@ -181,7 +181,7 @@ def test_both_precisions_learn_and_save_a_float32_model(tiny_text, tmp_path, pre
     ids = trainer.vocab.ids(tiny_text[:37])
     probs = saved.predict(ids[None, :], verbose=0)[0]
     loaded = load_model_folder(tmp_path / "m")
-    assert loaded.meta["train"]["precision"] == precision
+    assert loaded.meta.train.precision == precision
     np.testing.assert_allclose(trace(loaded.net, ids).probs, probs, atol=1e-5)
     # ...and holds the weights that trained.
     for a, b in zip(saved.get_weights(), trainer.model.get_weights()):

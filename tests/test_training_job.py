@@ -55,7 +55,7 @@ def test_start_stop_within_a_step_then_resume_continues_from_the_saved_model(tin
     assert view.runs_ended == 1
     # The run's process saved the model, optimizer state included, and has exited.
     assert int(load_keras_model(job.kind.folder).optimizer.iterations.numpy()) == 5
-    assert load_model_folder(job.kind.folder).meta["metrics"]["steps"] == 5
+    assert load_model_folder(job.kind.folder).meta.metrics.steps == 5
     assert not multiprocessing.active_children()
 
     job.resume(seconds=1.0, learning_rate=0.002)
@@ -63,8 +63,8 @@ def test_start_stop_within_a_step_then_resume_continues_from_the_saved_model(tin
     view = job.view()
     assert view.status == states.FINISHED and view.steps > 5 and view.runs_ended == 2
     saved = load_model_folder(job.kind.folder)
-    assert saved.meta["train"]["learning_rate"] == pytest.approx(0.002)
-    assert saved.meta["metrics"]["steps"] == view.steps
+    assert saved.meta.train.learning_rate == pytest.approx(0.002)
+    assert saved.meta.metrics.steps == view.steps
     # Adam went on from its saved state: one more iteration per step, counting from 5.
     assert int(load_keras_model(job.kind.folder).optimizer.iterations.numpy()) == view.steps
     steps = list(view.history.steps)
@@ -81,7 +81,7 @@ def test_a_run_saves_checkpoints_so_a_run_killed_midway_leaves_its_model(tiny_te
     os.kill(child.pid, signal.SIGKILL)  # as when it runs out of memory, or the server is killed
     assert finished(job)
     saved = load_model_folder(job.kind.folder)
-    steps = saved.meta["metrics"]["steps"]
+    steps = saved.meta.metrics.steps
     assert steps > 0 and saved.net is not None
     # model.keras is renamed into place before meta.json: it is at least as new.
     assert int(load_keras_model(job.kind.folder).optimizer.iterations.numpy()) >= steps
@@ -200,7 +200,7 @@ def test_a_run_that_turns_nan_keeps_and_saves_the_last_good_weights(tiny_text, t
     assert view.latest_net is not None and [s.step for s in view.snapshots][-1] == 2
     assert np.isfinite(view.latest_net.embedding).all()
     saved = load_model_folder(job.kind.folder)
-    assert view.saved and saved.meta["metrics"]["steps"] == 2 and np.isfinite(saved.net.embedding).all()
+    assert view.saved and saved.meta.metrics.steps == 2 and np.isfinite(saved.net.embedding).all()
 
 
 def test_an_exception_in_a_step_is_readable_and_keeps_what_was_trained(tiny_text, tmp_path, caplog):
@@ -215,7 +215,7 @@ def test_an_exception_in_a_step_is_readable_and_keeps_what_was_trained(tiny_text
     assert view.status == states.FAILED
     assert "RuntimeError" in view.message and "simulated failure" in view.message
     assert view.steps == 2 and view.saved  # what was trained is still there, and resumable
-    assert load_model_folder(job.kind.folder).meta["metrics"]["steps"] == 2
+    assert load_model_folder(job.kind.folder).meta.metrics.steps == 2
     assert any("Traceback" in note for note in view.notes)
 
 
@@ -251,7 +251,7 @@ def test_a_run_over_its_memory_limit_ends_with_a_message_and_keeps_its_checkpoin
     view = job.view()
     assert view.status == states.FAILED and "more memory than its budget of 1,500 MB" in view.message
     assert view.saved and view.steps > 0
-    assert load_model_folder(job.kind.folder).meta["metrics"]["steps"] >= view.steps
+    assert load_model_folder(job.kind.folder).meta.metrics.steps >= view.steps
 
 
 def test_a_learning_rate_far_too_high_ends_as_diverged_not_finished(tiny_text, tmp_path):

@@ -22,7 +22,7 @@ _JUEJU = re.compile(r"[\u4e00-\u9fff]{5}，[\u4e00-\u9fff]{5}。\n[\u4e00-\u9fff
 
 def poetry_corpus(model) -> str | None:
     """The poetry corpus a model was trained on (a key of corpora.POETRY), or None."""
-    name = (model.meta.get("corpus") or {}).get("name") if model is not None else None
+    name = model.meta.corpus.name if model is not None else None
     return name if name in POETRY else None
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 from lstm_core.data.corpora import BUILTIN
 from lstm_core.i18n import N_, _
 from lstm_core.spec import CELL_NAMES
+from lstm_core.storage.char_meta import Corpus
 from lstm_core.inference.params import total_params
 from lstm_core.inference.snapshot import Snapshot
 from lstm_core.storage.history import History, load_history
@@ -82,7 +83,7 @@ def _pretrained_entry(name: str, model: LoadedModel) -> ModelEntry:
     one is the model itself (the snapshots are stored in float16)."""
     history = pretrained_history(name)
     snapshots = [Snapshot(step, net) for step, net in history.snapshots] if history else []
-    if snapshots and snapshots[-1].step == model.meta.get("metrics", {}).get("steps"):
+    if snapshots and snapshots[-1].step == model.meta.metrics.steps:
         snapshots[-1] = Snapshot(snapshots[-1].step, model.net)
     return ModelEntry(pretrained_key(name), "Pretrained", model, snapshots)
 
@@ -181,32 +182,29 @@ def describe(model: LoadedModel) -> dict[str, str]:
     """The facts of the sidebar card, as label -> value: the labels in English (the sidebar shows
     them translated), the values in the reader's language."""
     spec, meta = model.spec, model.meta
-    imported = meta.get("imported")
-    if imported:  # trained elsewhere: its layers as they are, and where it came from
+    imported = meta.imported
+    if imported is not None:  # trained elsewhere: its layers as they are, and where it came from
         layers = " → ".join(f"{CELL_NAMES[layer.cell]}({layer.units})" for layer in model.net.layers)
         return {
             N_("Architecture"): _("{layers}, {input} input").format(layers=layers,
                                                                     input=_(INPUT_FORMS[model.net.input_form])),
-            N_("Parameters"): f"{imported.get('parameters', 0):,}",
-            N_("Opened from"): f"{imported.get('file', '')} + {imported.get('vocabulary_file', '')}",
+            N_("Parameters"): f"{imported.parameters or 0:,}",
+            N_("Opened from"): f"{imported.file or ''} + {imported.vocabulary_file or ''}",
         }
-    metrics = meta.get("metrics", {})
-    val = metrics.get("val_loss_nats")
+    val = meta.metrics.val_loss_nats
     return {
-        N_("Corpus"): _corpus_label(meta.get("corpus", {})),
+        N_("Corpus"): _corpus_label(meta.corpus),
         N_("Architecture"): _("{cell}, {layers} × {units} units, embedding {embed}").format(
             cell=spec.cell_name, layers=spec.layers, units=spec.units, embed=spec.embed_dim),
         N_("Parameters"): f"{total_params(spec):,}",
         N_("Validation loss"): _("not measured") if val is None else _("{nats:.3f} nats/char ({bits:.2f} bits)").format(
             nats=val, bits=val / 0.6931471805599453),
-        N_("Training steps"): f"{metrics.get('steps', 0):,}",
+        N_("Training steps"): f"{meta.metrics.steps or 0:,}",
     }
 
 
-def _corpus_label(corpus: dict) -> str:
+def _corpus_label(corpus: Corpus) -> str:
     """A built-in text's name in the reader's language; any other label as its maker wrote it."""
-    label = corpus.get("label")
-    if label is None:
+    if corpus.label is None:
         return _("unknown")
-    name = corpus.get("name")
-    return _(label) if isinstance(name, str) and BUILTIN.get(name) == label else label
+    return _(corpus.label) if corpus.name is not None and BUILTIN.get(corpus.name) == corpus.label else corpus.label

@@ -41,19 +41,19 @@ def offered(key: str | None) -> bool:
 
 def held_out_table() -> None:
     """Home: each cell's loss on the three held-out plays, and what the numbers say."""
-    rows = [(name, model) for name, model in present() if model.meta.get("held_out")]
+    rows = [(name, model) for name, model in present() if model.meta.held_out is not None]
     if len(rows) < 2:
         return
-    plays = list(rows[0][1].meta["held_out"]["plays"].values())
+    plays = list(rows[0][1].meta.held_out.plays.values())
     st.subheader(_("One text, different cells"))
-    head = [_("Cell"), _("Layers × units"), _("Parameters")] + [f"*{_(p['label'])}*" for p in plays] + [_("Mean")]
+    head = [_("Cell"), _("Layers × units"), _("Parameters")] + [f"*{_(p.label)}*" for p in plays] + [_("Mean")]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _name, model in rows:
-        spec, held = model.spec, model.meta["held_out"]
-        losses = [f"{p['loss_nats']:.2f}" for p in held["plays"].values()]
+        spec, held = model.spec, model.meta.held_out
+        losses = [f"{p.loss_nats:.2f}" for p in held.plays.values()]
         lines.append("| " + " | ".join([f"**{spec.cell_name}**", f"{spec.layers} × {spec.units}",
                                         f"{total_params(spec):,}", *losses,
-                                        f"**{held['mean_loss_nats']:.2f}**"]) + " |")
+                                        f"**{held.mean_loss_nats:.2f}**"]) + " |")
     st.markdown("\n".join(lines))
     st.caption(_comparison_sentence(rows))
 
@@ -61,7 +61,7 @@ def held_out_table() -> None:
 def _comparison_sentence(rows: list[tuple[str, LoadedModel]]) -> str:
     """What the table shows, from its own numbers: which cell predicts the unseen plays best, and,
     when the cell without gates is last, why."""
-    mean = {name: model.meta["held_out"]["mean_loss_nats"] for name, model in rows}
+    mean = {name: model.meta.held_out.mean_loss_nats for name, model in rows}
     cell = {name: model.spec.cell_name for name, model in rows}
     best, worst = min(mean, key=mean.get), max(mean, key=mean.get)
     said = _("Loss in nats per character on the three plays none of them read (lower is better). Same plays, same "

@@ -94,8 +94,9 @@ def render(page: str = "home"):
                     entry = models.upload([(u.name, u.getvalue()) for u in files])
                 except ModelFileError as exc:
                     refused_upload("Open a model", sum(u.size for u in uploads), exc)
-                    st.session_state.model_upload_said = (ids, "error",
-                                                          _("That model could not be used. {reason}").format(reason=exc))
+                    # The reason may repeat what the files say (a field of meta.json, an entry's name): literally.
+                    st.session_state.model_upload_said = (ids, "error", _("That model could not be used. {reason}").format(
+                        reason=literal(exc)))
                 else:
                     loaded = _("Loaded “{label}”; it is now the active model.").format(label=literal(entry.model.label))
                     st.session_state.model_upload_said = (ids, "success", loaded)

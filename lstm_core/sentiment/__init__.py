@@ -7,6 +7,7 @@
 - `scoring`  scoring in NumPy through the engine: verdict, word-by-word trajectory, word importance
 - `baseline` VADER's lexicon score, the baseline the classifier is compared with
 - `store`    sentiment model folders (model.keras, vocab.json, meta.json) and their zip form
+- `meta`     what a classifier's meta.json says, as a typed record
 
 Nothing here imports Streamlit; TensorFlow is imported only by `model` and `training`, lazily.
 """

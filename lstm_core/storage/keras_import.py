@@ -26,8 +26,8 @@ from lstm_core.inference.keras_file import from_keras_file
 from lstm_core.inference.netweights import Network, WeightsError, weights_list
 from lstm_core.spec import CELL_NAMES, MAX_EMBED, MAX_LAYERS, MAX_UNITS, ModelSpec
 from lstm_core.storage.model_zip import read_members
-from lstm_core.storage.persistence import (FORMAT, FORMAT_VERSION, META_FILE, MODEL_FILE, VOCAB_FILE,
-                                           LoadedModel, ModelFileError, import_zip, load_model_folder)
+from lstm_core.storage.model_folder import FORMAT, FORMAT_VERSION, META_FILE, MODEL_FILE, VOCAB_FILE
+from lstm_core.storage.persistence import LoadedModel, ModelFileError, import_zip, load_model_folder
 
 MAX_KERAS_BYTES = 512 << 20
 

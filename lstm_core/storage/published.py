@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lstm_core.storage.persistence import FOLDER_FILES
+from lstm_core.storage.model_folder import FOLDER_FILES
 
 INFO_FILE = "published.json"
 _ID = re.compile(r"^[0-9a-f]{12}$")

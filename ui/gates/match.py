@@ -62,7 +62,7 @@ def _line(part: str) -> str:
 
 def _search_text(model, text: str, span: tuple[int, int]) -> tuple[str, str, tuple[int, int] | None]:
     """The held-out part of the model's built-in training text; else the page's own text (without the span)."""
-    corpus = model.meta.get("corpus", {}).get("name")
+    corpus = model.meta.corpus.name
     if corpus in BUILTIN:
         try:
             whole = load_corpus(corpus).text

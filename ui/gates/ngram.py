@@ -33,7 +33,7 @@ def ngram_tab(model, text: str, ids: np.ndarray, probs: np.ndarray, unknown: set
     st.markdown(_("An n-gram model predicts the next character from the last n−1 only, by counting how often each "
                   "character followed them in the training text. Where the network does better, it uses more: a "
                   "bracket opened long ago, the length of a line."))
-    corpus = model.meta.get("corpus", {}).get("name")
+    corpus = model.meta.corpus.name
     if corpus not in BUILTIN:
         st.info(_("The n-gram model is counted from the model's training text, which LSTM Lab has only for its "
                   "built-in texts."))

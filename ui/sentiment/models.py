@@ -34,8 +34,8 @@ def model_label(model: store.SentimentModel) -> str:
     label = model.label
     if label == PRETRAINED_LABEL:
         return _(label)
-    domains = model.meta.get("domains")
-    if isinstance(domains, list) and all(isinstance(d, str) for d in domains) and domains:
+    domains = model.meta.domains
+    if domains:
         names = (" + ".join(data.domain_label(d, english=True) for d in domains), model.spec.arch_name)
         if label == f"{names[0]} · {names[1]}":
             return f"{' + '.join(data.domain_label(d) for d in domains)} · {_(names[1])}"
@@ -112,14 +112,13 @@ def choose_model() -> Entry | None:
         st.selectbox(_("Classifier"), list(registry), format_func=lambda k: registry[k].label, key="sent_model",
                      help=_("The pretrained classifier, and the ones trained (or uploaded) in this session."))
         entry = active()
-    test = entry.model.meta.get("test") or {}
-    acc = test.get("accuracy", {}).get("all")
+    test = entry.model.meta.test
     spec = entry.model.spec
-    if acc is not None:
+    if test is not None and "all" in test.accuracy:
         facts = ngettext("{arch}, {units} unit · test accuracy {accuracy:.1%} (VADER {vader:.1%})",
                          "{arch}, {units} units · test accuracy {accuracy:.1%} (VADER {vader:.1%})",
-                         spec.units).format(arch=_(spec.arch_name), units=spec.units, accuracy=acc,
-                                            vader=test["vader_accuracy"]["all"])
+                         spec.units).format(arch=_(spec.arch_name), units=spec.units, accuracy=test.accuracy["all"],
+                                            vader=test.vader_accuracy["all"])
     else:
         facts = ngettext("{arch}, {units} unit", "{arch}, {units} units", spec.units).format(
             arch=_(spec.arch_name), units=spec.units)
@@ -145,7 +144,8 @@ def upload_model() -> None:
     # Said for as long as that file stays in the uploader, not only on the run that read it.
     said = st.session_state.get("sent_model_upload_said")
     if upload is not None and said and said[0] == upload.file_id:  # in the reader's language, even after a switch
-        st.error(_("That classifier could not be used. {problem}").format(problem=say(said[1])))
+        # The problem may repeat what the files say (a field of meta.json, an entry's name): literally.
+        st.error(_("That classifier could not be used. {problem}").format(problem=literal(say(said[1]))))
 
 
 # ---------------------------------------------------------------- the quality tab
@@ -153,7 +153,7 @@ def upload_model() -> None:
 
 def quality(entry: Entry) -> None:
     meta = entry.model.meta
-    test = meta.get("test")
+    test = meta.test
     spec = entry.model.spec
     arch = _(spec.arch_name)
     st.markdown(_("**{label}**: {arch}, {units} units, a {dims}-number embedding for each of {words:,} words; "
@@ -161,24 +161,23 @@ def quality(entry: Entry) -> None:
                                                        units=spec.units, dims=spec.embed_dim,
                                                        words=entry.model.vocab.size,
                                                        parameters=parameter_count(spec)))
-    if not test:
+    if test is None:
         st.info(_("This model's folder has no test results."))
         return
-    domains = [d for d in test["accuracy"] if d != "all"]
+    domains = [d for d in test.accuracy if d != "all"]
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.plotly_chart(fs.accuracy_figure([data.domain_label(d) for d in domains],
-                                           [test["accuracy"][d] for d in domains],
-                                           [test["vader_accuracy"][d] for d in domains],
-                                           counts=[test["n"][d] for d in domains], model_name=arch),
+                                           [test.accuracy[d] for d in domains],
+                                           [test.vader_accuracy[d] for d in domains],
+                                           counts=[test.n[d] for d in domains], model_name=arch),
                         config={"displayModeBar": False}, key="sent_accuracy")
     with right:
         st.markdown(_("**All test reviews ({n:,})**: {arch} {accuracy:.1%}, VADER {vader:.1%}").format(
-            n=test["n"]["all"], arch=arch, accuracy=test["accuracy"]["all"], vader=test["vader_accuracy"]["all"]))
-        st.plotly_chart(fs.confusion_figure(test["confusion"]), config={"displayModeBar": False},
+            n=test.n["all"], arch=arch, accuracy=test.accuracy["all"], vader=test.vader_accuracy["all"]))
+        st.plotly_chart(fs.confusion_figure(test.confusion), config={"displayModeBar": False},
                         key="sent_confusion")
-    margin = meta.get("margin", data.NEUTRAL_MARGIN)
-    train = meta.get("train", {})
+    train = meta.train
     st.caption(_("Test accuracy: the share of held-out reviews the classifier labels correctly. The reviews were "
                  "rated by people from −4 to +4; ratings from +{margin:g} up count as positive, from −{margin:g} down "
                  "as negative, and the ones in between (neutral) are left out. Each review belongs for good to the "
@@ -187,9 +186,9 @@ def quality(entry: Entry) -> None:
                  "validation accuracy). VADER labels a review positive when its compound score is above 0; with no "
                  "sentiment word at all (score 0) it gets the domain's more common label. VADER's word list and rules "
                  "were built and checked on these very snippets, which gives it a home advantage, most of all on the "
-                 "tweets.").format(margin=margin, epochs=train.get("epochs_done", "?")))
-    prior = train.get("lexicon_prior")
-    phrases = (meta.get("data") or {}).get("negation_phrases")
+                 "tweets.").format(margin=meta.margin, epochs="?" if train.epochs_done is None else train.epochs_done))
+    prior = train.lexicon_prior
+    phrases = meta.data.negation_phrases
     if prior and phrases:
         st.caption(_("Head starts: its word embedding started from VADER's rating of each word; it also learned from "
                      "{n:,} short made-up negation phrases (“not good”, “it wasn't bad”). Both can be switched off "
@@ -202,9 +201,9 @@ def quality(entry: Entry) -> None:
                      "bad”). It can be switched off under **Retrain › More settings**, to see what it is "
                      "worth.").format(n=phrases))
     rows = [{_("domain"): data.domain_label(d), _("source"): data.domain_source(d),
-             _("test reviews"): test["n"][d], _("positive"): f"{test['positive_rate'].get(d, 0):.0%}",
-             arch: f"{test['accuracy'][d]:.1%}", "VADER": f"{test['vader_accuracy'][d]:.1%}"}
+             _("test reviews"): test.n[d], _("positive"): f"{test.positive_rate.get(d, 0):.0%}",
+             arch: f"{test.accuracy[d]:.1%}", "VADER": f"{test.vader_accuracy[d]:.1%}"}
             for d in domains]
     st.dataframe(rows, hide_index=True, width="stretch", key="sent_quality_table")
-    if meta.get("regenerate"):
-        st.caption(_("Regenerate this model with `{command}`.").format(command=meta["regenerate"]))
+    if meta.regenerate:  # a shipped model's command; an uploaded one's could be anything, so shown literally
+        st.caption(_("Regenerate this model with {command}.").format(command=literal(meta.regenerate)))

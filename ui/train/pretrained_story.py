@@ -24,19 +24,19 @@ def pretrained_sentence(model: LoadedModel | None) -> str:
     """One paragraph: what the pretrained model read, and what its loss on plays it never read means."""
     if model is None:
         return _("The pretrained model is missing (`make assets` rebuilds it).")
-    spec, held = model.spec, model.meta.get("held_out")
-    if not held:
-        corpus = model.meta.get("corpus", {}).get("label", "")
+    spec, held = model.spec, model.meta.held_out
+    if held is None or not held.plays:
+        corpus = model.meta.corpus.label or ""
         # Translated when it is a built-in text's (they are marked for the catalog where they are written).
         return ngettext("The pretrained model in the sidebar is an {cell} with {layers} layer of {units} units, "
                         "trained on {corpus}.",
                         "The pretrained model in the sidebar is an {cell} with {layers} layers of {units} units, "
                         "trained on {corpus}.", spec.layers).format(
             cell=spec.cell_name, layers=spec.layers, units=spec.units, corpus=_(corpus) if corpus else corpus)
-    plays = held["plays"]
-    mean = held["mean_loss_nats"]
+    plays = held.plays
+    mean = held.mean_loss_nats
     # The plays' titles are translated where they are marked for the catalog (lstm_core.data.corpora).
-    each = ", ".join(f"*{_(p['label'])}* {p['loss_nats']:.2f}" for p in plays.values())
+    each = ", ".join(f"*{_(p.label)}* {p.loss_nats:.2f}" for p in plays.values())
     return ngettext("The pretrained model in the sidebar is an {cell} with {layers} layer of {units} units. It read "
                     "Shakespeare's plays except three, kept out whole so we can test it on plays it never saw. On "
                     "those its loss is {mean:.2f} nats per character ({each}): its average surprise at the true next "

@@ -15,6 +15,8 @@ from typing import Callable
 import streamlit as st
 
 from lstm_core.i18n import N_, _
+from lstm_core.storage.char_meta import CharMeta
+from lstm_core.storage.json_record import from_json
 from lstm_core.storage.persistence import LoadedModel, load_model_folder
 from lstm_core.said import Said
 from lstm_core.training.train_worker import TrainRecipe, readable
@@ -116,10 +118,12 @@ class TrainingEntry(ModelEntry):
             return self._cached[1]
         info = self._info
         val = progress.val_loss if progress is not None else None
-        meta = {"label": info.label, "corpus": info.corpus, "train": asdict(info.config), "live": True,
-                "metrics": {"steps": step, "epochs": round(progress.epoch, 3) if progress else 0.0,
-                            "val_loss_nats": val, "val_bits": bits(val),
-                            "val_perplexity": None if val is None else math.exp(val)}}
+        # What its meta.json will say once saved, read as a saved one is.
+        meta = from_json(CharMeta, {
+            "label": info.label, "corpus": info.corpus, "train": asdict(info.config), "spec": info.spec.to_dict(),
+            "metrics": {"steps": step, "epochs": round(progress.epoch, 3) if progress else 0.0,
+                        "val_loss_nats": val, "val_bits": bits(val),
+                        "val_perplexity": None if val is None else math.exp(val)}})
         loaded = LoadedModel(info.folder, net, self._job.kind.vocab, info.spec, meta)
         self._cached = (id(net), loaded)
         return loaded
