@@ -56,12 +56,9 @@ def save_folder(folder: str | Path, model, vocab: WordVocab, spec: SentimentSpec
                 include_optimizer: bool = False) -> Path:
     """Write the three files (by default without the optimizer state: a third of the size)."""
     if not include_optimizer:
-        # A fresh, uncompiled copy: clone_model would carry a compiled model's optimizer along.
         from .model import build_classifier
 
-        bare = build_classifier(spec)
-        bare.set_weights(model.get_weights())
-        model = bare
+        model = model_folder.without_optimizer(model, lambda: build_classifier(spec))
     return model_folder.write(KIND, folder, model, vocab.to_json(), {**meta, "spec": spec.to_dict()})
 
 

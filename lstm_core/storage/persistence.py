@@ -68,12 +68,9 @@ def save_model_folder(folder: str | Path, model, vocab: CharVocab, spec: ModelSp
                       include_optimizer: bool = True) -> Path:
     """Write the three files; without the optimizer the folder is a third of the size (for assets)."""
     if not include_optimizer:
-        # A fresh, never-compiled twin carries no optimizer state (keras' clone_model keeps it).
         from lstm_core.training.keras_model import build_char_model
 
-        bare = build_char_model(spec)
-        bare.set_weights(model.get_weights())
-        model = bare
+        model = model_folder.without_optimizer(model, lambda: build_char_model(spec))
     return model_folder.write(KIND, folder, model, vocab.to_json(), {**meta, "spec": spec.to_dict()})
 
 
