@@ -15,10 +15,13 @@ from ui import workspace
 # for widgets are more specific than ours. In order:
 # - a metric's value is a paragraph too: without its own rule it would take the paragraphs' 1.2rem, smaller
 #   than its size without the switch;
-# - a long label on a narrow button (Chinese, or the larger font) wraps instead of ending in an ellipsis;
+# - a long label on a narrow button or above a metric (Chinese, or the larger font) wraps instead of ending
+#   in an ellipsis;
 # - the 15 px notes some figures write inline (Gates' colour scale, Anatomy's "read so far") grow with the captions;
 # - less empty space above the title and between elements, so each page's figure starts on the first screen
 #   (at 1024×768 too); the header (60 px, with the button that opens the sidebar again) stays clear.
+# Figures' tick labels and axis titles grow too, but not their legends: Plotly places a legend's entries
+# by the size it drew them at, so larger entries ran into each other (Train's loss chart).
 # No comments inside the style: the HTML sanitiser drops a style whose text looks like markup.
 STYLE = """<style>
 .gates-text { font-size: 23px !important; line-height: 1.6 !important; }
@@ -30,14 +33,15 @@ pre.sample-compare, pre.gates-test-sample { font-size: 1.1rem !important; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.75rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
 [data-testid="stMain"] input, [data-testid="stMain"] textarea { font-size: 1.2rem !important; }
-[data-testid="stMain"] button .stMarkdownEllipsis, [data-testid="stMain"] button .stMarkdownEllipsis p {
+[data-testid="stMain"] button .stMarkdownEllipsis, [data-testid="stMain"] button .stMarkdownEllipsis p,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMain"] [data-testid="stHtml"] div[style*="font-size:15px"] { font-size: 1.05rem !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 3.75rem !important; }
 [data-testid="stMain"] h1 { padding-top: 0 !important; padding-bottom: 0.5rem !important; }
 [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.5rem !important; }
 [data-testid="stMain"] .js-plotly-plot .xtick text, [data-testid="stMain"] .js-plotly-plot .ytick text,
-[data-testid="stMain"] .js-plotly-plot .legendtext, [data-testid="stMain"] .js-plotly-plot .g-xtitle text,
+[data-testid="stMain"] .js-plotly-plot .g-xtitle text,
 [data-testid="stMain"] .js-plotly-plot .g-ytitle text { font-size: 17px !important; }
 </style>"""
 
