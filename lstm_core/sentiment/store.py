@@ -105,10 +105,5 @@ def export_zip(folder: str | Path) -> bytes:
 def import_zip(data: bytes, dest_root: str | Path) -> SentimentModel:
     """Unpack an uploaded sentiment model zip into a new folder under dest_root and load it
     (model_zip's checks: the three files, optionally inside one folder)."""
-    return model_zip.import_zip(data, dest_root, FOLDER_FILES, load_folder, _zip_refused,
+    return model_zip.import_zip(data, dest_root, FOLDER_FILES, load_folder, SentimentModelError,
                                 what="sentiment model zip")
-
-
-def _zip_refused(text: str) -> SentimentModelError:
-    """model_zip's refusals come said already (a file's name in them may hold braces): kept as they are."""
-    return SentimentModelError("{problem}", problem=text)
