@@ -29,7 +29,8 @@ class Said(str):
     def __new__(cls, msgid: str, /, **args) -> Self:
         # Not the error itself: it would carry its traceback along, and many do not pickle.
         args = {k: said_of(v) if isinstance(v, BaseException) else v for k, v in args.items()}
-        self = super().__new__(cls, msgid.format(**args))
+        # Without arguments the text is not a template: it may quote a file's name, braces and all.
+        self = super().__new__(cls, msgid.format(**args) if args else msgid)
         self.msgid, self.args = msgid, args
         return self
 
@@ -38,7 +39,8 @@ class Said(str):
 
     def text(self) -> str:
         """In the language of the session whose script is running (English without one)."""
-        return _(self.msgid).format(**{k: say(v) for k, v in self.args.items()})
+        text = _(self.msgid)
+        return text.format(**{k: say(v) for k, v in self.args.items()}) if self.args else text
 
     def then(self, other: str) -> Said:
         """This sentence followed by another."""

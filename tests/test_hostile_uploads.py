@@ -66,6 +66,14 @@ def test_sentiment_zips_python_cannot_unpack_are_refused(tmp_path):
         store.import_zip(encrypted, tmp_path)
 
 
+def test_a_zip_entry_named_with_braces_is_refused_by_its_name(tmp_path):
+    """A file name is text from the zip, never a format string: '{x}.py' is named, never a KeyError."""
+    for kind_import, error, files in ((store.import_zip, store.SentimentModelError, hf.sentiment_entries()),
+                                      (import_zip, ModelFileError, hf.entries())):
+        with pytest.raises(error, match=r"\{x\}\.py"):
+            kind_import(hf.zip_of({**files, "{x}.py": b"print(1)"}), tmp_path / "u")
+
+
 # -- meta.json: every field of the wrong type, or absurd, refused at load with the field's name ------------
 
 CHAR_META, SENTIMENT_META = hf.full_char_meta(), hf.full_sentiment_meta()

@@ -68,3 +68,11 @@ def test_an_error_among_the_arguments_is_kept_as_what_it_says():
     said = Said(READ_BACK, problem=OSError("disk full"))
     assert said.args == {"problem": "disk full"} and said == "The trained model could not be read back: disk full"
     assert said_of(KeyError("x")) == "'x'"
+
+
+def test_a_text_without_arguments_is_said_as_it_is(chinese):
+    """No arguments, no template: a refusal quoting a file named '{x}.py' says it, braces and all."""
+    text = "The zip contains '{x}.py', which is not part of an LSTM Lab model."
+    said = Said(text)
+    assert said == text and say(said) == text
+    assert str(Unreadable(text)) == text and say(Unreadable(text).said) == text
