@@ -60,7 +60,7 @@ def _tab(at: AppTest, name: str) -> AppTest:
 
 
 def _html(at: AppTest) -> list[str]:
-    return [h.proto.body for h in at.get("html")]
+    return [h.proto.body for h in at.main.get("html")]  # the sidebar holds the app's own script
 
 
 def _svg(at: AppTest) -> str:

@@ -450,7 +450,9 @@ def test_trace_of_any_text_is_finite_with_gates_in_range(net, size, seed):
         logits, probs, state = engine.step(net, token, state)
     if size <= 300:
         np.testing.assert_array_equal(state.h[0], t.layers[0].final)
-        np.testing.assert_allclose(probs, t.final_probs, atol=1e-5, rtol=0)
+        # The output layer sums one position here, all of them at once there, in another order: float32
+        # rounding of logits as large as this strategy's weights make them (tens) moves a probability by 1e-5.
+        np.testing.assert_allclose(probs, t.final_probs, atol=1e-4, rtol=0)
 
 
 @cases(4)
