@@ -90,11 +90,16 @@ ids = [lesson.id for lesson in path]
 if st.session_state.get("lessons_current") not in ids:
     st.session_state.lessons_current = ids[0]
 titles = {lesson.id: lesson for lesson in path}
+labels = {i: ("✓ " if all(s.id in done for s in titles[i].steps) else "") + f"{ids.index(i) + 1}. {titles[i].title}"
+          for i in ids}
+if st.session_state.get("lessons_labels") != labels:
+    # The browser keeps the chosen lesson by its label: when a tick or the language changes the labels, it
+    # must be told the choice again, or the list shows nothing chosen.
+    st.session_state.lessons_labels = labels
+    st.session_state.lessons_current = st.session_state.lessons_current
 menu, shown = st.columns([1.1, 3], gap="large")
 with menu:
-    chosen = st.radio(_("Lesson"), ids, key="lessons_current", persist_state="session",
-                      format_func=lambda i: ("✓ " if all(s.id in done for s in titles[i].steps) else "")
-                      + f"{ids.index(i) + 1}. {titles[i].title}")
+    chosen = st.radio(_("Lesson"), ids, key="lessons_current", persist_state="session", format_func=labels.get)
     finished = sum(all(s.id in done for s in lesson.steps) for lesson in path)
     st.caption(_("{done} of {total} lessons done.").format(done=finished, total=len(path)))
 lesson = titles[chosen]

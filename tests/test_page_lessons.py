@@ -3,6 +3,7 @@
 from streamlit.testing.v1 import AppTest
 
 from helpers_apptest import app_test
+from lstm_core.teaching import lessons
 
 
 def open_lessons() -> AppTest:
@@ -12,6 +13,11 @@ def open_lessons() -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def _right_count() -> int:
+    step = next(s for lesson in lessons.load() for s in lesson.steps if s.id == "parameters-count")
+    return lessons.expected_number(step.task)
 
 
 def test_a_number_answer_is_checked_and_the_step_ticked():
@@ -54,3 +60,14 @@ def test_a_step_opens_a_tab_of_another_page():
     assert [t.value for t in at.title] == ["Anatomy of a cell"]
     assert at.session_state["anatomy_tab"] == "Counting parameters"
     assert any(m.value.startswith("How many numbers does a recurrent network learn?") for m in at.markdown)
+
+
+def test_checking_an_answer_keeps_the_lesson_chosen_in_the_browser():
+    """The browser keeps the chosen lesson by its label and shows nothing chosen once that label is no
+    longer an option: the tick a right answer adds to the label must come with the choice, said again."""
+    at = open_lessons()
+    at.radio(key="lessons_current").set_value("parameters").run()
+    at.number_input(key="lesson_answer_parameters-count").set_value(_right_count()).run()
+    at.button(key="lesson_check_parameters-count").click().run()
+    chosen = at.radio(key="lessons_current").proto
+    assert chosen.set_value and chosen.raw_value == "✓ 3. Counting parameters"
