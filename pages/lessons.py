@@ -9,7 +9,7 @@ import streamlit as st
 
 from lstm_core.i18n import _, language
 from lstm_core.teaching import lessons as lessons_core
-from ui import lesson_facts, models, shell, siblings
+from ui import lesson_facts, lesson_return, models, shell, siblings
 from ui.shell import PAGES
 
 shell.require_app()
@@ -17,13 +17,14 @@ shell.require_app()
 PAGE_TITLES = {path.split("/")[1].removesuffix(".py"): title for path, title, _icon in PAGES}
 
 
-def _open(step: lessons_core.Step) -> None:
-    """Set the page's widgets as the step needs them, make its model active, and go there."""
+def _open(lesson: lessons_core.Lesson, step_number: int, step: lessons_core.Step) -> None:
+    """Set the page's widgets as the step needs them, make its model active, and go there (with a way back)."""
     for key, value in step.state.items():
         st.session_state[key] = value
     if step.model is not None:
         models.models()  # the session's list, with every shipped model
         models.choose(models.pretrained_key(step.model))
+    lesson_return.opened(step.page, lesson.id, step.id, ids.index(lesson.id) + 1, step_number)
     st.switch_page(f"pages/{step.page}.py")
 
 
@@ -89,6 +90,9 @@ for lesson in path:  # steps checked from what the pages recorded tick themselve
 ids = [lesson.id for lesson in path]
 if st.session_state.get("lessons_current") not in ids:
     st.session_state.lessons_current = ids[0]
+back = lesson_return.came_back()
+if back is not None and not back.returned and back.lesson in ids:
+    st.session_state.lessons_current = back.lesson  # just back from the page a step opened: that step's lesson
 titles = {lesson.id: lesson for lesson in path}
 labels = {i: ("✓ " if all(s.id in done for s in titles[i].steps) else "") + f"{ids.index(i) + 1}. {titles[i].title}"
           for i in ids}
@@ -111,9 +115,11 @@ with shown:
         with st.container(border=True):
             mark = " ✓" if step.id in done else ""
             st.markdown(_("**Step {number}**{mark}").format(number=number, mark=mark))
+            if back is not None and back.step == step.id:
+                st.caption(_("You came back here from {page}.").format(page=_(PAGE_TITLES[back.page])))
             st.markdown(step.text)
             if step.page is not None:
                 if st.button(_("Open {page}").format(page=_(PAGE_TITLES[step.page])), key=f"lesson_open_{step.id}",
                              icon=":material/open_in_new:"):
-                    _open(step)
+                    _open(lesson, number, step)
             _task(step, step.id in done)

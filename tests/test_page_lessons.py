@@ -71,3 +71,37 @@ def test_checking_an_answer_keeps_the_lesson_chosen_in_the_browser():
     at.button(key="lesson_check_parameters-count").click().run()
     chosen = at.radio(key="lessons_current").proto
     assert chosen.set_value and chosen.raw_value == "✓ 3. Counting parameters"
+
+
+def _back_links(at: AppTest) -> list[str]:
+    return [link.proto.label for link in at.main.get("page_link") if link.proto.label.startswith("Back to lesson")]
+
+
+def test_a_page_a_step_opened_links_back_to_the_step_while_the_student_is_there():
+    at = open_lessons()
+    at.radio(key="lessons_current").set_value("gates").run()
+    at.button(key="lesson_open_gates-forget").click().run()
+    assert [t.value for t in at.title] == ["Gates"]
+    assert _back_links(at) == ["Back to lesson 2, step 2"]
+    at.switch_page("pages/gates.py")  # AppTest's own page, for the runs that follow
+    at.run()
+    assert _back_links(at) == ["Back to lesson 2, step 2"]  # the page's own reruns keep it
+    at.switch_page("pages/lessons.py")  # what the link does
+    at.run()
+    assert at.radio(key="lessons_current").value == "gates"
+    assert [c.value for c in at.caption if c.value.startswith("You came back")] == ["You came back here from Gates."]
+    at.switch_page("pages/gates.py")  # the same page again, not from the lesson
+    at.run()
+    assert _back_links(at) == []
+
+
+def test_a_page_opened_otherwise_has_no_way_back_to_a_lesson():
+    at = open_lessons()
+    at.radio(key="lessons_current").set_value("gates").run()
+    at.button(key="lesson_open_gates-forget").click().run()
+    at.switch_page("pages/home.py")  # another page: the way back is forgotten
+    at.run()
+    assert _back_links(at) == []
+    at.switch_page("pages/gates.py")
+    at.run()
+    assert _back_links(at) == []

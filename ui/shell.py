@@ -17,7 +17,7 @@ import streamlit as st
 from ui import preload  # noqa: F401  (first, before any session's script thread imports them)
 from lstm_core.i18n import N_, _
 
-from ui import i18n, pages_folder, sidebar, streamlit_words, view_link, workspace
+from ui import i18n, lesson_return, pages_folder, sidebar, streamlit_words, view_link, workspace
 from ui.train import session as training_session
 
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
@@ -47,6 +47,7 @@ def frame():
     training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
     link_slot = sidebar.render(name)
     workspace.restart_notice(name)
+    lesson_return.offer(name)
 
     def after() -> None:
         view_link.publish(name)
