@@ -32,8 +32,8 @@ def test_the_path_follows_the_textbook_order():
 def test_tasks_are_checked_against_the_right_answers():
     steps = {s.id: s for lesson in lessons.load() for s in lesson.steps}
     count = steps["parameters-count"]
-    assert lessons.expected_number(count.task) == recurrent_params("lstm", 300, 50) == 70_200
-    assert lessons.answer_right(count, 70_200) and not lessons.answer_right(count, 70_000)
+    assert lessons.expected_number(count.task) == recurrent_params("lstm", 100, 64) == 42_240
+    assert lessons.answer_right(count, 42_240) and not lessons.answer_right(count, 42_000)
     which = steps["temperature-which"]
     assert lessons.answer_right(which, 0) and not lessons.answer_right(which, 1)
     compare = steps["cells-compare"]

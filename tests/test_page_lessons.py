@@ -23,10 +23,10 @@ def _right_count() -> int:
 def test_a_number_answer_is_checked_and_the_step_ticked():
     at = open_lessons()
     at.radio(key="lessons_current").set_value("parameters").run()
-    at.number_input(key="lesson_answer_parameters-count").set_value(70_000).run()
+    at.number_input(key="lesson_answer_parameters-count").set_value(42_000).run()
     at.button(key="lesson_check_parameters-count").click().run()
     assert any("Not quite" in e.value for e in at.error)
-    at.number_input(key="lesson_answer_parameters-count").set_value(70_200).run()
+    at.number_input(key="lesson_answer_parameters-count").set_value(42_240).run()
     at.button(key="lesson_check_parameters-count").click().run()
     assert any("Right." in s.value for s in at.success)
     assert "parameters-count" in at.session_state["lesson_done"]
@@ -105,3 +105,18 @@ def test_a_page_opened_otherwise_has_no_way_back_to_a_lesson():
     at.switch_page("pages/gates.py")
     at.run()
     assert _back_links(at) == []
+
+
+def test_the_page_a_number_question_opens_does_not_show_its_answer():
+    at = open_lessons()
+    at.radio(key="lessons_current").set_value("parameters").run()
+    at.button(key="lesson_open_parameters-count").click().run()
+    shown = ([m.value for m in at.metric] + [m.value for m in at.markdown] + [e.value for e in at.get("latex")]
+             + [t.value.to_string() for t in at.table])
+    answer = _right_count()
+    assert not any(f"{answer:,}" in text or f"{answer:,}".replace(",", "{,}") in text for text in shown)
+    at.switch_page("pages/lessons.py")
+    at.run()
+    at.number_input(key="lesson_answer_parameters-count").set_value(answer).run()
+    at.button(key="lesson_check_parameters-count").click().run()
+    assert "parameters-count" in at.session_state["lesson_done"]

@@ -25,11 +25,11 @@ def test_counting_parameters_then_temperature_end_to_end(page, app_url):
     expect(page.get_by_role("tab", name="Counting parameters", selected=True)).to_be_visible()
     expect(page.get_by_text("How many numbers does a recurrent network learn?")).to_be_visible()
     go(page, "Lessons")
-    question = "How many parameters has an LSTM(50) layer that reads 300-dimensional word vectors?"
-    fill_text(page, question, "70000")
+    question = "How many parameters has an LSTM(64) layer that reads 100-dimensional word vectors?"
+    fill_text(page, question, "42000")
     click_button(page, "Check")
     expect(page.get_by_text("Not quite.", exact=False)).to_be_visible()
-    fill_text(page, question, "70200")
+    fill_text(page, question, "42240")
     click_button(page, "Check")
     expect(page.get_by_text("Right.", exact=True)).to_be_visible()
     expect(page.get_by_text("✓ 3. Counting parameters", exact=True)).to_be_visible()
