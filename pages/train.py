@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_core.i18n import N_, _
+from lstm_core.i18n import _
 from lstm_core.spec import ModelSpec, SpecError
-from lstm_core.said import Said, say
+from lstm_core.said import say
 from lstm_core.training.train_worker import TrainRecipe
 from lstm_core.training.trainer import TrainConfig, TrainError
 from ui import models, shell
@@ -42,11 +42,8 @@ def _start(prepared: Prepared, spec: ModelSpec, config: TrainConfig, memory_mb: 
     run_id = new_run_id()
     # The model's name, for good (it is saved with the model): in the language of whoever trained it.
     label = f"{spec.cell_name} {spec.layers}×{spec.units} · {shown_label(prepared)}"
-    # Said when the page is drawn, in the language of whoever looks (the workspace's other tabs too).
-    summary = Said(N_("{label}, sequence length {seq_len}, batch {batch}, learning rate {rate:g}"), label=label,
-                   seq_len=config.seq_len, batch=config.batch_size, rate=config.learning_rate)
     info = ts.JobInfo(corpus=prepared.corpus_meta, spec=spec, config=config, label=label,
-                      folder=models.session_dir() / run_id, summary=summary,
+                      folder=models.session_dir() / run_id, summary=ts.summary(label, config),
                       validation_repeated=prepared.validation_repeated)
     vocab = prepared.vocab
     recipe = TrainRecipe.from_text(spec, vocab, prepared.text, config, corpus_name=prepared.label)
@@ -58,6 +55,10 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
     view = job.view() if job is not None else None
     running = view is not None and view.running
     can_resume = view is not None and not running and view.saved
+    # After a server restart the active model may be a run whose job was lost: its folder resumes it.
+    restoring = job is None and ts.restorable(models.active())
+    why_not = ts.why_not_restore(models.active(), prepared) if restoring else None
+    can_resume = can_resume or (restoring and why_not is None)
     ready = prepared is not None and spec is not None and config is not None
     memory_mb = memory_check(prepared, spec, config) if ready and not running else None
     ready = ready and (running or memory_mb is not None)
@@ -88,8 +89,12 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
     if stop and job is not None:
         job.stop()
         st.rerun()
-    if resume and job is not None and can_resume:
+    if why_not is not None:
+        st.caption(say(why_not))
+    if resume and can_resume:
         try:
+            if job is None:
+                job, info = ts.restore_job(models.active(), prepared)
             ts.resume_job(job, info, _seconds(), float(st.session_state.get("train_lr", TrainConfig.learning_rate)))
         except (RuntimeError, TrainError, ValueError) as exc:
             st.session_state["train_flash"] = ("error", _("Training could not resume: {reason}").format(reason=exc))

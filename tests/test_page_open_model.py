@@ -85,5 +85,27 @@ def test_what_does_not_fit_is_said_and_the_active_model_stays(textbook_model, fi
     before = at.session_state["active_model"]
     upload(at, [(name, textbook_model if data is None else data, mime) for name, data, mime in files])
     errors = [e.value.replace("\\", "") for e in at.sidebar.error]  # what the files say is Markdown-escaped
-    assert any("That model could not be used." in e and words in e for e in errors), errors
+    assert len(errors) == 1 and "That model could not be used." in errors[0] and words in errors[0], errors
+    assert "cannot be opened here" not in errors[0]  # said once, not in a second lead-in
     assert at.session_state["active_model"] == before
+
+
+def drop(at: AppTest, name: str, data: bytes) -> None:
+    """Drop one more file into the box, as a browser does: the files dropped before stay listed with their
+    ids (AppTest's upload() on a fresh element would start from an empty box, set_value give new ids)."""
+    box = at.sidebar.file_uploader(key="model_upload")
+    box._files = box._get_files_to_register()
+    box.upload(name, data).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_keras_file_then_its_vocabulary_opens_each_file_listed_once(textbook_model):
+    at = session()
+    drop(at, "macbeth.keras", textbook_model)
+    said = [e.value.replace("\\", "") for e in at.sidebar.error]
+    # What to do next is to drop the vocabulary alone: the .keras file dropped again would be listed twice.
+    assert len(said) == 1 and "drop only the file that says which character each id is" in said[0], said
+    drop(at, "chars.json", json.dumps(CHARS).encode())
+    assert [f.name for f in at.session_state["model_upload"]] == ["macbeth.keras", "chars.json"]
+    assert at.session_state["active_model"].startswith("upload:")
+    assert not at.sidebar.error and any("it is now the active model" in s.value for s in at.sidebar.success)

@@ -97,3 +97,72 @@ def test_a_reload_takes_up_the_running_training_and_can_stop_it():
     finally:
         job.stop()
         job.join(timeout=60)
+
+
+def _checkpoint(folder, corpus: dict, steps: int, with_settings: bool = True):
+    """A run's folder as its last checkpoint left it: a tiny LSTM trained `steps` steps on the default text."""
+    from lstm_core.data.corpora import load_corpus
+    from lstm_core.data.vocab import CharVocab
+    from lstm_core.spec import ModelSpec
+    from lstm_core.storage.persistence import save_model_folder
+    from lstm_core.training.trainer import TrainConfig, Trainer
+
+    text = load_corpus("shakespeare3").text
+    vocab = CharVocab.from_text(text)
+    trainer = Trainer(ModelSpec(vocab_size=vocab.size, units=8, embed_dim=4), vocab, vocab.ids(text),
+                      TrainConfig(seq_len=16, batch_size=8, seed=1))
+    trainer.run(steps=steps)
+    if with_settings:
+        trainer.save(folder, corpus={**corpus, "chars": len(text)}, label="LSTM 1×8 · checkpoint")
+    else:  # a folder written by hand, as the fixtures do: no training settings
+        save_model_folder(folder, trainer.float_model(with_optimizer=True), vocab, trainer.spec,
+                          {"label": "LSTM 1×8 · checkpoint", "corpus": corpus, "metrics": {"steps": trainer.steps}})
+
+
+def _restarted_on(run: str, checkpoint) -> object:
+    """A tab whose server restarted while `run` trained, reconnected on Train with the run active."""
+    first = new_session()
+    ws = first.session_state["workspace_id"]
+    checkpoint(workspace.root() / ws / run)
+    (workspace.root() / ws / "state.json").write_text(f'{{"active_model": "{run}", "training": "{run}"}}')
+    return new_session(ws, page="pages/train.py")
+
+
+def test_after_a_restart_resume_trains_the_checkpoint_on_from_its_step():
+    from helpers_apptest import rerun_until
+    from test_page_train import button
+    from ui.train import session as ts
+
+    run = "run-20260101-000000-abcdef"
+    at = _restarted_on(run, lambda folder: _checkpoint(folder, {"name": "shakespeare3", "label": "Shakespeare"}, 40))
+    assert at.session_state["active_model"] == run and "train_job" not in at.session_state
+    assert not button(at, "Resume").disabled
+    at.select_slider(key="train_duration").set_value(15).run()
+    button(at, "Resume").click().run()
+    job = at.session_state["train_job"]
+    try:
+        assert job.run_id == run and job.is_alive
+        seen = []
+        rerun_until(at, lambda: seen.append(job.view().steps) or job.view().steps > 43, "steps after the checkpoint's")
+        assert min(seen) >= 40  # it goes on from step 40, not from random weights at step 0
+        # The run ends by itself after its 15 s (a Stop on a busy machine may come inside a step and end it).
+        rerun_until(at, lambda: not job.is_alive and not isinstance(at.session_state["models"][run], ts.TrainingEntry),
+                    "the run's end, saved")
+        saved = at.session_state["models"][run].model
+        assert saved.folder == workspace.root() / at.session_state["workspace_id"] / run
+        assert saved.meta.metrics.steps == job.view().steps > 43 and at.session_state["active_model"] == run
+    finally:
+        job.stop()
+        job.join(timeout=60)
+
+
+def test_after_a_restart_a_checkpoint_without_what_resume_needs_says_why():
+    from test_page_train import button
+
+    run = "run-20260101-000000-abcdef"
+    at = _restarted_on(run, lambda folder: _checkpoint(folder, {"name": "shakespeare3"}, 2, with_settings=False))
+    assert button(at, "Resume").disabled
+    assert any("training settings saved with the model" in c.value for c in at.caption)
+    pasted = _restarted_on(run, lambda folder: _checkpoint(folder, {"name": "user:Pasted text", "label": "Pasted text"}, 2))
+    assert button(pasted, "Resume").disabled
+    assert any("choose the text this model learnt from (“Pasted text”)" in c.value for c in pasted.caption)

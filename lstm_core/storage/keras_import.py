@@ -57,8 +57,8 @@ def import_keras(model_data: bytes, vocab_data: bytes, dest_root: str | Path, *,
         except VocabFormError as exc:
             problems.append(_("{file}: {problem}").format(file=vocab_name, problem=exc))
     if problems:
-        raise ModelFileError(_("This model cannot be opened here: {problems}").format(problems=" ".join(
-            p if p.endswith((".", "?")) else p + "." for p in problems)))
+        # Each problem names its file and what is wrong; the sidebar says that the model was not opened.
+        raise ModelFileError(" ".join(p if p.endswith((".", "?")) else p + "." for p in problems))
     return _write(net, foreign, model_data, Path(dest_root), model_name, vocab_name)
 
 
@@ -149,8 +149,9 @@ def open_uploaded(files: list[tuple[str, bytes]], dest_root: str | Path) -> Load
         raise ModelFileError(_("{file} is in Keras' older HDF5 format; LSTM Lab opens .keras files. Load it in Keras "
                                "and save it again: model.save(\"model.keras\").").format(file=legacy[0]))
     if len(models) == 1 and not others:
-        raise ModelFileError(_("{file} needs its vocabulary: upload it together with the file that says which "
-                               "character each id is.").format(file=models[0][0]))
+        # The box keeps the .keras file: dropping it again with its vocabulary would list it twice.
+        raise ModelFileError(_("{file} needs its vocabulary: drop only the file that says which character each "
+                               "id is; {file} stays in the box.").format(file=models[0][0]))
     raise ModelFileError(_("Upload one LSTM Lab model zip, or one .keras file together with its vocabulary file "
                            "(or the two in one zip). Got: {names}.").format(names=", ".join(n for n, _d in files)))
 

@@ -2,7 +2,8 @@
 
 `character_job` makes the `TrainingJob` (lstm_core.training.job) of one model. Each Start or Resume
 is a run of lstm_core.training.train_worker, which trains, saves the model folder and exits; Resume
-starts from the saved folder, optimizer state included.
+starts from the saved folder, optimizer state included. A job made for a folder saved before the
+server restarted (`before`) starts with Resume.
 
 `CharacterRuns` keeps what a class wants to watch: the loss history, a few recent samples, and
 weight snapshots spread over the whole run (at most `max_snapshots`, fewer for big models), so
@@ -93,9 +94,12 @@ class CharacterView:
 
 def character_job(recipe: TrainRecipe, folder, *, run_id: str | None = None, corpus: dict | None = None,
                   label: str = "", watch: Watch = Watch(), alive=None, slots: TrainingSlots = SLOTS,
-                  limits: Limits = Limits(), memory_mb: int | None = None, **keep) -> TrainingJob:
-    """The job of one character model, saved in `folder` (`keep`: CharacterRuns' other settings)."""
-    runs = CharacterRuns(recipe, folder, corpus=corpus, label=label, watch=watch, memory_mb=memory_mb, **keep)
+                  limits: Limits = Limits(), memory_mb: int | None = None, before: Resume | None = None,
+                  **keep) -> TrainingJob:
+    """The job of one character model, saved in `folder` (`keep`: CharacterRuns' other settings);
+    `before`: what the runs of an earlier job left there (the model in `folder` is theirs)."""
+    runs = CharacterRuns(recipe, folder, corpus=corpus, label=label, watch=watch, memory_mb=memory_mb,
+                         before=before, **keep)
     job = TrainingJob(runs, run_id=run_id, alive=alive, slots=slots, limits=limits)
     runs.name = job.run_id
     return job
@@ -107,7 +111,7 @@ class CharacterRuns:
     def __init__(self, recipe: TrainRecipe, folder, *, corpus: dict | None = None, label: str = "",
                  watch: Watch = Watch(), memory_mb: int | None = None, keep_samples: int = 10,
                  snapshot_every_s: float = 5.0, max_snapshots: int = 24, snapshot_bytes: int = 128 << 20,
-                 checkpoint_every_s: float = 60.0):
+                 checkpoint_every_s: float = 60.0, before: Resume | None = None):
         self.recipe, self.folder, self.corpus, self.label, self.watch = recipe, str(folder), corpus or {}, label, watch
         self.vocab = recipe.vocab
         self.memory_mb, self.checkpoint_every_s = memory_mb, checkpoint_every_s
@@ -128,6 +132,10 @@ class CharacterRuns:
         self.run_start: tuple = (0, 0.0, None)  # (steps, train_seconds, last_val) as the run found them
         self.snapshot_interval = snapshot_every_s
         self.last_snapshot_clock = -math.inf
+        if before is not None:  # the model saved in `folder` goes on from its record
+            self.steps, self.train_seconds, self.last_val = before.steps, before.train_seconds, before.last_val_loss
+            self.history, self.saved = list(before.history), True
+            self.run_start = (self.steps, self.train_seconds, self.last_val)
 
     def plan(self, seconds: float, until_stopped: bool, learning_rate: float | None, resume: bool) -> Planned:
         if resume and not self.saved:

@@ -8,18 +8,23 @@ when a run ends, `finalise` loads the folder the run saved and puts that model i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
 import streamlit as st
 
+from lstm_core.data.corpora import BUILTIN
 from lstm_core.i18n import N_, _
-from lstm_core.storage.char_meta import CharMeta
+from lstm_core.storage.char_meta import CharMeta, Corpus
+from lstm_core.storage.history import load_history
 from lstm_core.storage.json_record import from_json
 from lstm_core.storage.persistence import LoadedModel, load_model_folder
 from lstm_core.said import Said
-from lstm_core.training.train_worker import TrainRecipe, readable
+from lstm_core.training import budget
+from lstm_core.training.slots import SLOTS
+from lstm_core.training.train_worker import Resume, TrainRecipe, readable
+from lstm_core.training.trainer import HistoryPoint, TrainConfig
 
 from ui import models, workspace, workspace_jobs
 from lstm_core.inference.snapshot import Snapshot
@@ -27,6 +32,7 @@ from ui.models import ModelEntry
 from lstm_core.training.character_runs import bits, character_job, latest
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.states import ACTIVE, DIVERGED
+from ui.train.text import Prepared, shared_text
 
 JOB_KEY = "train_job"
 INFO_KEY = "train_job_info"
@@ -155,6 +161,61 @@ def start_job(recipe: TrainRecipe, info: JobInfo, seconds: float | None, run_id:
     workspace_jobs.keep(st.session_state.workspace_id, "char", (job, info))
     workspace.remember("training", run_id)  # if the server restarts now, the new session says so
     return job
+
+
+def summary(label: str, config: TrainConfig) -> Said:
+    """A run's settings in one line, said when the page is drawn in the language of whoever looks (the
+    workspace's other tabs too)."""
+    return Said(N_("{label}, sequence length {seq_len}, batch {batch}, learning rate {rate:g}"), label=label,
+                seq_len=config.seq_len, batch=config.batch_size, rate=config.learning_rate)
+
+
+def restorable(entry: ModelEntry | None) -> bool:
+    """A model this workspace trained and saved, shown without its job: the job was lost with the server
+    that ran it (a restart), but its folder is the last checkpoint."""
+    return (entry is not None and entry.origin == "trained here" and not isinstance(entry, TrainingEntry)
+            and entry.model.folder.parent == models.session_dir())
+
+
+def _text_of(corpus: Corpus, prepared: Prepared | None) -> Prepared | None:
+    """The text a saved model learnt from: the page's, if it is that one; a built-in text, read again."""
+    lowercase = bool(corpus.lowercase)
+    if (prepared is not None and prepared.name == corpus.name and prepared.lowercase == lowercase
+            and corpus.chars in (None, len(prepared.text))):
+        return prepared
+    return shared_text(corpus.name, lowercase) if corpus.name in BUILTIN else None
+
+
+def why_not_restore(entry: ModelEntry, prepared: Prepared | None) -> Said | None:
+    """Why a restorable model cannot be resumed here (None: it can)."""
+    meta = entry.model.meta
+    if meta.train is None or meta.metrics.steps is None:
+        return Said(N_("Resume needs the training settings saved with the model, and this one has none."))
+    if _text_of(meta.corpus, prepared) is None:
+        return Said(N_("To resume, choose the text this model learnt from (“{text}”) under “1 · The text to learn "
+                       "from”."), text=meta.corpus.label or meta.corpus.name or "?")
+    return None
+
+
+def restore_job(entry: ModelEntry, prepared: Prepared | None) -> tuple[TrainingJob, JobInfo]:
+    """The session's job for a restorable model (why_not_restore is None), ready to resume from its folder."""
+    model, meta = entry.model, entry.model.meta
+    text = _text_of(meta.corpus, prepared)
+    saved = asdict(meta.train)
+    # The precision ran is saved (float32 or bfloat16); TrainConfig takes it as it is.
+    config = TrainConfig(**{f.name: saved[f.name] for f in fields(TrainConfig) if saved.get(f.name) is not None})
+    corpus = {k: v for k, v in asdict(meta.corpus).items() if v is not None}
+    history = load_history(model.folder, model.net)  # a run's folder has none: the chart starts at its step
+    before = Resume(meta.metrics.steps, meta.metrics.train_seconds or 0.0, meta.metrics.val_loss_nats,
+                    tuple(HistoryPoint(p.step, p.train_loss, p.val_loss) for p in history.curve) if history else ())
+    recipe = TrainRecipe.from_text(model.spec, model.vocab, text.text, config, corpus_name=text.label)
+    info = JobInfo(corpus=corpus, spec=model.spec, config=config, label=model.label, folder=model.folder,
+                   summary=summary(model.label, config), validation_repeated=text.validation_repeated)
+    job = character_job(recipe, model.folder, run_id=entry.key, corpus=corpus, label=model.label,
+                        alive=workspace_alive_check(), memory_mb=budget.budget_mb(SLOTS.limit), before=before)
+    st.session_state[JOB_KEY], st.session_state[INFO_KEY] = job, info
+    workspace_jobs.keep(st.session_state.workspace_id, "char", (job, info))
+    return job, info
 
 
 def resume_job(job: TrainingJob, info: JobInfo, seconds: float | None, learning_rate: float) -> None:
