@@ -52,6 +52,23 @@ POETRY: dict[str, str] = {
     "songci": N_("Song ci poems (宋词)"),
 }
 BUILTIN: dict[str, str] = {**SHAKESPEARE, **POETRY}
+# A user's text is named "user:" and its file's name, or this when it was pasted; its label says
+# LOWERCASE at its end when it was lowercased.
+PASTED = "Pasted text"
+LOWERCASE = " (lowercase)"
+
+
+def title(name: str | None, label: str | None, lowercase: bool) -> str:
+    """A training text's title in the reader's language: a built-in text's, "Pasted text", or the name of
+    the file it came from, as it is; "(lowercase)" when it was lowercased."""
+    text = label or ""
+    if lowercase:
+        text = text.removesuffix(LOWERCASE)
+    if name in BUILTIN:
+        text = _(BUILTIN[name])
+    elif name == f"user:{PASTED}":
+        text = _("Pasted text")
+    return _("{text} (lowercase)").format(text=text) if lowercase else text
 
 
 class CorpusError(ValueError):

@@ -18,6 +18,7 @@ from lstm_core.storage.char_meta import CharMeta
 from lstm_core.storage.model_folder import ASSETS, FOLDER_FILES
 from lstm_core.inference.netweights import WeightsError, as_char_model
 from lstm_core.spec import ModelSpec, SpecError
+from lstm_core.data.corpora import BUILTIN, PASTED, title
 from lstm_core.data.vocab import CharVocab, VocabError
 
 DEFAULT_MODEL = ASSETS / "shakespeare-lstm"
@@ -49,12 +50,19 @@ class LoadedModel:
 
     @property
     def label(self) -> str:
+        """The model's name in the reader's language, where the app made it from parts it knows."""
         label = self.meta.label or self.folder.name
         if self.meta.pretrained:
             shape = {"cell": self.spec.cell_name, "layers": self.spec.layers, "units": self.spec.units}
             for pattern in PRETRAINED_LABELS:
                 if label == pattern.format(**shape):
                     return _(pattern).format(**shape)
+        # A model trained here is named by its network and its text (pages/train.py), in the language of
+        # whoever trained it: say the text's title again, in the reader's.
+        corpus, network = self.meta.corpus, f"{self.spec.cell_name} {self.spec.layers}×{self.spec.units} · "
+        known = corpus is not None and (corpus.name in BUILTIN or corpus.name == f"user:{PASTED}")
+        if known and label.startswith(network):
+            return network + title(corpus.name, corpus.label, bool(corpus.lowercase))
         return label
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lstm_core.data.corpora import (BUILTIN, MAX_USER_BYTES, CorpusError, download_gutenberg, gutenberg_status,
-                                    load_corpus, user_text)
+from lstm_core.data.corpora import (BUILTIN, LOWERCASE, MAX_USER_BYTES, PASTED, CorpusError, download_gutenberg,
+                                    gutenberg_status, load_corpus, title, user_text)
 from lstm_core.data.overlap import validation_repeats_training
 from lstm_core.data.vocab import CharVocab
 from lstm_core.i18n import N_, _, language
@@ -24,8 +24,6 @@ SOURCES = {"builtin": N_("Shakespeare (built in)"), "gutenberg": N_("A Gutenberg
            "upload": N_("Upload a .txt file"), "paste": N_("Paste text")}
 # What Prepared.label adds to a text made lowercase, and calls pasted text: English, as the label is
 # shared (shared_text is cached for every session); said in the reader's language by shown_label.
-LOWERCASE = " (lowercase)"
-PASTED = "Pasted text"
 PREVIEW_CHARS = 500
 
 
@@ -61,12 +59,7 @@ def _shared_text(name: str, lowercase: bool) -> Prepared:
 
 def shown_label(prepared: Prepared) -> str:
     """The text's name in the reader's language (a built-in text's title, "Pasted text", "(lowercase)")."""
-    label = prepared.label.removesuffix(LOWERCASE) if prepared.lowercase else prepared.label
-    if prepared.name in BUILTIN:
-        label = _(BUILTIN[prepared.name])  # marked for the catalog where BUILTIN is written
-    elif prepared.name == f"user:{PASTED}":
-        label = _("Pasted text")
-    return _("{text} (lowercase)").format(text=label) if prepared.lowercase else label
+    return title(prepared.name, prepared.label, prepared.lowercase)
 
 
 def _user_text(key: str, data: bytes | str, label: str, lowercase: bool, min_chars: int) -> Prepared:
