@@ -56,3 +56,40 @@ def test_a_link_to_a_view_opens_the_same_view_elsewhere(page, app_url, browser):
             "radio", name="forget f", exact=True)).to_have_attribute("aria-checked", "true")
     finally:
         other.close()
+
+
+def _link(page) -> str:
+    _arm(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Link to this view").click()
+    return page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]').inner_text().strip()
+
+
+def _cell(page, name: str):
+    return page.locator('[data-testid="stMain"] [role="radiogroup"][aria-label="Same text, another cell"]').get_by_role(
+        "radio", name=name, exact=True)
+
+
+def test_a_link_made_after_a_model_change_opens_that_model_and_its_unit(page, app_url, browser):
+    """Unit 42, then the GRU: the page suggests the GRU's own unit, and the link carries the page as it is."""
+    open_page(page, app_url, "/")
+    go(page, "Gates")
+    if not _cell(page, "GRU").count():
+        pytest.skip("the GRU sibling is not shipped in this checkout (make assets builds it)")
+    fill_text(page, "Unit (0–255)", "42")
+    _arm(page)
+    _cell(page, "GRU").click()
+    wait_for_idle(page, after_action=True)
+    unit = _unit(page)
+    link = _link(page)
+    assert "model=pretrained%3Agru" in link and f"unit={unit}&" in link + "&", link
+
+    other = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    try:
+        there = other.new_page()
+        there.goto(link)
+        wait_for_idle(there)
+        assert_no_exception(there)
+        assert _unit(there) == unit
+        expect(_cell(there, "GRU")).to_have_attribute("aria-checked", "true")
+    finally:
+        other.close()
