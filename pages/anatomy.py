@@ -15,13 +15,13 @@ import numpy as np
 import streamlit as st
 
 from lstm_core.i18n import N_, _
-from lstm_core.spec import CELL_NAMES
 from ui import shell
 from ui import i18n, model_texts, models
 from ui.anatomy.gradients import gradients_tab
 from ui.anatomy.memory import memory_tab
 from ui.anatomy.params import params_tab
 from ui.anatomy.step import MAX_STEP_CHARS, show_step, traced
+from ui.layer_names import layer_names
 from ui.widget_state import keep
 
 shell.require_app()
@@ -81,7 +81,7 @@ def _choose_model_row():
         st.text_input(_("Text"), key="anatomy_text", max_chars=MAX_STEP_CHARS, persist_state="session",
                       help=_("Up to {n} characters. Press Enter to apply.").format(n=MAX_STEP_CHARS))
     layers = net.layers
-    names = {i: f"{i + 1} ({CELL_NAMES[layer.cell]}, {layer.units})" for i, layer in enumerate(layers)}
+    names = layer_names(net)
     keep("anatomy_layer", list(names), 0)
     with c_layer:
         st.selectbox(_("Layer"), list(names), format_func=names.get, key="anatomy_layer", disabled=len(layers) == 1,

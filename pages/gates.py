@@ -18,7 +18,6 @@ import streamlit as st
 from lstm_core.data.corpora import CorpusError, load_corpus
 from lstm_core.i18n import N_, _, language, ngettext
 from lstm_core.inference.engine import trace as run_trace
-from lstm_core.spec import CELL_NAMES
 from ui import shell
 from ui.figures import gates as fg
 from ui import i18n, model_texts, models, siblings
@@ -27,6 +26,7 @@ from ui.gates.ngram import ngram_tab
 from ui.gates.intervention import test_units_tab
 from ui.gates.match import match_view
 from ui.gates.views import PATTERN_KINDS, about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
+from ui.layer_names import layer_names
 from ui.widget_state import keep
 
 shell.require_app()
@@ -325,8 +325,7 @@ def _suggest_unit(entry, step, net, text: str) -> None:
 
 def _choose_layer(net) -> int:
     layers = net.layers
-    names = {i: ngettext("Layer {number} ({cell}, {n} unit)", "Layer {number} ({cell}, {n} units)", layer.units)
-             .format(number=i + 1, cell=CELL_NAMES[layer.cell], n=layer.units) for i, layer in enumerate(layers)}
+    names = layer_names(net)
     keep("gates_layer", list(names), 0)
     if len(layers) == 1:
         return 0
