@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 TOO_BIG = {"zip": re.compile(r"File must be 50(\.0)?\s?MB or smaller"),  # the sidebar's model limit
-           "txt": re.compile(r"File must be 60(\.0)?\s?MB or smaller")}  # the server's (config.toml)
+           "txt": re.compile(r"File must be 20(\.0)?\s?MB or smaller")}  # Train's text limit (corpora.MAX_USER_BYTES)
 MY_TEXT = "My own words, typed before any upload."
 MY_REVIEW = "My review, typed before any upload, was not bad at all."
 UPLOAD_TIMEOUT_MS = 45_000  # a waiting time, not a speed target: CI machines are slow
