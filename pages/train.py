@@ -43,7 +43,7 @@ def _start(prepared: Prepared, spec: ModelSpec, config: TrainConfig, memory_mb: 
     # The model's name, for good (it is saved with the model): in the language of whoever trained it.
     label = f"{spec.cell_name} {spec.layers}×{spec.units} · {shown_label(prepared)}"
     info = ts.JobInfo(corpus=prepared.corpus_meta, spec=spec, config=config, label=label,
-                      folder=models.session_dir() / run_id, summary=ts.summary(label, config),
+                      folder=models.session_dir() / run_id,
                       validation_repeated=prepared.validation_repeated)
     vocab = prepared.vocab
     recipe = TrainRecipe.from_text(spec, vocab, prepared.text, config, corpus_name=prepared.label)
@@ -102,7 +102,7 @@ def controls(prepared: Prepared | None, spec: ModelSpec | None, config: TrainCon
     if job is not None and not running and ready and can_resume:
         st.caption(_("**Start** trains a new network from scratch; **Resume** continues the one above (“{model}”), "
                      "whatever the settings now say, except the learning rate and training time.").format(
-                         model=literal(info.label)))
+                         model=literal(info.name)))
 
 
 def main() -> None:
@@ -134,9 +134,9 @@ def main() -> None:
     # The label changes only when a run starts or ends: a label that followed every slider would
     # re-create the expander, and the widget under the user's mouse with it.
     if running:
-        label = _("Settings (locked while training): {summary}").format(summary=say(info.summary))
+        label = _("Settings (locked while training): {summary}").format(summary=info.summary())
     elif job is not None:
-        label = _("Settings · last run: {summary}").format(summary=say(info.summary))
+        label = _("Settings · last run: {summary}").format(summary=info.summary())
     else:
         label = _("Settings: the text, the network and the training")
     # Start, Stop and the training time come first, on the first screen of a projector (1280×800); they

@@ -51,3 +51,27 @@ def test_a_model_trained_here_is_named_in_the_readers_language():
         assert uploaded.label == network + "notes.txt"  # a file's name is said as it is
     finally:
         i18n.set_resolver(lambda: "en")
+
+
+def test_a_running_training_is_named_and_summed_up_in_the_readers_language():
+    """The Train page's locked-settings line and the sidebar's running line name the run as the model
+    list does: started by an English teacher, a Chinese tab reads the text's title in Chinese."""
+    from lstm_core import i18n
+    from lstm_core.training.trainer import TrainConfig
+    from ui.train.session import JobInfo
+
+    spec = load_model_folder("default").spec
+    network = f"{spec.cell_name} {spec.layers}×{spec.units} · "
+    info = JobInfo(corpus={"name": "shakespeare3", "label": "Shakespeare: Julius Caesar, Hamlet, Macbeth",
+                           "chars": 1000, "lowercase": False},
+                   spec=spec, config=TrainConfig(), label=network + "Shakespeare: Julius Caesar, Hamlet, Macbeth",
+                   folder=None)
+    try:
+        i18n.set_resolver(lambda: "en")
+        assert info.name == info.label
+        assert info.summary().startswith(info.label + ", sequence length")
+        i18n.set_resolver(lambda: "zh")
+        assert info.name.startswith(network) and "Shakespeare" not in info.name
+        assert info.summary().startswith(info.name) and "sequence length" not in info.summary()
+    finally:
+        i18n.set_resolver(lambda: "en")

@@ -179,6 +179,9 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     # Progress, numbers, the chart and a sample appear after a few reruns.
     rerun_until(at, lambda: job.view().steps >= 5 and len(at.metric) == 4, "the first training steps")
     assert at.get("plotly_chart"), "no loss chart"
+    # Short labels that fit two narrow columns in Chinese; the unit chosen above the numbers is in their help.
+    assert [m.label for m in at.metric] == ["Step", "Epoch", "Training loss", "Validation loss"]
+    assert "In nats per character." in at.metric[3].help
     assert not any(REPEATED in c for c in texts(at.caption))  # the plays' validation part is new text
     assert len(at.progress) == 1 and "characters/s" in at.progress[0].text
     assert any("Temperature" in m for m in texts(at.markdown))

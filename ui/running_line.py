@@ -27,7 +27,7 @@ def _trainings(page: str) -> list[tuple[str, str, str]]:
     job, info = ts.session_job()
     if page != "train" and job is not None and job.is_alive:
         view = job.view()
-        name = literal(info.label) if info is not None else ""
+        name = literal(info.name) if info is not None else ""
         p = view.progress
         if view.status == QUEUED:
             how = _("waiting for a free training slot")

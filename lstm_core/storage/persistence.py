@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lstm_core.i18n import N_, _
 from lstm_core.storage import model_folder, model_zip
-from lstm_core.storage.char_meta import CharMeta
+from lstm_core.storage.char_meta import CharMeta, Corpus
 from lstm_core.storage.model_folder import ASSETS, FOLDER_FILES
 from lstm_core.inference.netweights import WeightsError, as_char_model
 from lstm_core.spec import ModelSpec, SpecError
@@ -57,13 +57,17 @@ class LoadedModel:
             for pattern in PRETRAINED_LABELS:
                 if label == pattern.format(**shape):
                     return _(pattern).format(**shape)
-        # A model trained here is named by its network and its text (pages/train.py), in the language of
-        # whoever trained it: say the text's title again, in the reader's.
-        corpus, network = self.meta.corpus, f"{self.spec.cell_name} {self.spec.layers}×{self.spec.units} · "
-        known = corpus is not None and (corpus.name in BUILTIN or corpus.name == f"user:{PASTED}")
-        if known and label.startswith(network):
-            return network + title(corpus.name, corpus.label, bool(corpus.lowercase))
-        return label
+        return named(label, self.spec, self.meta.corpus)
+
+
+def named(label: str, spec: ModelSpec, corpus: Corpus | None) -> str:
+    """A model trained here is named by its network and its text (pages/train.py), in the language of whoever
+    trained it: its name with the text's title said again in the reader's language."""
+    network = f"{spec.cell_name} {spec.layers}×{spec.units} · "
+    known = corpus is not None and (corpus.name in BUILTIN or corpus.name == f"user:{PASTED}")
+    if known and label.startswith(network):
+        return network + title(corpus.name, corpus.label, bool(corpus.lowercase))
+    return label
 
 
 def resolve(name: str | Path) -> Path:

@@ -72,7 +72,7 @@ def _while_it_trains(view: cr.CharacterView, info: ts.JobInfo) -> None:
     """Below the chart: on the first screen the chart and the numbers come first."""
     entry = models.models().get(view.run_id)  # its name in the sidebar's list, as the sidebar says it
     name = (entry.label if entry is not None and entry.model is not None
-            else _("{label} (trained here)").format(label=info.label))
+            else _("{label} (trained here)").format(label=info.name))
     st.caption(_("Training goes on if you switch pages. To look inside the model as it learns, pick “{model}” as "
                  "the active model in the sidebar, then open **Gates** or **Sample**.").format(model=literal(name)))
 
@@ -133,10 +133,10 @@ def _status(view: cr.CharacterView, info: ts.JobInfo) -> None:
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
         if info.activated:
             c1.markdown(_("“{model}” is now the **active model** (see the sidebar): the **Gates** and **Sample** "
-                          "pages look at it.").format(model=literal(info.label)))
+                          "pages look at it.").format(model=literal(info.name)))
         else:
             c1.markdown(_("“{model}” is kept in the sidebar's model list but is **not** the active model. Choose it "
-                          "there to see on **Sample** what a diverged network writes.").format(model=literal(info.label)))
+                          "there to see on **Sample** what a diverged network writes.").format(model=literal(info.name)))
         folder = info.saved_folder
         c2.download_button(_("Download model (.zip)"), data=lambda: export_zip(folder), file_name=f"{folder.name}.zip",
                            mime="application/zip", icon=":material/download:", on_click="ignore",
@@ -152,16 +152,18 @@ def _numbers(view: cr.CharacterView) -> None:
     c[0].metric(_("Step"), f"{view.steps:,}")
     c[1].metric(_("Epoch"), f"{p.epoch:.2f}" if p else "–",
                 help=_("How many times, on average, the network has seen each character of the training text."))
-    c[2].metric(_("Training loss ({unit})").format(unit=unit_name), f"{p.train_loss * scale:.3f}" if p else "–",
-                help=_("Average over the last 20 steps."))
+    # The unit is in the help, not the label: chosen just above, it would cut a Chinese label in two columns.
+    per = _("In {unit} per character.").format(unit=unit_name)
+    c[2].metric(_("Training loss"), f"{p.train_loss * scale:.3f}" if p else "–",
+                help=sentences(_("Average over the last 20 steps."), per))
     val = view.history.val
     delta = None
     if len(val) >= 2:
         delta = f"{(val[-1] - val[-2]) * scale:+.3f}"
-    c[3].metric(_("Validation loss ({unit})").format(unit=unit_name), f"{val[-1] * scale:.3f}" if val else _("not yet"),
+    c[3].metric(_("Validation loss"), f"{val[-1] * scale:.3f}" if val else _("not yet"),
                 delta=delta, delta_color="inverse",
-                help=_("Measured on the held-out text every 10 s of training (less often when measuring is slow: it "
-                       "never takes over 5% of the time), and at the end. Lower is better."))
+                help=sentences(_("Measured on the held-out text every 10 s of training (less often when measuring is "
+                                 "slow: it never takes over 5% of the time), and at the end. Lower is better."), per))
     if p is not None and view.running and p.val_loss is None:
         st.caption(_("The first validation loss comes after 10 seconds of training."))
 

@@ -19,7 +19,7 @@ from lstm_core.i18n import N_, _
 from lstm_core.storage.char_meta import CharMeta, Corpus
 from lstm_core.storage.history import load_history
 from lstm_core.storage.json_record import from_json
-from lstm_core.storage.persistence import LoadedModel, load_model_folder
+from lstm_core.storage.persistence import LoadedModel, load_model_folder, named
 from lstm_core.said import Said
 from lstm_core.training import budget
 from lstm_core.training.slots import SLOTS
@@ -47,16 +47,25 @@ class JobInfo:
     corpus: dict
     spec: object  # ModelSpec
     config: object  # TrainConfig
-    label: str
+    label: str  # saved with the model, in the language of whoever started it
     folder: Path
-    # The settings in one line, for the page: a Said, as the workspace's other tabs may read another language.
-    summary: str = ""
     validation_repeated: bool = False  # Prepared.validation_repeated: its validation loss says little
     saved_runs: int = 0
     saved_folder: Path | None = None
     save_error: str = ""  # a Said, when not empty
     activated: bool = False  # the last saved run became the session's active model
     extra: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The model's name in the reader's language (the workspace's other tabs may read another)."""
+        return named(self.label, self.spec, from_json(Corpus, self.corpus))
+
+    def summary(self) -> str:
+        """The run's settings in one line, in the reader's language."""
+        return _("{label}, sequence length {seq_len}, batch {batch}, learning rate {rate:g}").format(
+            label=self.name, seq_len=self.config.seq_len, batch=self.config.batch_size,
+            rate=self.config.learning_rate)
 
 
 def _session_id() -> str | None:
@@ -163,13 +172,6 @@ def start_job(recipe: TrainRecipe, info: JobInfo, seconds: float | None, run_id:
     return job
 
 
-def summary(label: str, config: TrainConfig) -> Said:
-    """A run's settings in one line, said when the page is drawn in the language of whoever looks (the
-    workspace's other tabs too)."""
-    return Said(N_("{label}, sequence length {seq_len}, batch {batch}, learning rate {rate:g}"), label=label,
-                seq_len=config.seq_len, batch=config.batch_size, rate=config.learning_rate)
-
-
 def restorable(entry: ModelEntry | None) -> bool:
     """A model this workspace trained and saved, shown without its job: the job was lost with the server
     that ran it (a restart), but its folder is the last checkpoint."""
@@ -210,7 +212,7 @@ def restore_job(entry: ModelEntry, prepared: Prepared | None) -> tuple[TrainingJ
                     tuple(HistoryPoint(p.step, p.train_loss, p.val_loss) for p in history.curve) if history else ())
     recipe = TrainRecipe.from_text(model.spec, model.vocab, text.text, config, corpus_name=text.label)
     info = JobInfo(corpus=corpus, spec=model.spec, config=config, label=model.label, folder=model.folder,
-                   summary=summary(model.label, config), validation_repeated=text.validation_repeated)
+                   validation_repeated=text.validation_repeated)
     job = character_job(recipe, model.folder, run_id=entry.key, corpus=corpus, label=model.label,
                         alive=workspace_alive_check(), memory_mb=budget.budget_mb(SLOTS.limit), before=before)
     st.session_state[JOB_KEY], st.session_state[INFO_KEY] = job, info
