@@ -2,6 +2,8 @@
 context (another person), and see the same picture; the link never carries the workspace. Settings
 also stay when the person goes to another page and comes back."""
 
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,6 +29,26 @@ def _unit(page) -> str:
     return page.locator('[data-testid="stNumberInput"]').filter(has_text="Unit (0").locator("input").input_value()
 
 
+def _link(page) -> str:
+    _arm(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Link to this view").click()
+    return page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]').inner_text().strip()
+
+
+@contextmanager
+def _opened_elsewhere(browser, link: str):
+    """The link opened by another person: a page of a new browser context, its first run done, no error."""
+    other = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    try:
+        there = other.new_page()
+        there.goto(link)
+        wait_for_idle(there)
+        assert_no_exception(there)
+        yield there
+    finally:
+        other.close()
+
+
 def test_a_link_to_a_view_opens_the_same_view_elsewhere(page, app_url, browser):
     open_page(page, app_url, "/")
     go(page, "Gates")
@@ -38,30 +60,15 @@ def test_a_link_to_a_view_opens_the_same_view_elsewhere(page, app_url, browser):
     assert _unit(page) == "42"
     expect(page.get_by_role("tab", name="All units", selected=True)).to_be_visible()
 
-    _arm(page)
-    page.locator('[data-testid="stSidebar"]').get_by_text("Link to this view").click()
-    link = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]').inner_text().strip()
+    link = _link(page)
     assert "unit=42" in link and "show=f" in link and "ws=" not in link, link
 
-    other = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    try:
-        there = other.new_page()
-        there.goto(link)
-        wait_for_idle(there)
-        assert_no_exception(there)
+    with _opened_elsewhere(browser, link) as there:
         expect(there.get_by_role("heading", name="Gates", level=1)).to_be_visible()
         assert _unit(there) == "42"
         expect(there.get_by_role("tab", name="All units", selected=True)).to_be_visible()
         expect(there.locator('[data-testid="stMain"] [role="radiogroup"][aria-label="Show"]').get_by_role(
             "radio", name="forget f", exact=True)).to_have_attribute("aria-checked", "true")
-    finally:
-        other.close()
-
-
-def _link(page) -> str:
-    _arm(page)
-    page.locator('[data-testid="stSidebar"]').get_by_text("Link to this view").click()
-    return page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]').inner_text().strip()
 
 
 def _cell(page, name: str):
@@ -83,13 +90,6 @@ def test_a_link_made_after_a_model_change_opens_that_model_and_its_unit(page, ap
     link = _link(page)
     assert "model=pretrained%3Agru" in link and f"unit={unit}&" in link + "&", link
 
-    other = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    try:
-        there = other.new_page()
-        there.goto(link)
-        wait_for_idle(there)
-        assert_no_exception(there)
+    with _opened_elsewhere(browser, link) as there:
         assert _unit(there) == unit
         expect(_cell(there, "GRU")).to_have_attribute("aria-checked", "true")
-    finally:
-        other.close()
