@@ -23,9 +23,11 @@ except settings.SettingsError as exc:
     st.stop()
 
 from ui import shell  # noqa: E402  (after the check: importing the pages' modules reads the settings)
+from ui.classroom import banner  # noqa: E402
 
 page, after = shell.frame()
 try:
+    banner.watch()  # a student in a class: the teacher's views, or the pause in place of the page
     page.run()
 finally:
     after()  # the address and the link to this view, as the page now shows it

@@ -10,11 +10,10 @@ import streamlit as st
 from lstm_core.i18n import _, language
 from lstm_core.teaching import lessons as lessons_core
 from ui import lesson_facts, lesson_return, models, shell, siblings
-from ui.shell import PAGES
+from ui.classroom import where as classroom_where
+from ui.page_list import TITLES as PAGE_TITLES
 
 shell.require_app()
-
-PAGE_TITLES = {path.split("/")[1].removesuffix(".py"): title for path, title, _icon in PAGES}
 
 
 def _open(lesson: lessons_core.Lesson, step_number: int, step: lessons_core.Step) -> None:
@@ -81,6 +80,10 @@ except lessons_core.LessonError as exc:
     st.error(_("The lesson files cannot be read: {error}").format(error=exc))
     st.stop()
 
+up_to = classroom_where.lessons_up_to()
+if up_to is not None and up_to < len(path):
+    path = path[:up_to]
+    st.caption(_("Your teacher has opened lessons 1 to {n} for now.").format(n=up_to))
 facts, done = lesson_facts.facts(), lesson_facts.done()
 for lesson in path:  # steps checked from what the pages recorded tick themselves
     for step in lesson.steps:

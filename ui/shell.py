@@ -15,21 +15,15 @@ from pathlib import Path
 import streamlit as st
 
 from ui import preload  # noqa: F401  (first, before any session's script thread imports them)
-from lstm_core.i18n import N_, _
+from lstm_core.i18n import _
 
 from ui import i18n, lesson_return, pages_folder, sidebar, streamlit_words, view_link, workspace
+from ui.classroom import student
+from ui.classroom.teacher import KEY_OK
+from ui.page_list import CLASS_PAGE, PAGES
 from ui.train import session as training_session
 
 ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
-PAGES = [
-    ("pages/home.py", N_("Home"), ":material/home:"),
-    ("pages/lessons.py", N_("Lessons"), ":material/school:"),
-    ("pages/train.py", N_("Train"), ":material/model_training:"),
-    ("pages/gates.py", N_("Gates"), ":material/grid_on:"),
-    ("pages/sample.py", N_("Sample"), ":material/edit_note:"),
-    ("pages/sentiment.py", N_("Sentiment"), ":material/sentiment_satisfied:"),
-    ("pages/anatomy.py", N_("Anatomy"), ":material/biotech:"),
-]
 
 
 def frame():
@@ -40,9 +34,10 @@ def frame():
     workspace.folder()  # the tab's address carries its workspace id, for a server restart
     i18n.choose()  # before any text: the page titles below are the first
     streamlit_words.follow()
-    pages = [st.Page(path, title=_(title), icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
+    shown = [*PAGES, CLASS_PAGE] if st.session_state.get(KEY_OK) else PAGES
+    pages = [st.Page(path, title=_(title), icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(shown)]
     page = st.navigation(pages)
-    name = PAGES[pages.index(page)][0].removeprefix("pages/").removesuffix(".py")
+    name = shown[pages.index(page)][0].removeprefix("pages/").removesuffix(".py")
     view_link.adopt(name)  # a link's view, before the page sets its defaults
     training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
     link_slot = sidebar.render(name)
@@ -51,6 +46,7 @@ def frame():
 
     def after() -> None:
         view_link.publish(name)
+        student.report(name)
         if link_slot is not None:
             sidebar.link_to_view(link_slot, name)
 

@@ -9,6 +9,8 @@ from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
 from ui import i18n, models, projector, publishing, running_line, view_link
+from ui.classroom import student
+from ui.classroom.teacher import KEY_OK
 from ui.sentiment import models as sentiment_models
 from ui.literal import literal
 from ui.refusals import refused_upload
@@ -50,6 +52,8 @@ def render(page: str = "home"):
         i18n.switch()
         projector.switch()
         running_line.show(page)
+        if not st.session_state.get(KEY_OK):
+            student.section(page)
         if page == "sentiment":
             _classifier_card()
             return None
@@ -105,7 +109,7 @@ def render(page: str = "home"):
             said = st.session_state.get("model_upload_said")
             if ids and said and said[0] == ids:
                 getattr(st, said[1])(said[2])
-        publishing.section(current)
+        publishing.section(current, page)
         return st.empty() if page in view_link.FIELDS else None
 
 

@@ -104,6 +104,18 @@ def adopt(page: str) -> None:
             models.choose(asked)
 
 
+def open_view(page: str, params: dict[str, str]) -> None:
+    """Go to `page` as a link with `params` opens it (a view the teacher shows): its fields the link leaves
+    out go back to the page's defaults; the tab's own workspace and language stay."""
+    st.session_state.get("view_link_adopted", set()).discard(page)
+    st.session_state.pop("view_link_model", None)
+    for param, field in FIELDS.get(page, {}).items():
+        if param not in params:
+            st.session_state.pop(field.key, None)
+    kept = {k: st.query_params[k] for k in KEPT if k in st.query_params}
+    st.switch_page(f"pages/{page}.py", query_params={**params, **kept})
+
+
 def left_out(key: str) -> None:
     """The page could not use the value a link gave `key` (not one of its choices): say so, once."""
     given = st.session_state.get(_FROM_LINK, {}).pop(key, None)

@@ -4,7 +4,6 @@ teacher key that whoever runs the server set (LSTM_LAB_TEACHER_KEY); without it 
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 import shutil
@@ -17,13 +16,6 @@ from lstm_core.storage.model_folder import FOLDER_FILES
 
 INFO_FILE = "published.json"
 _ID = re.compile(r"^[0-9a-f]{12}$")
-
-
-def key_matches(given: str | None, expected: str | None) -> bool:
-    """Whether `given` is the server's teacher key (compared in constant time); never without a key."""
-    if not expected or not given:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def publish(folder: Path, root: Path, label: str) -> str:

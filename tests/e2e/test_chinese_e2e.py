@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from conftest import VIEWPORT
 from helpers import _arm, assert_no_exception, go, open_page, screenshot, select_option, wait_for_idle
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
-from ui.shell import PAGES
+from ui.page_list import PAGES
 
 pytestmark = pytest.mark.e2e
 

@@ -27,7 +27,7 @@ from playwright.sync_api import Locator, Page, expect
 from lstm_core.sentiment.tokens import normalise
 
 from helpers import _arm, assert_no_exception, click_button, fill_text, open_page, screenshot, wait_for_idle
-from ui.shell import PAGES
+from ui.page_list import PAGES
 
 pytestmark = pytest.mark.e2e
 

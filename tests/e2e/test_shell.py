@@ -13,7 +13,7 @@ pytest.importorskip("playwright.sync_api", reason="browser tests skipped: the pl
 from playwright.sync_api import expect  # noqa: E402
 
 from helpers import assert_no_exception, open_page, screenshot  # noqa: E402
-from ui.shell import PAGES  # noqa: E402
+from ui.page_list import PAGES  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
