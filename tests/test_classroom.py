@@ -134,7 +134,7 @@ def test_a_teacher_leads_three_students(server):
     assert _title(ann) == "Gates"
 
     # Pacing: only the first lesson is open.
-    _ok(teacher.selectbox(key="class_pace").set_value(1).run())
+    _ok(teacher.selectbox(key="class_pace_en").set_value(1).run())
     bo.switch_page("pages/lessons.py").run()
     _ok(bo)
     assert len(bo.radio(key="lessons_current").options) == 1

@@ -68,7 +68,7 @@ def show() -> None:
     with code_col:
         st.markdown(_("Class code"))
         # The code is made of CODE_ALPHABET only: safe as HTML. Large, for the back of the room.
-        st.markdown(f"<p style='font-size:3.4rem;font-weight:700;letter-spacing:0.15em;margin:0'>{state.code}</p>",
+        st.markdown(f"<p style='font-size:3rem;font-weight:700;letter-spacing:0.06em;white-space:nowrap;margin:0'>{state.code}</p>",
                     unsafe_allow_html=True)
         st.caption(_("Students type it under **Join a class** in the sidebar, or open this link:"))
         st.code(link, language=None, wrap_lines=True)
@@ -84,13 +84,12 @@ def show() -> None:
         if paused != state.paused:
             classroom.pause(where.base(), state.code, paused)
         lessons = lessons_core.load(language())
-        choices = [None, *range(1, len(lessons) + 1)]
-        up_to = st.selectbox(_("Lessons open to students"), choices, index=choices.index(state.lessons_up_to)
-                             if state.lessons_up_to in choices else 0,
-                             format_func=lambda n: _("All") if n is None else _("1 to {n}").format(n=n),
-                             key="class_pace")
-        if up_to != state.lessons_up_to:
-            classroom.pace(where.base(), state.code, up_to)
+        choices = list(range(len(lessons) + 1))  # 0: all of them
+        up_to = st.selectbox(_("Lessons open to students"), choices, index=min(state.lessons_up_to or 0, len(lessons)),
+                             format_func=lambda n: _("All") if n == 0 else _("1 to {n}").format(n=n),
+                             key=f"class_pace_{language()}")  # its options' words are the language's
+        if (up_to or None) != state.lessons_up_to:
+            classroom.pace(where.base(), state.code, up_to or None)
         st.button(_("End the class"), key="class_end", on_click=_end, args=(state.code,), icon=":material/logout:")
     _progress(state.code)
 
