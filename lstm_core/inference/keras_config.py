@@ -284,7 +284,7 @@ def build(model_class: str, config: dict, fetch: Fetch) -> Network:
         (embedding,) = arrays(plan[0], None)
         form = "embedding"
     else:
-        embedding, form = _input_table(plan[0].shapes[0][0], bias.shape[0], plan[1].name)
+        embedding, form = input_table(plan[0].shapes[0][0], bias.shape[0], plan[1].name)
     return Network(embedding, tuple(layers), head, name, form)
 
 
@@ -294,7 +294,7 @@ def logits_head(kernel: np.ndarray, bias: np.ndarray) -> DenseHead:
     return DenseHead(kernel, bias, "sigmoid" if np.shape(bias) == (1,) else "softmax", from_logits=True)
 
 
-def _input_table(width: int, outputs: int, name: str) -> tuple[np.ndarray, str]:
+def input_table(width: int, outputs: int, name: str) -> tuple[np.ndarray, str]:
     """The input table of a model without an Embedding, from the width its first layer reads: as
     wide as the output (one probability per token), a one-hot vector; one number, a scaled id."""
     if width == outputs:
