@@ -72,6 +72,10 @@ def test_a_damaged_file_is_said_to_be_damaged():
         from_onnx_bytes(model[: len(model) // 2])
     with pytest.raises(WeightsError, match="damaged"):
         from_onnx_bytes(b"not a model")
+    model = graph(random_weights("LSTM", 1, V, E, H))
+    del next(n for n in model.graph.node if n.op_type == "Gather").input[0]  # a lookup without its table
+    with pytest.raises(WeightsError, match="damaged.*Gather"):
+        from_onnx_bytes(model.SerializeToString())
 
 
 def test_an_initial_state_that_is_not_zero_is_refused():

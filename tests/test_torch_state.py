@@ -2,6 +2,9 @@
 and as an ONNX graph (ONNX's gate order) give LSTM Lab the probabilities onnxruntime computes from the graph,
 so the PyTorch reading is checked against an independent implementation; what does not fit names its key."""
 
+import json
+import struct
+
 import numpy as np
 import pytest
 from helpers_onnx import graph, random_weights, run, softmax
@@ -74,3 +77,6 @@ def test_weights_it_does_not_know_are_named():
         from_safetensors_bytes(save(dict(weights, **{"gru2.weight_hh_l0": weights["rnn.weight_hh_l0"]})))
     with pytest.raises(WeightsError, match="damaged"):
         from_safetensors_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage")
+    header = json.dumps({"fc.bias": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}).encode()
+    with pytest.raises(WeightsError, match="NumPy cannot read"):  # bfloat16: save the weights as float32
+        from_safetensors_bytes(struct.pack("<Q", len(header)) + header + bytes(4))

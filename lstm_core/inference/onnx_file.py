@@ -453,4 +453,9 @@ def from_onnx_bytes(data: bytes) -> Network:
             from None
     if not model.graph.node:
         raise WeightsError(_("This .onnx file is damaged: its graph is empty."))
+    try:  # the operators' inputs and attributes as ONNX defines them, before anything relies on them
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        raise WeightsError(_("This .onnx file is damaged: {error}").format(error=str(exc).splitlines()[0])) \
+            from None
     return network(model)

@@ -133,7 +133,7 @@ def from_safetensors_bytes(data: bytes) -> Network:
 
     try:
         arrays = load(data)
-    except (SafetensorError, ValueError, TypeError, OverflowError) as exc:
+    except (SafetensorError, ValueError, TypeError, OverflowError, KeyError) as exc:  # KeyError: bfloat16
         raise WeightsError(_("This .safetensors file is damaged or holds numbers NumPy cannot read ({error}).")
                            .format(error=exc)) from None
     return network(arrays)
