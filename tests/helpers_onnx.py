@@ -40,11 +40,12 @@ def random_weights(op: str, layers: int, vocab: int, embed: int | None, units: i
     return w
 
 
-def graph(w: Weights, *, input_form: str = "gather", head: str = "softmax", many_to_one: bool = False,
+def graph(w: Weights, *, input_form: str = "gather", head: str = "softmax", many_to_one: bool | str = False,
           linear_before_reset: int = 1, extra: str | None = None) -> onnx.ModelProto:
     """ids (batch, time) -> [Gather | OneHot] or float (batch, time, V) -> Transpose to time first -> recurrent
     operators (zero initial state made from the input's batch size, as the exporter does) -> back to batch
-    first -> MatMul + Add (or last step and Gemm) -> Softmax or logits. `extra`: an operator put after the
+    first -> MatMul + Add (or last step and Gemm) -> Softmax or logits. `many_to_one`: True for the output's
+    last step (out[:, -1]), "h_n" for the last layer's final states. `extra`: an operator put after the
     first recurrent layer's output."""
     nodes, inits = [], []
     vocab = w.head[0].shape[1]
@@ -83,7 +84,10 @@ def graph(w: Weights, *, input_form: str = "gather", head: str = "softmax", many
         if w.op == "GRU":
             attrs["linear_before_reset"] = linear_before_reset
         y = node(w.op, inputs, [f"Y{k}", f"Y_h{k}"], **attrs)
-        if dirs == 1:
+        if many_to_one == "h_n" and k == len(w.layers) - 1:  # (dirs, batch, H) -> (batch, dirs·H)
+            x = node("Reshape", [node("Transpose", [f"Y_h{k}"], ["h_n"], perm=[1, 0, 2]),
+                                 init("flat", np.array([0, -1], np.int64))], ["final"])
+        elif dirs == 1:
             x = node("Squeeze", [y, init(f"axis{k}", np.array([1], np.int64))], [f"seq{k}"])
         else:  # (time, 2, batch, H) -> (time, batch, 2H): the forward and backward outputs side by side
             x = node("Reshape", [node("Transpose", [y], [f"tdir{k}"], perm=[0, 2, 1, 3]),
@@ -91,7 +95,8 @@ def graph(w: Weights, *, input_form: str = "gather", head: str = "softmax", many
         if extra and k == 0:
             x = node(extra, [x], ["extra"])
     if many_to_one:  # out[-1] over time, then Gemm with the weight as PyTorch's Linear keeps it (V, F)
-        x = node("Gather", [x, init("last", np.array(-1, np.int64))], ["last_step"], axis=0)
+        if many_to_one is True:
+            x = node("Gather", [x, init("last", np.array(-1, np.int64))], ["last_step"], axis=0)
         x = node("Gemm", [x, init("fc.weight", w.head[0].T.copy()), init("fc.bias", w.head[1])], ["logits"],
                  transB=1)
     else:

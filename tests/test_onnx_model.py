@@ -28,6 +28,8 @@ def feed(input_form: str) -> np.ndarray:
     ("LSTM", 2, 1, "float", "softmax", True),
     ("GRU", 1, 2, "gather", "softmax", False),
     ("LSTM", 2, 2, "gather", "logits", False),
+    ("GRU", 2, 1, "gather", "softmax", "h_n"),
+    ("LSTM", 1, 2, "onehot", "softmax", "h_n"),  # a bidirectional layer's final states, side by side
 ])
 def test_probabilities_equal_onnxruntime(op, layers, dirs, input_form, head, many_to_one):
     w = random_weights(op, layers, V, E if input_form == "gather" else None, H, dirs=dirs, seed=layers + dirs)
