@@ -172,8 +172,8 @@ def _input_flow(graph_input) -> _Flow:
                   shape=f"{tensor.elem_type}:{dims}")
 
 
-def _axis(node, attrs: dict, flow: _Flow, key: str = "axis", default: int = 0) -> int:
-    axis = attrs.get(key, default)
+def _axis(attrs: dict, flow: _Flow, default: int = 0) -> int:
+    axis = attrs.get("axis", default)
     return axis + len(flow.axes) if axis < 0 else axis
 
 
@@ -203,10 +203,12 @@ def _layout(g: _Graph, node, flow: _Flow) -> None:
     attrs, op, axes = g.attrs(node), node.op_type, flow.axes
     if op == "Transpose":
         perm = attrs.get("perm", list(range(len(axes)))[::-1])
+        if sorted(perm) != list(range(len(axes))):
+            raise _unfollowable(node)
         flow.axes = [axes[p] for p in perm]
     elif op == "Squeeze":
         gone = _axes_of(g, node, attrs, len(axes))
-        if gone is None or any(_size(flow, axes[a]) != 1 for a in gone):
+        if gone is None or any(not 0 <= a < len(axes) or _size(flow, axes[a]) != 1 for a in gone):
             raise _unfollowable(node)
         flow.axes = [a for k, a in enumerate(axes) if k not in gone]
     elif op == "Unsqueeze":
@@ -333,7 +335,7 @@ def _recurrent(g: _Graph, node, taken: int, flow: _Flow) -> None:
 def _pick(g: _Graph, node, flow: _Flow) -> None:
     """Gather on the data: the last step of the sequence (out[:, -1]), or the only direction."""
     attrs, index = g.attrs(node), g.const(node.input[1])
-    axis = _axis(node, attrs, flow)
+    axis = _axis(attrs, flow)
     label = flow.axes[axis] if axis < len(flow.axes) else None
     if index is None or index.ndim != 0 or label is None:
         raise _unfollowable(node)
@@ -395,7 +397,7 @@ def _activation(g: _Graph, node, flow: _Flow) -> None:
                       node=_named(node))
     if node.op_type == "Softmax":
         # Before opset 13, Softmax flattens every axis from `axis` on: exact only on the last one.
-        axis = _axis(node, attrs, flow, default=-1 if g.opset >= 13 else 1)
+        axis = _axis(attrs, flow, default=-1 if g.opset >= 13 else 1)
         if axis != len(flow.axes) - 1 or flow.axes[-1] != "F":
             raise _cannot(_("its Softmax node {node} is not taken over the characters."), node=_named(node))
     flow.activation, flow.stage = HEAD_OPS[node.op_type], "probabilities"
