@@ -92,8 +92,8 @@ def _linear(arrays: dict[str, np.ndarray], unused: set[str], width: int) -> tupl
     fits = [k for k in unused if k.endswith("weight") and np.ndim(arrays[k]) == 2 and arrays[k].shape[1] == width
             and k.removesuffix("weight") + "bias" in unused]
     if len(fits) != 1:
-        raise _cannot(_("LSTM Lab looks for one nn.Linear output layer: a key ending in weight of shape (outputs, "
-                        "{width}) with its bias; {found}."), width=width,
+        raise _cannot(_("it needs one nn.Linear output layer: a key ending in weight of shape (outputs, {width}) "
+                        "with its bias; {found}."), width=width,
                       found=_("none fits") if not fits else _("{keys} all fit").format(keys=_keys(fits)))
     bias_key = fits[0].removesuffix("weight") + "bias"
     outputs = arrays[fits[0]].shape[0]
