@@ -46,9 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     character_model = argparse.ArgumentParser(add_help=False)
     character_model.add_argument(
         "model", help="a model folder, a pretrained model ('default': Shakespeare, LSTM; 'gru' and 'rnn': its GRU "
-                      "and SimpleRNN siblings; 'tang': Tang poems), or a .keras file trained elsewhere, with --vocab")
+                      "and SimpleRNN siblings; 'tang': Tang poems), or a model trained elsewhere, with --vocab: a .keras "
+                      "file, or a PyTorch model exported to .onnx or its state_dict saved as .safetensors")
     character_model.add_argument(
-        "--vocab", help="with a .keras MODEL: its vocabulary (a JSON list of characters, a char -> id object, a Keras "
+        "--vocab", help="with a .keras, .onnx or .safetensors MODEL: its vocabulary (a JSON list of characters, a char -> id object, a Keras "
                         "Tokenizer JSON, one token per line, or the text it was trained on)")
 
     t = sub.add_parser("train", help="train a character model and save it as a model folder")

@@ -112,6 +112,23 @@ def test_bidirectional_lstm_many_to_one(tmp_path):
         engine.initial_state(net)
 
 
+@pytest.mark.parametrize("outputs", [VOCAB, 1])
+def test_an_output_layer_without_activation_gives_logits_the_engine_turns_into_probabilities(outputs, tmp_path):
+    # Trained with from_logits=True: the model's own outputs are logits; the loss applied softmax
+    # (sigmoid for one output), and so must LSTM Lab.
+    model = perturb(functional(L.Embedding(VOCAB, EMBED), L.GRU(6, return_sequences=True), L.Dense(outputs)), seed=5)
+    ids = np.random.default_rng(5).integers(0, VOCAB, size=40)
+    logits = keras_out(model, ids).astype(np.float64)
+    if outputs == 1:
+        expected = 1 / (1 + np.exp(-logits))
+    else:
+        expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+        expected /= expected.sum(axis=1, keepdims=True)
+    for net in (from_keras_model(model), from_keras_file(saved(model, tmp_path))):
+        assert net.head.from_logits and net.head.activation == ("softmax" if outputs > 1 else "sigmoid")
+        np.testing.assert_allclose(engine.trace(net, ids).probs, expected, atol=TOL, rtol=0)
+
+
 def test_bidirectional_gru_in_the_middle_of_a_many_to_many_stack():
     model = perturb(functional(L.Embedding(VOCAB, EMBED), L.Bidirectional(L.GRU(5, return_sequences=True)),
                                L.Dropout(0.3), L.SimpleRNN(4, return_sequences=True),
@@ -390,7 +407,8 @@ def test_a_file_object_is_accepted_too(tmp_path):
     ([L.Embedding(VOCAB, EMBED), L.LSTM(4, recurrent_activation="hard_sigmoid"), L.Dense(1, activation="sigmoid")],
      "recurrent_activation"),
     ([L.Embedding(VOCAB, EMBED, mask_zero=True), L.LSTM(4), L.Dense(1, activation="sigmoid")], "mask_zero"),
-    ([L.Embedding(VOCAB, EMBED), L.LSTM(4), L.Dense(3)], "softmax or sigmoid"),
+    ([L.Embedding(VOCAB, EMBED), L.LSTM(4), L.Dense(3, activation="relu")], "activation='relu'.*softmax or sigmoid"),
+    ([L.Embedding(VOCAB, EMBED), L.LSTM(4), L.Dense(3), L.Activation("tanh")], "activation='tanh'"),
     ([L.Embedding(VOCAB, EMBED), L.Bidirectional(L.LSTM(4), merge_mode="sum"), L.Dense(1, activation="sigmoid")],
      "merge_mode"),
     ([L.Embedding(VOCAB, EMBED), L.Dense(4)], "no recurrent layer"),

@@ -95,6 +95,24 @@ def test_each_input_form_opens_and_equals_keras(keras, tmp_path, form, cell, man
     np.testing.assert_array_equal(trace(again.net, ours).probs, probs)
 
 
+def test_a_model_that_outputs_logits_opens_and_its_card_says_so(keras, tmp_path):
+    from ui.models import describe
+
+    k = keras
+    k.utils.set_random_seed(6)
+    model = k.Sequential([k.Input((None,)), k.layers.Embedding(V, 6), k.layers.LSTM(8, return_sequences=True),
+                          k.layers.Dense(V)])  # trained with from_logits=True: no softmax in the model
+    loaded = import_keras(saved(model, tmp_path), VOCABS["list"](), tmp_path / "uploads")
+    text = "to be or not"
+    logits = model.predict(np.array([[CHARS.index(c) for c in text]]), verbose=0)[0].astype(np.float64)
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(trace(loaded.net, loaded.vocab.encode(text).ids).probs[:, 1:],
+                               expected / expected.sum(axis=1, keepdims=True), atol=1e-5)
+    assert "softmax" in describe(loaded)["Output"]
+    assert "Output" not in describe(import_keras(saved(build(keras, "embedding"), tmp_path), VOCABS["list"](),
+                                                 tmp_path / "uploads"))
+
+
 def test_a_tokenizer_json_with_its_padding_id_and_an_oov_token(keras, tmp_path):
     # Keras' Tokenizer(char_level=True, oov_token="<OOV>").to_json(): id 0 is padding, 1 the OOV token.
     index = {"<OOV>": 1, **{c: i + 2 for i, c in enumerate(CHARS)}}

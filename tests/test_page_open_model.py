@@ -109,3 +109,17 @@ def test_a_keras_file_then_its_vocabulary_opens_each_file_listed_once(textbook_m
     assert [f.name for f in at.session_state["model_upload"]] == ["macbeth.keras", "chars.json"]
     assert at.session_state["active_model"].startswith("upload:")
     assert not at.sidebar.error and any("it is now the active model" in s.value for s in at.sidebar.success)
+
+
+def test_a_pytorch_state_dict_then_its_vocabulary_opens_and_its_card_says_it_gives_logits():
+    from helpers_onnx import random_weights
+    from safetensors.numpy import save
+    from test_torch_state import state_dict
+
+    at = session()
+    drop(at, "charlm.safetensors", save(state_dict(random_weights("GRU", 1, len(CHARS), 4, 8))))
+    assert "drop only the file" in " ".join(e.value.replace("\\", "") for e in at.sidebar.error)
+    drop(at, "chars.json", json.dumps(CHARS).encode())
+    assert at.session_state["active_model"].startswith("upload:") and not at.sidebar.error
+    facts = " ".join(m.value for m in at.sidebar.markdown).replace("\\", "")  # file names are Markdown-escaped
+    assert "GRU(8), embedding input" in facts and "logits" in facts and "charlm.safetensors" in facts

@@ -185,12 +185,15 @@ def describe(model: LoadedModel) -> dict[str, str]:
     imported = meta.imported
     if imported is not None:  # trained elsewhere: its layers as they are, and where it came from
         layers = " → ".join(f"{CELL_NAMES[layer.cell]}({layer.units})" for layer in model.net.layers)
-        return {
+        facts = {
             N_("Architecture"): _("{layers}, {input} input").format(layers=layers,
                                                                     input=_(INPUT_FORMS[model.net.input_form])),
             N_("Parameters"): f"{imported.parameters or 0:,}",
             N_("Opened from"): f"{imported.file or ''} + {imported.vocabulary_file or ''}",
         }
+        if model.net.head.from_logits:
+            facts[N_("Output")] = _("logits, turned into probabilities by LSTM Lab with softmax")
+        return facts
     val = meta.metrics.val_loss_nats
     return {
         N_("Corpus"): _corpus_label(meta.corpus),

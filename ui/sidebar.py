@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_core.i18n import _
+from lstm_core.storage.keras_import import is_model_file
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
 
@@ -21,16 +22,16 @@ def _choose() -> None:
 
 
 def _to_open(uploads) -> list:
-    """What a drop means: the files new to the box, or a new half of a .keras + vocabulary pair together
-    with the other half dropped before. Files tried before are not tried again with every new drop."""
+    """What a drop means: the files new to the box, or a new half of a model file + vocabulary pair
+    together with the other half dropped before. Files tried before are not tried again with every new drop."""
     seen = st.session_state.setdefault("model_upload_seen", [])
     new = [u for u in uploads if u.file_id not in seen]
     seen.extend(u.file_id for u in new)
     if len(new) != 1 or new[0].name.lower().endswith(".zip"):
         return new
-    keras_file = new[0].name.lower().endswith(".keras")
+    model_file = is_model_file(new[0].name)
     halves = [u for u in uploads if u is not new[0] and not u.name.lower().endswith(".zip")
-              and u.name.lower().endswith(".keras") != keras_file]
+              and is_model_file(u.name) != model_file]
     return [halves[-1], new[0]] if halves else new
 
 
@@ -84,10 +85,11 @@ def render(page: str = "home"):
             uploads = st.file_uploader(_("An LSTM Lab model zip, or a .keras file with its vocabulary"),
                                        accept_multiple_files=True, key="model_upload",
                                        max_upload_size=MAX_ZIP_BYTES >> 20,
-                                       help=_("A Keras model trained elsewhere: drop the .keras file and its "
-                                              "vocabulary together (or one zip of the two). The vocabulary may be "
-                                              "a JSON list of characters, the char_indices dictionary, a Keras "
-                                              "Tokenizer's to_json(), one token per line, or the training text."))
+                                       help=_("A model trained elsewhere: drop its .keras file (Keras), .onnx "
+                                              "file or .safetensors state_dict (PyTorch) and its vocabulary "
+                                              "together (or one zip of the two). The vocabulary may be a JSON list "
+                                              "of characters, the char_indices dictionary, a Keras Tokenizer's "
+                                              "to_json(), one token per line, or the training text."))
             ids = tuple(u.file_id for u in uploads or ())
             if ids and st.session_state.get("model_upload_done") != ids:
                 st.session_state.model_upload_done = ids

@@ -21,7 +21,7 @@ import numpy as np
 
 from lstm_core.i18n import _
 from lstm_core.inference.engine import trace
-from lstm_core.inference.netweights import CellWeights, DenseHead, Network
+from lstm_core.inference.netweights import CellWeights, Network
 
 # The sigmoid gates that can be clamped, at their place in Keras' gate order (i, f, g, o; z, r, h).
 GATE_INDEX = {"lstm": {"i": 0, "f": 1, "o": 3}, "gru": {"z": 0, "r": 1}, "rnn": {}}
@@ -85,7 +85,7 @@ def changed(net: Network, change: Change) -> Network:
     else:
         reads = np.array(head.kernel)
         reads[silent, :] = 0.0
-        head = DenseHead(reads, head.bias, head.activation)
+        head = replace(head, kernel=reads)
     return Network(net.embedding, tuple(layers), head, net.name, net.input_form)
 
 

@@ -6,7 +6,7 @@ computes. A live model (from_keras_model) and a `.keras` file (keras_file) both 
 
 Accepted architecture: [InputLayer] -> Embedding -> 1+ LSTM / GRU / SimpleRNN layers, optionally
 inside Bidirectional(merge_mode="concat"), with Dropout anywhere in between -> Dense (softmax or
-sigmoid, or linear followed by an Activation layer). Instead of an Embedding, the first recurrent layer
+sigmoid, or linear followed by an Activation layer, or linear alone: logits, see logits_head). Instead of an Embedding, the first recurrent layer
 may read tokens as one-hot vectors or scaled ids (netweights).
 """
 
@@ -236,7 +236,7 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
             if cfg.get("lora_rank"):
                 raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses LoRA weights."))
             activation = cfg.get("activation")
-            if activation not in HEAD_ACTIVATIONS + ("linear",):  # linear: an Activation layer must follow
+            if activation not in HEAD_ACTIVATIONS + ("linear",):  # linear: logits, or an Activation layer follows
                 raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses activation="
                                            "{activation}; the output layer must use softmax or sigmoid."),
                                    activation=repr(activation))
@@ -247,9 +247,6 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
                                        "only {supported} layers."), cls=cls, supported=SUPPORTED_LAYERS)
     if not plan or plan[-1].kind != "dense":
         raise WeightsError(_("LSTM Lab cannot run this model: it must end with a Dense output layer."))
-    if plan[-1].activation == "linear":
-        raise _unsupported(plan[-1].name, _("LSTM Lab cannot run this model: layer {layer} uses activation="
-                                            "'linear'; the output layer must use softmax or sigmoid."))
     parameters = sum(int(np.prod(s)) * (2 if p.bidirectional else 1) for p in plan if p.kind != "input"
                      for s in p.shapes)
     if parameters > MAX_PARAMETERS:
@@ -282,15 +279,22 @@ def build(model_class: str, config: dict, fetch: Fetch) -> Network:
         layers.append(RecurrentLayer(p.cell, p.units, dirs[0], dirs[1] if p.bidirectional else None,
                                      p.return_sequences, p.name))
     kernel, bias = arrays(plan[-1], None)
+    head = logits_head(kernel, bias) if plan[-1].activation == "linear" else DenseHead(kernel, bias, plan[-1].activation)
     if plan[0].kind == "embedding":
         (embedding,) = arrays(plan[0], None)
         form = "embedding"
     else:
-        embedding, form = _input_table(plan[0].shapes[0][0], bias.shape[0], plan[1].name)
-    return Network(embedding, tuple(layers), DenseHead(kernel, bias, plan[-1].activation), name, form)
+        embedding, form = input_table(plan[0].shapes[0][0], bias.shape[0], plan[1].name)
+    return Network(embedding, tuple(layers), head, name, form)
 
 
-def _input_table(width: int, outputs: int, name: str) -> tuple[np.ndarray, str]:
+def logits_head(kernel: np.ndarray, bias: np.ndarray) -> DenseHead:
+    """An output layer that stops at the logits (a model trained with from_logits=True): the engine
+    applies softmax to them, or sigmoid to a single output, as the loss did in training."""
+    return DenseHead(kernel, bias, "sigmoid" if np.shape(bias) == (1,) else "softmax", from_logits=True)
+
+
+def input_table(width: int, outputs: int, name: str) -> tuple[np.ndarray, str]:
     """The input table of a model without an Embedding, from the width its first layer reads: as
     wide as the output (one probability per token), a one-hot vector; one number, a scaled id."""
     if width == outputs:

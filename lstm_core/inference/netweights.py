@@ -121,6 +121,9 @@ class DenseHead:
     kernel: np.ndarray
     bias: np.ndarray
     activation: str = "softmax"
+    # The model's own output layer stops at the logits (Dense with no activation, trained with
+    # from_logits=True, or PyTorch's Linear); `activation` is what LSTM Lab applies to them.
+    from_logits: bool = False
 
     def __post_init__(self):
         if self.activation not in HEAD_ACTIVATIONS:
@@ -160,9 +163,8 @@ class Network:
             width = checked[-1].output_dim
         kernel = np.asarray(self.head.kernel)
         outputs = kernel.shape[1] if kernel.ndim == 2 else -1
-        head = DenseHead(checked_float32(kernel, (width, outputs), _("the output layer's kernel")),
-                         checked_float32(self.head.bias, (outputs,), _("the output layer's bias")),
-                         self.head.activation)
+        head = replace(self.head, kernel=checked_float32(kernel, (width, outputs), _("the output layer's kernel")),
+                       bias=checked_float32(self.head.bias, (outputs,), _("the output layer's bias")))
         if outputs < 1 or (head.activation == "softmax" and outputs < 2):
             raise WeightsError(_("the output layer has {outputs} unit(s), too few for {activation}")
                                .format(outputs=outputs, activation=head.activation))
@@ -226,7 +228,7 @@ def with_weights(net: Network, arrays: Sequence[np.ndarray]) -> Network:
         layers.append(RecurrentLayer(layer.cell, layer.units, dirs[0], dirs[1] if layer.bidirectional else None,
                                      layer.return_sequences, layer.name))
     kernel, bias = next(it), next(it)
-    return Network(embedding, tuple(layers), DenseHead(kernel, bias, net.head.activation), net.name, net.input_form)
+    return Network(embedding, tuple(layers), replace(net.head, kernel=kernel, bias=bias), net.name, net.input_form)
 
 
 def as_char_model(net: Network, rows: Sequence[int | None]) -> Network:
@@ -249,4 +251,4 @@ def as_char_model(net: Network, rows: Sequence[int | None]) -> Network:
     bias[missing] = NEVER_LOGIT
     layers = list(net.layers)
     layers[-1] = replace(layers[-1], return_sequences=True)
-    return Network(table, tuple(layers), DenseHead(kernel, bias, net.head.activation), net.name, net.input_form)
+    return Network(table, tuple(layers), replace(net.head, kernel=kernel, bias=bias), net.name, net.input_form)

@@ -1,7 +1,10 @@
-"""Opening a character model trained elsewhere: a plain `.keras` file and its vocabulary become a
-model folder that every page reads like one of LSTM Lab's own.
+"""Opening a character model trained elsewhere: a plain `.keras` file, a PyTorch model exported to ONNX
+(`.onnx`) or its state_dict saved with safetensors (`.safetensors`), with its vocabulary, becomes a model
+folder that every page reads like one of LSTM Lab's own.
 
-The folder keeps the `.keras` file as it came, LSTM Lab's vocabulary (id 0 for characters the model
+The folder keeps a `.keras` file as it came; an ONNX or safetensors model is written into the folder
+as the `.keras` file it is equivalent to (keras_writer), so that every folder, its zip and its published
+copy keep one format. With it go LSTM Lab's vocabulary (id 0 for characters the model
 never saw, then the model's characters in its own order) and, in meta.json under `imported`, which
 of the model's ids each of LSTM Lab's ids is (`keras_ids`): loading re-indexes the weights with it
 (netweights.as_char_model). A model with no out-of-vocabulary id of its own reads an unknown
@@ -24,17 +27,29 @@ from lstm_core.data.vocab_forms import ForeignVocab, VocabFormError, read_vocabu
 from lstm_core.i18n import _
 from lstm_core.inference.keras_file import from_keras_file
 from lstm_core.inference.netweights import Network, WeightsError, weights_list
+from lstm_core.inference.onnx_file import from_onnx_bytes
+from lstm_core.inference.torch_state import from_safetensors_bytes
 from lstm_core.spec import CELL_NAMES, MAX_EMBED, MAX_LAYERS, MAX_UNITS, ModelSpec
+from lstm_core.storage.keras_writer import keras_bytes
 from lstm_core.storage.model_zip import read_members
 from lstm_core.storage.model_folder import FORMAT, FORMAT_VERSION, META_FILE, MODEL_FILE, VOCAB_FILE
 from lstm_core.storage.persistence import LoadedModel, ModelFileError, import_zip, load_model_folder
 
 MAX_KERAS_BYTES = 512 << 20
+# The model files that open with a vocabulary, and how each is read.
+READERS = {".keras": lambda data: from_keras_file(io.BytesIO(data)), ".onnx": from_onnx_bytes,
+           ".safetensors": from_safetensors_bytes}
+MODEL_SUFFIXES = tuple(READERS)
+
+
+def is_model_file(name: str) -> bool:
+    return name.lower().endswith(MODEL_SUFFIXES)
 
 
 def import_keras(model_data: bytes, vocab_data: bytes, dest_root: str | Path, *, model_name: str = MODEL_FILE,
                  vocab_name: str = "vocabulary") -> LoadedModel:
-    """A new model folder under `dest_root` from a `.keras` file and its vocabulary file."""
+    """A new model folder under `dest_root` from a model file (`.keras`, `.onnx` or `.safetensors`, told
+    apart by `model_name`; anything else is read as `.keras`) and its vocabulary file."""
     problems: list[str] = []
     net = None
     if not model_data:
@@ -43,7 +58,7 @@ def import_keras(model_data: bytes, vocab_data: bytes, dest_root: str | Path, *,
         problems.append(_("{file} is larger than {most} MB.").format(file=model_name, most=MAX_KERAS_BYTES >> 20))
     else:
         try:
-            net = from_keras_file(io.BytesIO(model_data))
+            net = READERS.get(Path(model_name).suffix.lower(), READERS[".keras"])(model_data)
         except WeightsError as exc:
             problems.append(_("{file}: {problem}").format(file=model_name, problem=exc))
     head = _head_problems(net, model_name) if net is not None else []
@@ -99,10 +114,13 @@ def _write(net: Network, foreign: ForeignVocab, model_data: bytes, root: Path, m
                          "input": net.input_form, "keras_ids": rows,
                          "parameters": sum(int(a.size) for a in weights_list(net)),
                          "layers": [{"cell": layer.cell, "units": layer.units} for layer in net.layers]}}
+    suffix = Path(model_name).suffix.lower()
+    # A .keras file is kept as it came; the other forms are written as the .keras file they equal.
+    keras = keras_bytes(net) if suffix in READERS and suffix != ".keras" else model_data
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=".incoming-"))
     try:
-        (tmp / MODEL_FILE).write_bytes(model_data)
+        (tmp / MODEL_FILE).write_bytes(keras)
         (tmp / VOCAB_FILE).write_text(vocab.to_json(), encoding="utf-8")
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
         load_model_folder(tmp)
@@ -115,11 +133,12 @@ def _write(net: Network, foreign: ForeignVocab, model_data: bytes, root: Path, m
 
 
 def open_model(path: str | Path, vocab: str | Path | None, scratch: str | Path) -> LoadedModel:
-    """The command line's MODEL: a model folder (or a pretrained model's name), or a `.keras` file
-    with `vocab` (imported into a folder under `scratch`)."""
-    if str(path).endswith(".keras"):
+    """The command line's MODEL: a model folder (or a pretrained model's name), or a `.keras`, `.onnx`
+    or `.safetensors` file with `vocab` (imported into a folder under `scratch`)."""
+    if is_model_file(str(path)):
         if vocab is None:
-            raise ModelFileError(_("A .keras file needs its vocabulary: give it with --vocab FILE."))
+            raise ModelFileError(_("{file} needs its vocabulary: give it with --vocab FILE.")
+                                 .format(file=Path(path).name))
         try:
             model_data, vocab_data = Path(path).read_bytes(), Path(vocab).read_bytes()
         except OSError as exc:
@@ -127,20 +146,21 @@ def open_model(path: str | Path, vocab: str | Path | None, scratch: str | Path) 
                 from None
         return import_keras(model_data, vocab_data, scratch, model_name=Path(path).name, vocab_name=Path(vocab).name)
     if vocab is not None:
-        raise ModelFileError(_("--vocab goes with a .keras file; a model folder has its vocabulary already."))
+        raise ModelFileError(_("--vocab goes with a .keras, .onnx or .safetensors file; a model folder has its "
+                               "vocabulary already."))
     return load_model_folder(path)
 
 
 def open_uploaded(files: list[tuple[str, bytes]], dest_root: str | Path) -> LoadedModel:
-    """The sidebar's upload, as (name, bytes) pairs: an LSTM Lab model zip; a `.keras` file and its
-    vocabulary; or a zip of those two."""
+    """The sidebar's upload, as (name, bytes) pairs: an LSTM Lab model zip; a model file (`.keras`,
+    `.onnx` or `.safetensors`) and its vocabulary; or a zip of those two."""
     if len(files) == 1 and files[0][0].lower().endswith(".zip"):
         data = files[0][1]
         if not _loose_files(data):  # LSTM Lab's own zip, or no zip at all: import_zip says which
             return import_zip(data, dest_root)
         files = list(read_members(data, ModelFileError, most=2).items())
-    models = [(n, d) for n, d in files if n.lower().endswith(".keras")]
-    others = [(n, d) for n, d in files if not n.lower().endswith(".keras")]
+    models = [(n, d) for n, d in files if is_model_file(n)]
+    others = [(n, d) for n, d in files if not is_model_file(n)]
     if len(models) == 1 and len(others) == 1:
         (model_name, model_data), (vocab_name, vocab_data) = models[0], others[0]
         return import_keras(model_data, vocab_data, dest_root, model_name=model_name, vocab_name=vocab_name)
@@ -149,19 +169,20 @@ def open_uploaded(files: list[tuple[str, bytes]], dest_root: str | Path) -> Load
         raise ModelFileError(_("{file} is in Keras' older HDF5 format; LSTM Lab opens .keras files. Load it in Keras "
                                "and save it again: model.save(\"model.keras\").").format(file=legacy[0]))
     if len(models) == 1 and not others:
-        # The box keeps the .keras file: dropping it again with its vocabulary would list it twice.
+        # The box keeps the model file: dropping it again with its vocabulary would list it twice.
         raise ModelFileError(_("{file} needs its vocabulary: drop only the file that says which character each "
                                "id is; {file} stays in the box.").format(file=models[0][0]))
-    raise ModelFileError(_("Upload one LSTM Lab model zip, or one .keras file together with its vocabulary file "
-                           "(or the two in one zip). Got: {names}.").format(names=", ".join(n for n, _d in files)))
+    raise ModelFileError(_("Upload one LSTM Lab model zip, or one model file (.keras, .onnx or .safetensors) "
+                           "together with its vocabulary file (or the two in one zip). Got: {names}.")
+                         .format(names=", ".join(n for n, _d in files)))
 
 
 def _loose_files(data: bytes) -> bool:
-    """Whether a zip holds a .keras file and its vocabulary rather than an LSTM Lab model folder (which
+    """Whether a zip holds a model file and its vocabulary rather than an LSTM Lab model folder (which
     has a meta.json)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = {PurePosixPath(n.replace("\\", "/")).name for n in zf.namelist() if not n.endswith("/")}
     except (zipfile.BadZipFile, ValueError, EOFError):
         return False
-    return META_FILE not in names and any(n.lower().endswith(".keras") for n in names)
+    return META_FILE not in names and any(is_model_file(n) for n in names)
