@@ -407,7 +407,7 @@ def test_a_file_object_is_accepted_too(tmp_path):
     ([L.Embedding(VOCAB, EMBED), L.LSTM(4, recurrent_activation="hard_sigmoid"), L.Dense(1, activation="sigmoid")],
      "recurrent_activation"),
     ([L.Embedding(VOCAB, EMBED, mask_zero=True), L.LSTM(4), L.Dense(1, activation="sigmoid")], "mask_zero"),
-    ([L.Embedding(VOCAB, EMBED), L.LSTM(4), L.Dense(3, activation="relu")], "activation='relu'.*softmax or sigmoid"),
+    ([L.Embedding(VOCAB, EMBED), L.LSTM(4), L.Dense(3, activation="relu")], "activation='relu'.*softmax, sigmoid or none"),
     ([L.Embedding(VOCAB, EMBED), L.LSTM(4), L.Dense(3), L.Activation("tanh")], "activation='tanh'"),
     ([L.Embedding(VOCAB, EMBED), L.Bidirectional(L.LSTM(4), merge_mode="sum"), L.Dense(1, activation="sigmoid")],
      "merge_mode"),

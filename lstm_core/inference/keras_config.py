@@ -197,7 +197,7 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
             activation = cfg.get("activation")
             if activation not in HEAD_ACTIVATIONS:
                 raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses activation="
-                                           "{activation}; the output layer must use softmax or sigmoid."),
+                                           "{activation}; the output layer must use softmax, sigmoid or none (logits)."),
                                    activation=repr(activation))
             plan[-1] = replace(plan[-1], activation=activation)
             continue
@@ -238,7 +238,7 @@ def _plan(model_class: str, config: dict) -> tuple[str, list[_Planned]]:
             activation = cfg.get("activation")
             if activation not in HEAD_ACTIVATIONS + ("linear",):  # linear: logits, or an Activation layer follows
                 raise _unsupported(name, _("LSTM Lab cannot run this model: layer {layer} uses activation="
-                                           "{activation}; the output layer must use softmax or sigmoid."),
+                                           "{activation}; the output layer must use softmax, sigmoid or none (logits)."),
                                    activation=repr(activation))
             units = _size(cfg, "units", name)
             plan.append(_Planned(position, name, "dense", ((width, units), (units,)), activation=activation))
