@@ -182,35 +182,36 @@ def prepared(net: Network) -> tuple[tuple[PreparedCell, ...], ...]:
 
 
 # ---------------------------------------------------------------- one step of each cell
-# `pre`/`xw` arrive as x·W + b (prepared layout); results are written into the out arrays.
+# `pre`/`xw` arrive as x·W + b (prepared layout); results are written into the out arrays. Gates are
+# sliced on the last axis, so one call steps a single text (n,) or many side by side (B, n).
 
 def _lstm_update(pre: np.ndarray, act: np.ndarray, c_prev: np.ndarray, c_out: np.ndarray,
                  h_out: np.ndarray, n: int) -> None:
     """pre = x·W + h·U + b in order i,f,o (halved), g; act receives the gates i,f,o,g."""
     np.tanh(pre, out=act)
-    sig = act[:3 * n]
+    sig = act[..., :3 * n]
     sig *= 0.5
     sig += 0.5
-    np.multiply(act[n:2 * n], c_prev, out=c_out)  # f * c_{t-1}
-    c_out += act[:n] * act[3 * n:]  # + i * g
+    np.multiply(act[..., n:2 * n], c_prev, out=c_out)  # f * c_{t-1}
+    c_out += act[..., :n] * act[..., 3 * n:]  # + i * g
     np.tanh(c_out, out=h_out)
-    h_out *= act[2 * n:3 * n]  # h = o * tanh(c)
+    h_out *= act[..., 2 * n:3 * n]  # h = o * tanh(c)
 
 
 def _gru_update(xw: np.ndarray, rec: np.ndarray, act: np.ndarray, h_prev: np.ndarray,
                 h_out: np.ndarray, n: int) -> None:
     """rec = h·U + recurrent bias; act receives z, r, hh (Keras reset_after=True). act may be rec."""
-    zr = act[:2 * n]
-    np.add(xw[:2 * n], rec[:2 * n], out=zr)
+    zr = act[..., :2 * n]
+    np.add(xw[..., :2 * n], rec[..., :2 * n], out=zr)
     np.tanh(zr, out=zr)
     zr *= 0.5
     zr += 0.5
-    hh = act[2 * n:]
-    np.multiply(act[n:2 * n], rec[2 * n:], out=hh)  # r * (h·U_h + b_rec)
-    hh += xw[2 * n:]
+    hh = act[..., 2 * n:]
+    np.multiply(act[..., n:2 * n], rec[..., 2 * n:], out=hh)  # r * (h·U_h + b_rec)
+    hh += xw[..., 2 * n:]
     np.tanh(hh, out=hh)
-    np.multiply(act[:n], h_prev, out=h_out)  # z * h_{t-1}
-    h_out += (1 - act[:n]) * hh  # + (1 - z) * hh
+    np.multiply(act[..., :n], h_prev, out=h_out)  # z * h_{t-1}
+    h_out += (1 - act[..., :n]) * hh  # + (1 - z) * hh
 
 
 # ---------------------------------------------------------------- whole-sequence trace
@@ -226,8 +227,9 @@ def _ids(net: Network, ids) -> np.ndarray:
     return arr.astype(np.intp, copy=False)
 
 
-def _project(net: Network, p: PreparedCell, first: bool, inputs: np.ndarray) -> np.ndarray:
-    """x·W + b for every position in one product (a table lookup for the first layer)."""
+def project(net: Network, p: PreparedCell, first: bool, inputs: np.ndarray) -> np.ndarray:
+    """x·W + b for every position in one product (a table lookup for the first layer): `inputs` is
+    ids (...) for the first layer, else the layer below's output (..., width)."""
     if first:
         if p.table is not None:
             return p.table[inputs]
@@ -237,28 +239,33 @@ def _project(net: Network, p: PreparedCell, first: bool, inputs: np.ndarray) -> 
     return out
 
 
-def _run(p: PreparedCell, xw: np.ndarray, reverse: bool) -> dict[str, np.ndarray]:
-    """One direction over the whole text; xw (T, G·n) is overwritten with the pre-activations."""
-    steps, n = xw.shape[0], p.units
-    h_all = np.empty((steps, n), np.float32)
-    h = np.zeros(n, np.float32)
-    rec = np.empty(xw.shape[1], np.float32)
+def run_cell(p: PreparedCell, xw: np.ndarray, reverse: bool = False, h0: np.ndarray | None = None,
+             c0: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """One direction over a text, from the zero state or from (h0, c0); xw (T, G·n), or (T, B, G·n) for
+    B texts side by side (corpus_run), is overwritten with the pre-activations. Returns the layer's
+    QUANTITIES, each (T, n) or (T, B, n)."""
+    n = p.units
+    lead = xw.shape[:-1]  # (T,) or (T, B)
+    h_all = np.empty((*lead, n), np.float32)
+    h = np.zeros(lead[1:] + (n,), np.float32) if h0 is None else h0
+    rec = np.empty(xw.shape[1:], np.float32)
 
     def rows(*arrays: np.ndarray):
         # Row views in reading order; the backward half reads from the end but writes row t for position t.
         return zip(*(a[::-1] for a in arrays)) if reverse else zip(*arrays)
 
     if p.cell == "lstm":
-        act, c_all, c = np.empty_like(xw), np.empty((steps, n), np.float32), np.zeros(n, np.float32)
+        act, c_all = np.empty_like(xw), np.empty((*lead, n), np.float32)
+        c = np.zeros(lead[1:] + (n,), np.float32) if c0 is None else c0
         for pre, a, c_out, h_out in rows(xw, act, c_all, h_all):
             np.matmul(h, p.recurrent_kernel, out=rec)
             pre += rec
             _lstm_update(pre, a, c, c_out, h_out, n)
             h, c = h_out, c_out
-        sig_z = xw[:, :3 * n] * 2  # undo the halving of the sigmoid gates' pre-activations
-        return {"z_i": sig_z[:, :n], "z_f": sig_z[:, n:2 * n], "z_g": xw[:, 3 * n:], "z_o": sig_z[:, 2 * n:],
-                "i": act[:, :n], "f": act[:, n:2 * n], "g": act[:, 3 * n:], "o": act[:, 2 * n:3 * n],
-                "c": c_all, "h": h_all}
+        sig_z = xw[..., :3 * n] * 2  # undo the halving of the sigmoid gates' pre-activations
+        return {"z_i": sig_z[..., :n], "z_f": sig_z[..., n:2 * n], "z_g": xw[..., 3 * n:],
+                "z_o": sig_z[..., 2 * n:], "i": act[..., :n], "f": act[..., n:2 * n], "g": act[..., 3 * n:],
+                "o": act[..., 2 * n:3 * n], "c": c_all, "h": h_all}
     if p.cell == "gru":
         act = np.empty_like(xw)
         for x, a, h_out in rows(xw, act, h_all):
@@ -266,7 +273,7 @@ def _run(p: PreparedCell, xw: np.ndarray, reverse: bool) -> dict[str, np.ndarray
             rec += p.recurrent_bias
             _gru_update(x, rec, a, h, h_out, n)
             h = h_out
-        return {"z": act[:, :n], "r": act[:, n:2 * n], "hh": act[:, 2 * n:], "h": h_all}
+        return {"z": act[..., :n], "r": act[..., n:2 * n], "hh": act[..., 2 * n:], "h": h_all}
     for pre, h_out in rows(xw, h_all):
         np.matmul(h, p.recurrent_kernel, out=rec)
         pre += rec
@@ -308,7 +315,7 @@ def trace(net: Network, ids: Sequence[int] | np.ndarray) -> Trace:
     steps = len(arr)
     inputs, layers = arr, []
     for k, (layer, cells) in enumerate(zip(net.layers, prepared(net))):
-        runs = [_run(p, _project(net, p, k == 0, inputs), reverse) for p, reverse in zip(cells, (False, True))]
+        runs = [run_cell(p, project(net, p, k == 0, inputs), reverse) for p, reverse in zip(cells, (False, True))]
         for run in runs:
             for a in run.values():
                 _frozen(a)

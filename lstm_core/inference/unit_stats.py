@@ -159,14 +159,20 @@ PREDICATES: dict[str, tuple[str, Callable[[str], np.ndarray]]] = {
 }
 
 
-def patterns_in(text: str) -> list[str]:
-    """The built-in patterns that mark some of `text` but not all (a poem has no capitals, a play no ，)."""
-    found = []
+def pattern_masks(text: str) -> dict[str, np.ndarray]:
+    """The masks of the built-in patterns that mark some of `text` but not all (a poem has no
+    capitals, a play no ，), by name."""
+    found = {}
     for name, (_description, predicate) in PREDICATES.items():
         mask = predicate(text)
         if mask.any() and not mask.all():
-            found.append(name)
+            found[name] = mask
     return found
+
+
+def patterns_in(text: str) -> list[str]:
+    """The names of the built-in patterns that mark some of `text` but not all."""
+    return list(pattern_masks(text))
 
 
 def span_mask(length: int, start: int, end: int) -> np.ndarray:
@@ -275,19 +281,25 @@ def rank_units(values: np.ndarray, mask: np.ndarray) -> Ranking:
     """
     v, m = _values(values), _mask(mask, values)
     auc = roc_auc(v, m)
-    score = np.maximum(auc, 1.0 - auc)
     inside, outside = v[m], v[~m]
-    mean_in, mean_out = inside.mean(axis=0), outside.mean(axis=0)
     n_in, n_out = len(inside), len(outside)
     var_in = inside.var(axis=0, ddof=1) if n_in > 1 else np.zeros(v.shape[1])
     var_out = outside.var(axis=0, ddof=1) if n_out > 1 else np.zeros(v.shape[1])
+    return ranking_of(auc, inside.mean(axis=0), outside.mean(axis=0), var_in, var_out, n_in, n_out)
+
+
+def ranking_of(auc: np.ndarray, mean_in: np.ndarray, mean_out: np.ndarray, var_in: np.ndarray,
+               var_out: np.ndarray, n_in: int, n_out: int) -> Ranking:
+    """The Ranking rank_units makes, from per-unit summaries (AUC, and the mean and sample variance
+    inside and outside) wherever they came from: one text's values, or a whole corpus streamed past."""
+    score = np.maximum(auc, 1.0 - auc)
     dof = max(n_in + n_out - 2, 1)
     pooled = np.sqrt(((n_in - 1) * var_in + (n_out - 1) * var_out) / dof)
     diff = mean_in - mean_out
     with np.errstate(divide="ignore", invalid="ignore"):
         effect = np.where(pooled > 1e-12, diff / np.where(pooled > 1e-12, pooled, 1.0), 0.0)
     sign = np.where(auc > 0.5, 1, np.where(auc < 0.5, -1, 0)).astype(np.int8)
-    n = v.shape[1]
+    n = auc.shape[0]
     # lexsort: the last key is the primary one.
     order = np.lexsort((np.arange(n), -np.abs(effect), -np.round(score, 12)))
     return Ranking(order=order, score=score, auc=auc, sign=sign, mean_inside=mean_in, mean_outside=mean_out,
