@@ -22,6 +22,7 @@ from ui import shell
 from ui.figures import gates as fg
 from ui import i18n, model_texts, models, siblings
 from ui.gates.influence import influence_tab
+from ui.gates import corpus
 from ui.gates.ngram import ngram_tab
 from ui.gates.intervention import test_units_tab
 from ui.gates.match import match_view
@@ -249,6 +250,8 @@ def render() -> None:
         if tab_find.open:
             pattern_results(text, values, mask, pattern_name, quantity, label, guesses, unknown,
                             cache=_memo(item, layer, quantity))
+            if corpus.offered(entry.model):
+                corpus.section(net, vocab, layer, quantity, label, pattern_name)
             if st.session_state.get("gates_pattern_kind") == PATTERN_KINDS[1] and len(text) >= 2:
                 match_view(entry.key, entry.model, net, layer, quantity, text, values,
                            tuple(st.session_state.gates_span))

@@ -1,0 +1,72 @@
+"""Gates ranks units for a built-in pattern over the held-out plays, not only the passage: the run is
+started once, goes on in the background, is shared by every tab of the server and kept on disk, and a
+different model (another cell) is a run of its own. The plays are cut short here to keep the test quick."""
+
+import pytest
+
+from helpers_apptest import app_test, rerun_until
+from lstm_core.inference import unit_stats
+
+PATTERN = "after a newline"
+
+
+@pytest.fixture
+def short_plays(lab_env, tmp_path, monkeypatch):
+    lab_env("LSTM_LAB_DATA_DIR", str(tmp_path / "data"))
+    from ui.gates import corpus
+
+    corpus.held_out_plays.clear()
+    corpus._jobs.clear()
+    text = "\n\n".join(corpus.corpora.held_out_text(play)[:2_000] for play in corpus.corpora.HELD_OUT_PLAYS)
+    monkeypatch.setattr(corpus, "held_out_plays", lambda: text)
+    yield text
+    corpus._jobs.clear()
+
+
+def _find_tab(cell: str | None = None):
+    at = app_test()
+    at.run()
+    at.switch_page("pages/gates.py").run()
+    if cell is not None:
+        at.session_state["gates_cell"] = cell
+    at.session_state["gates_tab"] = "Find units for a pattern"
+    at.run()
+    at.session_state["gates_predicate"] = PATTERN
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _corpus_caption(at):
+    return [c.value for c in at.caption if "Ranked by their" in c.value]
+
+
+def test_a_pattern_is_ranked_over_the_plays_once_for_every_tab(short_plays, tmp_path):
+    first = _find_tab()
+    first.button(key="gates_corpus_start").click().run()
+    rerun_until(first, lambda: _corpus_caption(first), "the ranking over the plays")
+    caption = _corpus_caption(first)[0]
+    inside = int(unit_stats.PREDICATES[PATTERN][1](short_plays).sum())
+    assert f"over {len(short_plays):,} characters: {inside:,} in the pattern" in caption
+    table = next(d.value for d in first.dataframe if "±" in d.value.columns)
+    assert len(table) == 10 and (table["score"] >= 0.5).all() and (table["±"] > 0).all()
+    assert list((tmp_path / "data" / "corpus-cache").glob("*.npz"))  # kept on disk
+
+    # Another tab of the server: the result is there, nothing to start.
+    second = _find_tab()
+    assert _corpus_caption(second) == _corpus_caption(first)
+    assert not [b for b in second.button if b.key == "gates_corpus_start"]
+
+
+def test_another_model_is_a_run_of_its_own(short_plays):
+    from ui import models
+
+    first = _find_tab()
+    first.button(key="gates_corpus_start").click().run()
+    rerun_until(first, lambda: _corpus_caption(first), "the ranking over the plays")
+    if models.pretrained("gru") is None:
+        pytest.skip("the GRU sibling is not shipped in this checkout (make assets builds it)")
+    first.session_state["active_model"] = models.pretrained_key("gru")
+    first.run()
+    assert not first.exception
+    assert not _corpus_caption(first) and [b for b in first.button if b.key == "gates_corpus_start"]
