@@ -370,3 +370,18 @@ def test_match_finds_where_the_units_of_a_marked_span_are_on_together():
     if "units on all along the span" in said and matches:
         found = re.findall(r"<b[^>]*>(.*?)</b>", matches[0])
         assert found and all(found)
+
+
+def test_a_typed_regular_expression_is_a_pattern_and_a_bad_or_slow_one_is_said():
+    at = _open()
+    _open_tab(at, "Find units for a pattern")
+    at.session_state["gates_pattern_kind"] = "A regular expression"
+    at.session_state["gates_regex"] = r"[A-Z]{2,}"  # the speakers' names in capitals
+    at.run()
+    assert not at.exception and any("characters in the pattern" in c.value for c in at.caption)
+    at.text_input(key="gates_regex").set_value("[unclosed").run()
+    assert any("not a regular expression that can be used" in w.value for w in at.warning)
+    at.session_state["gates_text"] = "a" * 1_900 + "!"
+    at.text_input(key="gates_regex").set_value("(a+)+$").run()
+    assert not at.exception
+    assert any("took too long" in w.value for w in at.warning), [w.value for w in at.warning]

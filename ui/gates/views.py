@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from lstm_core.i18n import N_, _
-from lstm_core.inference import unit_stats
+from lstm_core.inference import regex_pattern, unit_stats
+from lstm_core.said import say
 from ui.figures import gates as fg
 from ui import lesson_facts
 from ui.widget_state import keep
@@ -22,7 +23,7 @@ HEATMAP_MAX_COLUMNS = 300
 HEATMAP_DEFAULT_COLUMNS = 60
 TOP_UNITS = 10
 # The radio's values, in English; shown through _().
-PATTERN_KINDS = (N_("A built-in pattern"), N_("A span I mark"), N_("A word or phrase"))
+PATTERN_KINDS = (N_("A built-in pattern"), N_("A span I mark"), N_("A word or phrase"), N_("A regular expression"))
 SORT_LABELS = {"index": N_("number"), "variance": N_("how much they change"),
                "saturation": N_("how often saturated"), "correlation": N_("match with the pattern")}
 
@@ -92,10 +93,26 @@ def _pattern_choice(text: str, kind: str):
         st.html(f'<div style="font-size:15px">{marked} '
                 f'<code>{html.escape(_preview(text[start:end]))}</code></div>')
         return unit_stats.span_mask(T, start, end), f"characters {start}–{end}"
+    if kind == PATTERN_KINDS[3]:
+        return _regex_choice(text)
     st.session_state.setdefault("gates_substring", "to be")
     needle = st.text_input(_("Word or phrase (every occurrence, ignoring case)"), key="gates_substring",
                            persist_state="session")
     return unit_stats.substring_mask(text, needle or ""), f"“{needle}”"
+
+
+def _regex_choice(text: str):
+    st.session_state.setdefault("gates_regex", r"\b[A-Z]+\b")
+    expression = st.text_input(_("Regular expression (a character is inside when a match covers it)"),
+                               key="gates_regex", persist_state="session",
+                               help=_("Python's syntax, e.g. [0-9]+ for numbers or [aeiou] for vowels. An expression "
+                                      "that takes over {seconds:g} seconds on the text is stopped.").format(
+                                   seconds=regex_pattern.TIMEOUT_S))
+    try:
+        return regex_pattern.regex_mask(text, expression or ""), f"/{expression}/"
+    except regex_pattern.PatternError as exc:
+        st.warning(say(exc.said))
+        return np.zeros(len(text), dtype=bool), f"/{expression}/"
 
 
 def _preview(s: str, n: int = 80) -> str:
