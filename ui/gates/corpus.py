@@ -24,7 +24,6 @@ from lstm_core.inference.corpus_result import CorpusResult
 from lstm_core.inference.unit_stats import PREDICATES
 from lstm_core.said import Said, say
 from lstm_core.storage import corpus_cache
-from ui.figures import gates as fg
 
 log = logging.getLogger(__name__)
 
@@ -152,4 +151,4 @@ def _shown(found: CorpusJob, layer: int, quantity: str, label: str, pattern: str
                  column_config={score_col: number, se_col: number})
     best = int(top[0])
     st.markdown(_("Best: unit {unit}, {score} ± {se} over the plays.").format(
-        unit=best, score=fg.fmt(score[best]), se=fg.fmt(scores.se[best])))
+        unit=best, score=f"{score[best]:.3f}", se=f"{scores.se[best]:.3f}"))
