@@ -36,6 +36,13 @@ def test_a_class_whose_time_is_up_is_gone(tmp_path):
     assert classroom.state(tmp_path, code) is None and not (tmp_path / code).exists()
 
 
+def test_a_damaged_class_file_is_no_class(tmp_path):
+    code = classroom.start(tmp_path)
+    for damaged in ("{", "[]", '{"ends": "soon"}', '{"ends": 9e99, "shown": {"page": "gates"}}'):
+        (tmp_path / code / "class.json").write_text(damaged)
+        assert classroom.state(tmp_path, code) is None
+
+
 def test_names_are_plain_short_text_and_codes_are_typed_loosely(tmp_path):
     assert classroom.clean_name("  <b>Ann</b>\n\t\x00" + "x" * 50) == ("<b>Ann</b> " + "x" * 50)[:classroom.NAME_MAX]
     assert classroom.normalised(" k7m-2pq ") == "K7M2PQ"

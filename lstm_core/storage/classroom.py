@@ -141,6 +141,18 @@ def start(base: Path, hours: float = HOURS) -> str:
 _cache: dict[Path, tuple[int, ClassState]] = {}
 
 
+def _parsed(code: str, data: dict | None) -> ClassState | None:
+    try:
+        shown = data["shown"]
+        up_to = data.get("lessons_up_to")
+        return ClassState(code=code, ends=float(data["ends"]),
+                          shown=Shown(str(shown["page"]), {str(k): str(v) for k, v in shown["params"].items()},
+                                      int(shown["number"])) if shown else None,
+                          paused=bool(data.get("paused")), lessons_up_to=int(up_to) if up_to is not None else None)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
 def state(base: Path, code: str) -> ClassState | None:
     """The class as its teacher last set it; None when there is no such class or it has ended (its time up:
     then its files are deleted). Cheap when nothing changed: a stat of one file."""
@@ -155,13 +167,9 @@ def state(base: Path, code: str) -> ClassState | None:
     if cached is not None and cached[0] == mtime:
         found = cached[1]
     else:
-        data = _read(path)
-        if data is None:
+        found = _parsed(code, _read(path))
+        if found is None:  # not a class file this app wrote: no class
             return None
-        shown = data.get("shown")
-        found = ClassState(code=code, ends=float(data["ends"]),
-                           shown=Shown(shown["page"], dict(shown["params"]), int(shown["number"])) if shown else None,
-                           paused=bool(data.get("paused")), lessons_up_to=data.get("lessons_up_to"))
         _cache[path] = (mtime, found)
     if time.time() >= found.ends:
         end(base, code)
