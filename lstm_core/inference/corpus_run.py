@@ -196,30 +196,39 @@ class _Counter:
         layers = tuple(LayerSums(**sums) for sums in self.sums)
         return CorpusResult(size, self.names, self.n_inside, layers, self.log_probs, opts.on_threshold)
 
-    def _inside(self, where: np.ndarray) -> np.ndarray:
-        """(patterns, positions) booleans: whether each counted position lies inside each pattern."""
+    def _inside(self, where: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray, bool]]]:
+        """For the counted positions: (patterns + 1, positions) float32 weights, a row of ones over
+        one row per pattern (1 inside it), so one product sums a quantity over all of them; and per
+        pattern the rows of its smaller side, and whether that side is the outside."""
         shift = (7 - (where & 7)).astype(np.uint8)
-        return ((self.packed[:, where >> 3] >> shift) & 1).astype(bool)
+        inside = ((self.packed[:, where >> 3] >> shift) & 1).astype(bool)
+        weights = np.ones((len(inside) + 1, len(where)), np.float32)
+        weights[1:] = inside
+        sides = []
+        for mask in inside:
+            outside = 2 * np.count_nonzero(mask) > len(mask)
+            sides.append((np.flatnonzero(~mask if outside else mask), outside))
+        return weights, sides
 
     def _count(self, sums: dict, out: Mapping[str, np.ndarray], kept: np.ndarray, where: np.ndarray,
-               inside: np.ndarray) -> None:
+               inside: tuple[np.ndarray, list[tuple[np.ndarray, bool]]]) -> None:
         every = kept.all()
-        weights = inside.astype(np.float64)
+        weights, sides = inside
         bins, n = BINS, sums["total"].shape[1]
-        offsets = np.arange(n) * bins
+        offsets = np.arange(n, dtype=np.int32) * bins
         for q, name in enumerate(sums["quantities"]):
             v = out[name].reshape(-1, n)
             if not every:
                 v = v[kept]
-            v64 = v.astype(np.float64)
-            sums["total"][q] += v64.sum(axis=0)
-            squared = v64 * v64
-            sums["squares"][q] += squared.sum(axis=0)
-            sums["below"][q] += np.count_nonzero(v < LOW, axis=0)
-            sums["above"][q] += np.count_nonzero(v > HIGH, axis=0)
-            if len(weights):
-                sums["inside_total"][:, q] += weights @ v64
-                sums["inside_squares"][:, q] += weights @ squared
+            # Each chunk's sums in float32 (one product for the whole and every pattern), added up in float64.
+            found = weights @ v
+            sums["total"][q] += found[0]
+            sums["inside_total"][:, q] += found[1:]
+            found = weights @ np.square(v)
+            sums["squares"][q] += found[0]
+            sums["inside_squares"][:, q] += found[1:]
+            sums["below"][q] += np.add.reduce((v < LOW).view(np.uint8), axis=0, dtype=np.int32)
+            sums["above"][q] += np.add.reduce((v > HIGH).view(np.uint8), axis=0, dtype=np.int32)
             if name in SHARES_HISTOGRAM:
                 continue
             hq = sums["binned"].index(name)
@@ -227,13 +236,14 @@ class _Counter:
             cells += offsets
             whole = np.bincount(cells.ravel(), minlength=n * bins).reshape(n, bins)
             sums["hist"][hq] += whole
-            for p, mask in enumerate(inside):
-                # Count the smaller side: outside is the whole minus inside.
-                if 2 * np.count_nonzero(mask) <= len(mask):
-                    sums["inside_hist"][p, hq] += np.bincount(cells[mask].ravel(), minlength=n * bins).reshape(n, bins)
+            for p, (rows, outside) in enumerate(sides):
+                # Count the smaller side: inside is the whole minus outside.
+                counted = np.bincount(cells[rows].ravel(), minlength=n * bins).reshape(n, bins)
+                if outside:
+                    sums["inside_hist"][p, hq] += whole
+                    sums["inside_hist"][p, hq] -= counted
                 else:
-                    sums["inside_hist"][p, hq] += whole - np.bincount(cells[~mask].ravel(),
-                                                                      minlength=n * bins).reshape(n, bins)
+                    sums["inside_hist"][p, hq] += counted
         if sums["bits"] is not None:
             v = out["h"].reshape(-1, n)
             sums["bits"][where] = np.packbits((v if every else v[kept]) >= self.options.on_threshold, axis=1)
