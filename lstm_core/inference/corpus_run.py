@@ -48,6 +48,9 @@ _GATES = {"i", "f", "o", "z", "r"}
 _TANH = {"g", "h", "hh"}
 
 
+_ROWS = 512  # rows counted at a time: a few hundred kB of each quantity
+
+
 class Cancelled(Exception):
     """The caller's cancel check said stop."""
 
@@ -83,36 +86,37 @@ _FREE = (False, int(_key(np.float32(2.0 ** -12))), int(_key(np.float32(2.0 ** 12
 BINS = max(_GATE[2] - _GATE[1] + 1, *(2 * (high - low) + 1 for _fold, low, high in (_TANH_RANGE, _FREE)))
 
 
-def _magnitude_bins(m: np.ndarray, fold: bool, low: int, high: int) -> np.ndarray:
-    """Bins of non-negative float32s `m` (a new int32 array), with no branch per value: np.where on
-    values in no order is several times slower than these few integer passes."""
+def _magnitude_bins(m: np.ndarray, fold: bool, low: int, high: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Bins of non-negative float32s `m` (into `out`, int32, or a new array), with no branch per value:
+    np.where on values in no order is several times slower than these few integer passes."""
     bits = m.view(np.int32)
     if fold:
         # min(m, 1 - m) is the distance to the nearer end; its key counts up from 0 or down from 1.
         other = np.subtract(np.float32(1), m).view(np.int32)
         near_one = np.subtract(other, bits)
         near_one >>= 31  # -1 where m > 0.5 (1 - m < m), else 0
-        key = np.minimum(bits, other, out=other)
+        key = np.minimum(bits, other, out=out)
         key >>= 23 - _SUBSTEP_BITS
         key -= _HALF
         key ^= near_one  # negated where near one: _HALF - key, i.e. 2·_HALF - key once _HALF is added back
         key -= near_one
         key += _HALF - low
     else:
-        key = np.right_shift(bits, 23 - _SUBSTEP_BITS)
+        key = np.right_shift(bits, 23 - _SUBSTEP_BITS, out=out)
         key -= low
     np.clip(key, 0, high - low, out=key)
     return key
 
 
-def bin_index(values: np.ndarray, quantity: str) -> np.ndarray:
-    """The bin (0..BINS-1) of each float32 value of `quantity`, never decreasing with the value."""
+def bin_index(values: np.ndarray, quantity: str, out: np.ndarray | None = None) -> np.ndarray:
+    """The bin (0..BINS-1) of each float32 value of `quantity`, never decreasing with the value
+    (into `out`, an int32 array of the values' shape, when given)."""
     values = np.asarray(values, dtype=np.float32)
     if quantity in _GATES:  # values in [0, 1]; adding 0 turns a -0.0 into 0.0
-        return _magnitude_bins(values + np.float32(0), *_GATE)
+        return _magnitude_bins(values + np.float32(0), *_GATE, out=out)
     kind = _TANH_RANGE if quantity in _TANH else _FREE
     bits = values.view(np.int32)
-    bins = _magnitude_bins(np.bitwise_and(bits, np.int32(0x7FFFFFFF)).view(np.float32), *kind)
+    bins = _magnitude_bins(np.bitwise_and(bits, np.int32(0x7FFFFFFF)).view(np.float32), *kind, out=out)
     negative = np.right_shift(bits, 31)  # -1 where the sign bit is set (-0.0 too, whose bin is 0 either way)
     bins ^= negative
     bins -= negative
@@ -174,6 +178,8 @@ class _Counter:
         steps = int((ends - reads).max())
         h = [np.zeros((len(starts), c.units), np.float32) for c in self.cells]
         c = [np.zeros((len(starts), c.units), np.float32) if c.cell == "lstm" else None for c in self.cells]
+        chunk = min(opts.steps, steps)
+        layers = [_LstmChunks(cell, chunk, len(starts)) if cell.cell == "lstm" else None for cell in self.cells]
         for first in range(0, steps, opts.steps):
             pos = reads + np.arange(first, min(first + opts.steps, steps))[:, None]  # (steps, streams)
             kept = ((pos >= starts) & (pos < ends)).ravel()
@@ -181,12 +187,14 @@ class _Counter:
             inside = self._inside(where)
             x = self.ids[np.minimum(pos, size - 1)]
             for k, cell in enumerate(self.cells):
-                out = engine.run_cell(cell, engine.project(self.net, cell, k == 0, x), h0=h[k], c0=c[k])
-                h[k] = out["h"][-1].copy()
-                if c[k] is not None:
-                    c[k] = out["c"][-1].copy()
-                self._count(self.sums[k], out, kept, where, inside)
-                x = out["h"]
+                if layers[k] is not None:
+                    x, blocks = layers[k].run(self.net, k == 0, x, h[k], c[k])
+                else:
+                    out = engine.run_cell(cell, engine.project(self.net, cell, k == 0, x), h0=h[k])
+                    x = out["h"]
+                    blocks = [(out[name], (name,), (1.0,)) for name in engine.QUANTITIES[cell.cell]]
+                h[k][...] = x[-1]
+                self._count(self.sums[k], blocks, x, kept, where, inside)
             if self.log_probs is not None:
                 self._log_probs(x.reshape(-1, x.shape[-1])[kept], where)
             if progress is not None:
@@ -210,42 +218,64 @@ class _Counter:
             sides.append((np.flatnonzero(~mask if outside else mask), outside))
         return weights, sides
 
-    def _count(self, sums: dict, out: Mapping[str, np.ndarray], kept: np.ndarray, where: np.ndarray,
+    def _count(self, sums: dict, blocks, top: np.ndarray, kept: np.ndarray, where: np.ndarray,
                inside: tuple[np.ndarray, list[tuple[np.ndarray, bool]]]) -> None:
+        """Count a chunk's values. Each block is (array (steps, streams, k·n), its k quantities side
+        by side, and the factor each one's stored values are to be multiplied by): a block is counted
+        with a few operations whatever its width."""
         every = kept.all()
         weights, sides = inside
-        bins, n = BINS, sums["total"].shape[1]
-        offsets = np.arange(n, dtype=np.int32) * bins
-        for q, name in enumerate(sums["quantities"]):
-            v = out[name].reshape(-1, n)
+        n = sums["total"].shape[1]
+        for values, names, scale in blocks:
+            k = len(names)
+            v = values.reshape(-1, k * n)
             if not every:
                 v = v[kept]
-            # Each chunk's sums in float32 (one product for the whole and every pattern), added up in float64.
-            found = weights @ v
-            sums["total"][q] += found[0]
-            sums["inside_total"][:, q] += found[1:]
-            found = weights @ np.square(v)
-            sums["squares"][q] += found[0]
-            sums["inside_squares"][:, q] += found[1:]
-            sums["below"][q] += np.add.reduce((v < LOW).view(np.uint8), axis=0, dtype=np.int32)
-            sums["above"][q] += np.add.reduce((v > HIGH).view(np.uint8), axis=0, dtype=np.int32)
-            if name in SHARES_HISTOGRAM:
+            qs = [sums["quantities"].index(name) for name in names]
+            total, squares = np.zeros((len(weights), k * n)), np.zeros((len(weights), k * n))
+            below, above = np.zeros(k * n, np.int64), np.zeros(k * n, np.int64)
+            # Scaling by a power of two is exact: 2·z < LOW exactly where z < LOW / 2.
+            low, high = (np.repeat([np.float32(limit) / np.float32(f) for f in scale], n).astype(np.float32)
+                         for limit in (LOW, HIGH))
+            # A few hundred rows at a time, so that each pass after the first finds them in the cache.
+            for r in range(0, len(v), _ROWS):
+                rows, w = v[r:r + _ROWS], weights[:, r:r + _ROWS]
+                # Sums in float32 (one product for the whole and every pattern), added up in float64.
+                total += w @ rows
+                squares += w @ np.square(rows)
+                below += np.add.reduce((rows < low).view(np.uint8), axis=0, dtype=np.int32)
+                above += np.add.reduce((rows > high).view(np.uint8), axis=0, dtype=np.int32)
+            factor = np.repeat(np.float64(scale), n)
+            total *= factor
+            squares *= factor ** 2
+            sums["total"][qs] += total[0].reshape(k, n)
+            sums["inside_total"][:, qs] += total[1:].reshape(-1, k, n)
+            sums["squares"][qs] += squares[0].reshape(k, n)
+            sums["inside_squares"][:, qs] += squares[1:].reshape(-1, k, n)
+            sums["below"][qs] += below.reshape(k, n)
+            sums["above"][qs] += above.reshape(k, n)
+            if names[0] in SHARES_HISTOGRAM:
                 continue
-            hq = sums["binned"].index(name)
-            cells = bin_index(v, name)
-            cells += offsets
-            whole = np.bincount(cells.ravel(), minlength=n * bins).reshape(n, bins)
-            sums["hist"][hq] += whole
-            for p, (rows, outside) in enumerate(sides):
-                # Count the smaller side: inside is the whole minus outside.
-                counted = np.bincount(cells[rows].ravel(), minlength=n * bins).reshape(n, bins)
-                if outside:
-                    sums["inside_hist"][p, hq] += whole
-                    sums["inside_hist"][p, hq] -= counted
-                else:
-                    sums["inside_hist"][p, hq] += counted
+            # One quantity at a time: a histogram of n units (n·BINS counts) stays in the cache as it fills.
+            offsets = np.arange(n, dtype=np.int32) * BINS
+            cells = np.empty((len(v), n), np.int32)
+            for j, name in enumerate(names):
+                hq = sums["binned"].index(name)
+                for r in range(0, len(v), _ROWS):
+                    bin_index(v[r:r + _ROWS, j * n:(j + 1) * n], name, out=cells[r:r + _ROWS])
+                    cells[r:r + _ROWS] += offsets
+                whole = np.bincount(cells.ravel(), minlength=n * BINS).reshape(n, BINS)
+                sums["hist"][hq] += whole
+                for p, (rows, outside) in enumerate(sides):
+                    # Count the smaller side: inside is the whole minus outside.
+                    counted = np.bincount(cells[rows].ravel(), minlength=n * BINS).reshape(n, BINS)
+                    if outside:
+                        sums["inside_hist"][p, hq] += whole
+                        sums["inside_hist"][p, hq] -= counted
+                    else:
+                        sums["inside_hist"][p, hq] += counted
         if sums["bits"] is not None:
-            v = out["h"].reshape(-1, n)
+            v = top.reshape(-1, n)
             sums["bits"][where] = np.packbits((v if every else v[kept]) >= self.options.on_threshold, axis=1)
 
     def _log_probs(self, top: np.ndarray, where: np.ndarray) -> None:
@@ -257,3 +287,40 @@ class _Counter:
         logits -= logits.max(axis=1, keepdims=True)
         true = np.take_along_axis(logits, self.ids[where + 1][:, None].astype(np.intp), axis=1)[:, 0]
         self.log_probs[where] = true - np.log(np.exp(logits).sum(axis=1))
+
+
+class _LstmChunks:
+    """An LSTM layer over chunks of steps, in buffers made once: the pre-activations (as the engine
+    keeps them: i, f, o halved, g) and, side by side in one array, the gates i, f, o, g, h and c, so
+    each is counted as one block. The per-step arithmetic is engine.run_cell's."""
+
+    def __init__(self, p: engine.PreparedCell, steps: int, streams: int):
+        n = p.units
+        self.p = p
+        self.pre = np.empty((steps, streams, 4 * n), np.float32)
+        self.values = np.empty((steps, streams, 6 * n), np.float32)
+        self.rec = np.empty((streams, 4 * n), np.float32)
+
+    def run(self, net: Network, first: bool, x: np.ndarray, h: np.ndarray, c: np.ndarray):
+        """Steps through x (ids, or the layer below's h) from (h, c), which are left at the chunk's
+        end. Returns this layer's h (steps, streams, n) and the blocks to count."""
+        p, n, steps = self.p, self.p.units, len(x)
+        pre, values = self.pre[:steps], self.values[:steps]
+        if first and p.table is not None:
+            np.take(p.table, x, axis=0, out=pre)
+        else:
+            inputs = net.embedding[x] if first else x
+            np.matmul(inputs, p.kernel, out=pre)
+            pre += p.bias
+        state_h, state_c = h, c
+        for t in range(steps):
+            np.matmul(state_h, p.recurrent_kernel, out=self.rec)
+            pre[t] += self.rec
+            row = values[t]
+            engine._lstm_update(pre[t], row[:, :4 * n], state_c, row[:, 5 * n:], row[:, 4 * n:5 * n], n)
+            state_h, state_c = row[:, 4 * n:5 * n], row[:, 5 * n:]
+        c[...] = state_c
+        # z_i, z_f, z_o were halved (engine.prepared): their values are twice what is stored.
+        blocks = [(pre, ("z_i", "z_f", "z_o", "z_g"), (2.0, 2.0, 2.0, 1.0)),
+                  (values, ("i", "f", "o", "g", "h", "c"), (1.0,) * 6)]
+        return values[:, :, 4 * n:5 * n], blocks
