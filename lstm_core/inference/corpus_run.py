@@ -256,24 +256,28 @@ class _Counter:
             sums["above"][qs] += above.reshape(k, n)
             if names[0] in SHARES_HISTOGRAM:
                 continue
-            # One quantity at a time: a histogram of n units (n·BINS counts) stays in the cache as it fills.
-            offsets = np.arange(n, dtype=np.int32) * BINS
-            cells = np.empty((len(v), n), np.int32)
+            # One quantity, and a group of units, at a time: the group's histogram (g·BINS counts, a
+            # hundred kB for 32 units) stays in the cache as it fills, which makes bincount twice as fast.
+            groups, g = _unit_groups(n)
+            offsets = np.arange(g, dtype=np.int32) * BINS
+            cells = np.empty((groups, len(v), g), np.int32)
             for j, name in enumerate(names):
                 hq = sums["binned"].index(name)
                 for r in range(0, len(v), _ROWS):
-                    bin_index(v[r:r + _ROWS, j * n:(j + 1) * n], name, out=cells[r:r + _ROWS])
-                    cells[r:r + _ROWS] += offsets
-                whole = np.bincount(cells.ravel(), minlength=n * BINS).reshape(n, BINS)
-                sums["hist"][hq] += whole
-                for p, (rows, outside) in enumerate(sides):
-                    # Count the smaller side: inside is the whole minus outside.
-                    counted = np.bincount(cells[rows].ravel(), minlength=n * BINS).reshape(n, BINS)
-                    if outside:
-                        sums["inside_hist"][p, hq] += whole
-                        sums["inside_hist"][p, hq] -= counted
-                    else:
-                        sums["inside_hist"][p, hq] += counted
+                    bins = bin_index(v[r:r + _ROWS, j * n:(j + 1) * n], name)
+                    np.add(bins.reshape(-1, groups, g).transpose(1, 0, 2), offsets, out=cells[:, r:r + _ROWS])
+                for group, units in enumerate(cells):
+                    part = slice(group * g, (group + 1) * g)
+                    whole = np.bincount(units.ravel(), minlength=g * BINS).reshape(g, BINS)
+                    sums["hist"][hq, part] += whole
+                    for p, (rows, outside) in enumerate(sides):
+                        # Count the smaller side: inside is the whole minus outside.
+                        counted = np.bincount(units[rows].ravel(), minlength=g * BINS).reshape(g, BINS)
+                        if outside:
+                            sums["inside_hist"][p, hq, part] += whole
+                            sums["inside_hist"][p, hq, part] -= counted
+                        else:
+                            sums["inside_hist"][p, hq, part] += counted
         if sums["bits"] is not None:
             v = top.reshape(-1, n)
             sums["bits"][where] = np.packbits((v if every else v[kept]) >= self.options.on_threshold, axis=1)
@@ -287,6 +291,13 @@ class _Counter:
         logits -= logits.max(axis=1, keepdims=True)
         true = np.take_along_axis(logits, self.ids[where + 1][:, None].astype(np.intp), axis=1)[:, 0]
         self.log_probs[where] = true - np.log(np.exp(logits).sum(axis=1))
+
+
+def _unit_groups(n: int) -> tuple[int, int]:
+    """(groups, units in each) for counting n units' histograms: groups of up to 32 units, or all
+    n at once when n splits into no groups of at least 8."""
+    size = next((g for g in range(32, 7, -1) if n % g == 0), n)
+    return n // size, size
 
 
 class _LstmChunks:
