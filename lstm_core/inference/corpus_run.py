@@ -318,7 +318,8 @@ class _LstmChunks:
         p, n, steps = self.p, self.p.units, len(x)
         pre, values = self.pre[:steps], self.values[:steps]
         if first and p.table is not None:
-            np.take(p.table, x, axis=0, out=pre)
+            # mode="clip" (ids are the vocabulary's) writes straight into `pre`: the default checks a copy first.
+            np.take(p.table, x, axis=0, out=pre, mode="clip")
         else:
             inputs = net.embedding[x] if first else x
             np.matmul(inputs, p.kernel, out=pre)
