@@ -238,13 +238,15 @@ class _Counter:
             low, high = (np.repeat([np.float32(limit) / np.float32(f) for f in scale], n).astype(np.float32)
                          for limit in (LOW, HIGH))
             # A few hundred rows at a time, so that each pass after the first finds them in the cache.
+            squared, beyond = np.empty((min(_ROWS, len(v)), k * n), np.float32), np.empty((min(_ROWS, len(v)), k * n), bool)
             for r in range(0, len(v), _ROWS):
                 rows, w = v[r:r + _ROWS], weights[:, r:r + _ROWS]
+                squared, beyond = squared[:len(rows)], beyond[:len(rows)]
                 # Sums in float32 (one product for the whole and every pattern), added up in float64.
                 total += w @ rows
-                squares += w @ np.square(rows)
-                below += np.add.reduce((rows < low).view(np.uint8), axis=0, dtype=np.int32)
-                above += np.add.reduce((rows > high).view(np.uint8), axis=0, dtype=np.int32)
+                squares += w @ np.square(rows, out=squared)
+                below += np.add.reduce(np.less(rows, low, out=beyond).view(np.uint8), axis=0, dtype=np.int32)
+                above += np.add.reduce(np.greater(rows, high, out=beyond).view(np.uint8), axis=0, dtype=np.int32)
             factor = np.repeat(np.float64(scale), n)
             total *= factor
             squares *= factor ** 2
@@ -270,9 +272,9 @@ class _Counter:
                     part = slice(group * g, (group + 1) * g)
                     whole = np.bincount(units.ravel(), minlength=g * BINS).reshape(g, BINS)
                     sums["hist"][hq, part] += whole
-                    for p, (rows, outside) in enumerate(sides):
+                    for p, (side, outside) in enumerate(sides):
                         # Count the smaller side: inside is the whole minus outside.
-                        counted = np.bincount(units[rows].ravel(), minlength=g * BINS).reshape(g, BINS)
+                        counted = np.bincount(units[side].ravel(), minlength=g * BINS).reshape(g, BINS)
                         if outside:
                             sums["inside_hist"][p, hq, part] += whole
                             sums["inside_hist"][p, hq, part] -= counted
