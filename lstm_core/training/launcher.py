@@ -14,10 +14,8 @@ its hard limit (budget.limit_this_process).
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.spawn
 import os
-import sys
-import threading
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -75,25 +73,28 @@ def start_run(work: Work, stop, slots: TrainingSlots):
     return LocalRun(work, stop, slots)
 
 
-_MAIN_SWAP = threading.Lock()
+def _without_main(get_preparation_data):
+    """multiprocessing's preparation data for a spawned child, minus this process's __main__.
 
-
-def _start_without_main(process) -> None:
-    """Start a spawned process that does not first re-run this process's __main__ file.
-
-    A spawned child runs its parent's __main__ file before its target. In a Streamlit server that is
-    the app: Streamlit makes each page script run `__main__` and never puts the old one back, so every
-    training process would first run app.py without a browser (loading models, warning on each st.*
-    call) before training. A __main__ with no file is not re-run.
+    A spawned child runs its parent's __main__ file before its target. In a Streamlit server that is a page
+    script: Streamlit makes each script run `__main__`, from any session's thread at any moment, so every
+    training process would first run a page without a browser (loading models, warning on each st.* call)
+    before training. Swapping `sys.modules["__main__"]` around `start()` lost that race to other sessions'
+    script runs (seen in the class-load bench); leaving the main module out of what the child is told cannot.
     """
-    with _MAIN_SWAP:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            process.start()
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
+    def prepared(name):
+        data = get_preparation_data(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    prepared.without_main = True
+    return prepared
+
+
+if not getattr(multiprocessing.spawn.get_preparation_data, "without_main", False):
+    # Once per process: nothing this server spawns (trainings, memory tests) needs the page script.
+    multiprocessing.spawn.get_preparation_data = _without_main(multiprocessing.spawn.get_preparation_data)
 
 
 class LocalRun:
@@ -123,7 +124,7 @@ class LocalRun:
             self._process = self._context.Process(
                 target=self.work.target, name=self.work.name, daemon=True,
                 args=(self.work.folder, self._reports, self._stop, os.getpid()))
-            _start_without_main(self._process)
+            self._process.start()
         return True
 
     def get(self, timeout: float):
