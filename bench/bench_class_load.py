@@ -69,9 +69,9 @@ JOIN_GRACE_S = 300  # for the visits under way at the deadline (four interaction
 
 
 @contextmanager
-def _server():
-    """`streamlit run app.py` as the e2e conftest starts it, but with two training slots and its
-    own fresh data folder; yields (base URL, psutil process)."""
+def _server(teacher_key: str | None = None):
+    """`streamlit run app.py` as the e2e conftest starts it, but with two training slots, its own
+    fresh data folder and, for a class, a teacher key; yields (base URL, psutil process, data folder)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -81,6 +81,8 @@ def _server():
     with tempfile.TemporaryDirectory(prefix="lstm-lab-class-") as data_dir, open(SERVER_LOG, "wb") as log:
         env = dict(os.environ, PYTHONUNBUFFERED="1", LSTM_LAB_MAX_TRAININGS=str(MAX_TRAININGS),
                    LSTM_LAB_DATA_DIR=data_dir)
+        if teacher_key:
+            env["LSTM_LAB_TEACHER_KEY"] = teacher_key
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("KERAS_BACKEND", "tensorflow")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
@@ -91,7 +93,7 @@ def _server():
                 if proc.poll() is not None or time.monotonic() > until:
                     raise RuntimeError(f"the Streamlit server did not start; see {SERVER_LOG}")
                 time.sleep(0.25)
-            yield base, psutil.Process(proc.pid)
+            yield base, psutil.Process(proc.pid), Path(data_dir)
         finally:
             _stop(proc)
 
@@ -278,7 +280,7 @@ def run(sessions: int = 30, rounds: int = 2, minutes: float = 5, driver: str = "
     words = [word(i) for i in range(sessions)]
     started = time.monotonic()
     deadline = started + minutes * 60
-    with _server() as (base, proc):
+    with _server() as (base, proc, _data):
         samples, stop, cpu = [_rss_mb(proc)], threading.Event(), {}
         _cpu_seen(proc, cpu)
         before = {pid: seconds for pid, (_, seconds) in cpu.items()}
