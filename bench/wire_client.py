@@ -90,7 +90,10 @@ class WireSession:
         # runs, and when each is next due (time.monotonic()).
         self.timers: dict[str, float] = {}
         self.due: dict[str, float] = {}
-        self.whole_page = False  # the last run asked for a fragment's ended as the whole page's
+        # The last run asked for began again (st.rerun, st.switch_page: a class's view followed);
+        # and, when it was a fragment's, ended as the whole page's.
+        self.restarted = False
+        self.whole_page = False
 
     def close(self) -> None:
         self.socket.close()
@@ -190,7 +193,7 @@ class WireSession:
         if not fragment:
             self.run = Run()
             self.timers, self.due = {}, {}
-        self.whole_page = False
+        self.restarted = self.whole_page = False
         drawn: set[tuple] = set()
         while True:
             left = deadline - time.monotonic()
@@ -229,7 +232,7 @@ class WireSession:
                     # st.rerun() or st.switch_page(): the next run draws the page afresh, and the
                     # navigation message says which page (a fragment's run too: its run is then the page's).
                     self.run, self.timers, self.due = Run(), {}, {}
-                    self.whole_page = self.whole_page or bool(fragment)
+                    self.restarted, self.whole_page = True, self.whole_page or bool(fragment)
                     continue
                 if fwd.script_finished == FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
                     self.run.forget_stale(fragment, drawn)
