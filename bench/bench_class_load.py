@@ -410,7 +410,7 @@ def _class_report(r: Results) -> None:
         print("class: none (fragment polls 0, follows 0)")
         return
     print(f"class {r.class_code}: {len(r.joins)} of {r.sessions} sessions joined, following the teacher; "
-          f"{len(r.shows)} views shown, one every {r.show_every:g} s (Gates with a unit, Sample with a temperature)")
+          f"{len(r.shows)} view(s) shown, one every {r.show_every:g} s (Gates with a unit, Sample with a temperature)")
     on_check = [seconds for kind, seconds, _ in r.follows if kind == "check"]
     print(f"fragment polls (class checks that changed nothing): {len(r.polls)}; follows: {len(r.follows)} "
           f"({len(on_check)} on a class check, {len(r.follows) - len(on_check)} within a student's own click, "
