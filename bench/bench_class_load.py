@@ -24,9 +24,9 @@ a follow ends the page visit under way. Compare a run with `--class` to one with
 
 Printed: per page, the time from an interaction to a settled page (p50 / p95 / max); the
 resident memory of the server and its training processes (start, peak, end); the errors seen
-(exception boxes, page errors, console errors, tracebacks in the server log); and isolation:
-every session types its own made-up word on each page, and no other session's word may ever
-show on its pages; the server's CPU seconds; and, in a class, the joins, the class checks (fragment
+(exception boxes, page errors, console errors, tracebacks in the server log, its warnings of app
+code run outside a script run); and isolation: every session types its own made-up word on each
+page, and no other session's word may ever show on its pages; the server's CPU seconds; and, in a class, the joins, the class checks (fragment
 polls), the follows (p50 / p95 / max of a check's run to the teacher's page, and of the lag from the
 view shown to the page settled) and each follow's page (the view's page and settings, no exception).
 Goals, printed and never asserted: p95 ≤ 2 s, no errors, no leaks.
@@ -166,6 +166,12 @@ def _server_tracebacks(results: Results) -> None:
             results.closing.append(found)
         else:
             results.errors.append(found)
+    # Streamlit's warning for st.* called outside a script run: in this server, a process that ran a
+    # page script by itself (a spawned training process re-running the parent's __main__).
+    outside = len(re.findall(r"missing ScriptRunContext", text))
+    if outside:
+        results.errors.append(f"server log: {outside} 'missing ScriptRunContext' warnings (app code run outside "
+                              f"a script run: a training process that ran a page script?)")
 
 
 # -- the class ----------------------------------------------------------------------------------
