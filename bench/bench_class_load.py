@@ -13,13 +13,26 @@ the whole class; in Chromium (the browser test) for 15 s. The sessions are drive
 - `--driver browser`: in headless Chromium, a few sessions per browser taking turns (the browser
   test, tests/e2e/test_class_load_e2e.py, runs a small class this way and asserts correctness).
 
+With `--class` (wire driver) the sessions are a class a teacher leads: the server has a teacher
+key, the bench starts a class in the server's data folder (lstm_core.storage.classroom), every
+browsing session joins it first thing in its sidebar ("Class code", Join: following the teacher),
+and a teacher thread shows a new view every `--show-every` seconds (60), Gates with a unit and
+Sample with a temperature in turn (classroom.show, as the teacher's tab does). Each student's tab
+then checks the class every 2 s while its student thinks (the banner's fragment), and is switched
+to each view shown (a follow: the check's run, or a click's, becomes the run of the teacher's page);
+a follow ends the page visit under way. Compare a run with `--class` to one without.
+
 Printed: per page, the time from an interaction to a settled page (p50 / p95 / max); the
 resident memory of the server and its training processes (start, peak, end); the errors seen
-(exception boxes, page errors, console errors, tracebacks in the server log); and isolation:
-every session types its own made-up word on each page, and no other session's word may ever
-show on its pages. Goals, printed and never asserted: p95 ≤ 2 s, no errors, no leaks.
+(exception boxes, page errors, console errors, tracebacks in the server log, its warnings of app
+code run outside a script run); and isolation: every session types its own made-up word on each
+page, and no other session's word may ever show on its pages; the server's CPU seconds; and, in a class, the joins, the class checks (fragment
+polls), the follows (p50 / p95 / max of a check's run to the teacher's page, and of the lag from the
+view shown to the page settled) and each follow's page (the view's page and settings, no exception).
+Goals, printed and never asserted: p95 ≤ 2 s, no errors, no leaks.
 
     python bench/bench_class_load.py [--sessions 30] [--rounds 2] [--minutes 5] [--driver wire|browser] [--think 5,15]
+                                     [--class [--show-every 60]]
 
 --minutes bounds the run: no page visit starts after it (those left are reported as skipped).
 Needs /usr/bin/chromium (see the README). The server's output: tests/artifacts/class-load-server.log.
@@ -45,6 +58,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(ROOT))
 
 # The browser tests' server recipe and page helpers, so the bench drives the app exactly as they do.
 from conftest import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SERVER_START_TIMEOUT_S,  # noqa: E402
@@ -55,6 +69,8 @@ from class_students import (PAGES, STEP_TIMEOUT_MS, THINK_S, BrowserStudent, Res
                             new_page, seen_in, word)
 from wire_client import WireSession  # noqa: E402
 
+from lstm_core.storage import classroom  # noqa: E402
+
 SERVER_LOG = ARTIFACTS / "class-load-server.log"
 GOAL_P95_S = 2.0
 MAX_TRAININGS = 2  # three trainers: two train, the third queues
@@ -63,15 +79,20 @@ TRAINERS = 3
 # A thread takes turns over its sessions: while one acts, the others "think", as students do.
 SESSIONS_PER_THREAD = 5
 JOIN_GRACE_S = 300  # for the visits under way at the deadline (four interactions at most)
+TEACHER_KEY = "bench-teacher-key"  # --class: the server has one, as a class's server does
+SHOW_EVERY_S = 60.0
+# --class: the views the teacher shows in turn, (page, its title, view-link parameters); each a new one.
+VIEWS = [("gates", "Gates", lambda n: {"unit": str((37 * n + 5) % 256)}),
+         ("sample", "Sample", lambda n: {"t": ("1.5", "0.5", "1.2", "0.3")[n // 2 % 4]})]
 
 
 # -- the server ---------------------------------------------------------------------------------
 
 
 @contextmanager
-def _server():
-    """`streamlit run app.py` as the e2e conftest starts it, but with two training slots and its
-    own fresh data folder; yields (base URL, psutil process)."""
+def _server(teacher_key: str | None = None):
+    """`streamlit run app.py` as the e2e conftest starts it, but with two training slots, its own
+    fresh data folder and, for a class, a teacher key; yields (base URL, psutil process, data folder)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -81,6 +102,8 @@ def _server():
     with tempfile.TemporaryDirectory(prefix="lstm-lab-class-") as data_dir, open(SERVER_LOG, "wb") as log:
         env = dict(os.environ, PYTHONUNBUFFERED="1", LSTM_LAB_MAX_TRAININGS=str(MAX_TRAININGS),
                    LSTM_LAB_DATA_DIR=data_dir)
+        if teacher_key:
+            env["LSTM_LAB_TEACHER_KEY"] = teacher_key
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("KERAS_BACKEND", "tensorflow")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
@@ -91,7 +114,7 @@ def _server():
                 if proc.poll() is not None or time.monotonic() > until:
                     raise RuntimeError(f"the Streamlit server did not start; see {SERVER_LOG}")
                 time.sleep(0.25)
-            yield base, psutil.Process(proc.pid)
+            yield base, psutil.Process(proc.pid), Path(data_dir)
         finally:
             _stop(proc)
 
@@ -143,6 +166,12 @@ def _server_tracebacks(results: Results) -> None:
             results.closing.append(found)
         else:
             results.errors.append(found)
+    # Streamlit's warning for st.* called outside a script run: in this server, a process that ran a
+    # page script by itself (a spawned training process re-running the parent's __main__).
+    outside = len(re.findall(r"missing ScriptRunContext", text))
+    if outside:
+        results.errors.append(f"server log: {outside} 'missing ScriptRunContext' warnings (app code run outside "
+                              f"a script run: a training process that ran a page script?)")
 
 
 # -- the class ----------------------------------------------------------------------------------
@@ -164,7 +193,7 @@ def _browse(base: str, indexes: list[int], words: list[str], rounds: int, deadli
 
 def _browse_wire(base: str, index: int, words: list[str], rounds: int, deadline: float, results: Results) -> None:
     """One thread, one session over the websocket."""
-    student = WireStudent(base, index, words, results, results.think_s)
+    student = WireStudent(base, index, words, results, results.think_s, results.class_code)
     try:
         student.open()
         _rounds([student], rounds, deadline, results)
@@ -269,16 +298,37 @@ def _watch(k: int, session: WireSession, done: threading.Event, results: Results
         results.unsettled.append(f"trainer {k}: live view: {str(exc).splitlines()[0]}")
 
 
+def _teach(classes: Path, code: str, every: float, done: threading.Event, results: Results) -> None:
+    """The teacher: a new view shown to the class every `every` seconds, Gates and Sample in turn,
+    written as the teacher's tab writes it (classroom.show), until the class is done."""
+    n = 0
+    while not done.wait(every):
+        page, title, params = VIEWS[n % len(VIEWS)]
+        params = params(n)
+        results.shows.append((time.monotonic(), title, params))  # before it is written: no follow precedes it
+        try:
+            classroom.show(classes, code, page, params)
+        except Exception as exc:
+            results.errors.append(f"teacher: show {title} {params}: {exc}")
+        n += 1
+
+
 def run(sessions: int = 30, rounds: int = 2, minutes: float = 5, driver: str = "wire",
-        per_thread: int = SESSIONS_PER_THREAD, think_s: tuple[float, float] = THINK_S) -> Results:
+        per_thread: int = SESSIONS_PER_THREAD, think_s: tuple[float, float] = THINK_S,
+        in_class: bool = False, show_every: float = SHOW_EVERY_S) -> Results:
     """Drive a class of `sessions` browsing sessions plus three trainers on a server of its own;
-    with the browser driver, `per_thread` sessions to a driving thread."""
+    with the browser driver, `per_thread` sessions to a driving thread. `in_class` (wire driver): the
+    browsing sessions join a class whose teacher shows a new view every `show_every` seconds."""
+    if in_class and driver != "wire":
+        raise ValueError("a class (--class) is driven over the websocket only")
     results = Results(sessions=sessions, rounds=rounds, driver=driver, think_s=think_s,
-                      load=(os.getloadavg()[0], 0.0))
+                      load=(os.getloadavg()[0], 0.0), show_every=show_every if in_class else 0.0)
     words = [word(i) for i in range(sessions)]
     started = time.monotonic()
     deadline = started + minutes * 60
-    with _server() as (base, proc):
+    with _server(TEACHER_KEY if in_class else None) as (base, proc, data):
+        if in_class:  # before the students open the app: each joins it first thing
+            results.class_code = classroom.start(classroom.root(data))
         samples, stop, cpu = [_rss_mb(proc)], threading.Event(), {}
         _cpu_seen(proc, cpu)
         before = {pid: seconds for pid, (_, seconds) in cpu.items()}
@@ -295,11 +345,15 @@ def run(sessions: int = 30, rounds: int = 2, minutes: float = 5, driver: str = "
                 base, list(range(k, sessions, n)), words, rounds, deadline, results)) for k in range(n)]
         trainer = threading.Thread(target=_train_wire if driver == "wire" else _train, daemon=True,
                                    args=(base, words, done, results))
-        for thread in [trainer, *browsing]:
+        teacher = [threading.Thread(target=_teach, daemon=True, args=(
+            classroom.root(data), results.class_code, show_every, done, results))] if in_class else []
+        for thread in [trainer, *browsing, *teacher]:
             thread.start()
         for thread in browsing:
             thread.join(timeout=max(0.0, deadline - time.monotonic()) + JOIN_GRACE_S)
         done.set()
+        for thread in teacher:
+            thread.join()
         trainer.join(timeout=JOIN_GRACE_S)
         results.unsettled += [f"a driver thread still ran {JOIN_GRACE_S} s after the deadline"
                               for t in [trainer, *browsing] if t.is_alive()]
@@ -332,6 +386,48 @@ def _listed(title: str, items: list[str], goal: str = "", shown: int = 8) -> Non
         print(f"  … and {len(set(items)) - shown} more kinds")
 
 
+def _cpu() -> str:
+    """The CPU's model and whether it computes bfloat16 natively (AVX-512 BF16 or AMX)."""
+    model, flags = "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            if line.startswith("model name") and model == "unknown CPU":
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return f"{model}, native bfloat16: {'yes' if flags & {'avx512_bf16', 'amx_bf16'} else 'no'}"
+
+
+def _row(title: str, secs: list[float], slowest: str = "") -> None:
+    if not secs:
+        print(f"{title:<10} {0:>4}")
+        return
+    print(f"{title:<10} {len(secs):>4} {_pct(secs, 0.5):7.2f} {_pct(secs, 0.95):7.2f} {max(secs):7.2f}   {slowest}")
+
+
+def _class_report(r: Results) -> None:
+    """What the class added: the joins, the checks every 2 s, the follows; and the server's CPU, to
+    set beside a run without the class."""
+    server_cpu = r.cpu_s.get("server", 0.0)
+    print(f"server CPU: {server_cpu:.0f} s in {r.seconds / 60:.1f} min ({server_cpu / r.seconds:.2f} CPU s/s)")
+    if not r.class_code:
+        print("class: none (fragment polls 0, follows 0)")
+        return
+    print(f"class {r.class_code}: {len(r.joins)} of {r.sessions} sessions joined, following the teacher; "
+          f"{len(r.shows)} view(s) shown, one every {r.show_every:g} s (Gates with a unit, Sample with a temperature)")
+    on_check = [seconds for kind, seconds, _ in r.follows if kind == "check"]
+    print(f"fragment polls (class checks that changed nothing): {len(r.polls)}; follows: {len(r.follows)} "
+          f"({len(on_check)} on a class check, {len(r.follows) - len(on_check)} within a student's own click, "
+          f"timed with it above); page visits a follow ended early: {len(r.cut)}")
+    print("the class's own interactions (not in 'all' above):")
+    _row("join", r.joins, "(Class code typed, Join)")
+    _row("poll", r.polls, "(a class check: the fragment's run)")
+    _row("follow", on_check, "(a class check's run to the teacher's page, settled)")
+    _row("  lag", [lag for *_, lag in r.follows], "(every follow: from the view shown to the page settled)")
+
+
 def report(r: Results) -> None:
     print(f"Class load: {r.sessions} sessions × {r.rounds} rounds of Gates, Sample and Sentiment, and "
           f"{TRAINERS} trainers on {MAX_TRAININGS} training slots; {r.seconds / 60:.1f} min in all")
@@ -339,23 +435,19 @@ def report(r: Results) -> None:
           f"{r.think_s[0]:g}–{r.think_s[1]:g} s between interactions (Sample's typewriter plays in the browser, "
           f"after the page has settled)"
           if r.driver == "wire" else "driven in headless Chromium")
-    print(f"machine: {os.cpu_count()} cores; 1-minute load average {r.load[0]:.1f} before the class, "
-          f"{r.load[1]:.1f} at its end")
+    print(f"machine: {_cpu()}, {os.cpu_count()} cores; 1-minute load average {r.load[0]:.1f} before the "
+          f"class, {r.load[1]:.1f} at its end (1, 5, 15 min: {', '.join(f'{x:.2f}' for x in os.getloadavg())})")
     print(f"{'page':<10} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}   slowest   (goal: p95 ≤ {GOAL_P95_S:g} s)")
     rows = [*r.timings.items(), ("all", [t for timed in r.timings.values() for t in timed])]
     for title, timed in rows:
-        secs = [s for s, _ in timed]
-        if not secs:
-            print(f"{title:<10} {0:>4}")
-            continue
-        slowest = max(timed)[1] if title != "all" else ""
-        print(f"{title:<10} {len(secs):>4} {_pct(secs, 0.5):7.2f} {_pct(secs, 0.95):7.2f} {max(secs):7.2f}   {slowest}")
+        _row(title, [s for s, _ in timed], max(timed)[1] if timed and title != "all" else "")
     start, peak, end = r.memory_mb
     print(f"server memory (RSS, server + training processes): start {start:.0f} MB, peak {peak:.0f} MB, "
           f"end {end:.0f} MB (as the class leaves; trainings still running count)")
     print("CPU seconds used: " + ", ".join(
         f"{group} {seconds:.0f}" for group, seconds in sorted(r.cpu_s.items(), key=lambda kv: -kv[1]))
         + f" (of {os.cpu_count() * r.seconds:.0f} available)")
+    _class_report(r)
     _listed("errors", r.errors, " (goal: 0)")
     _listed("failed loads from other hosts (this machine has no internet)", r.outside)
     _listed("Streamlit's endpoint, a page closed while it sent (its session cleaned up)", r.closing)
@@ -378,9 +470,14 @@ def main() -> None:
                         help="the browsing sessions: over the websocket, or in headless Chromium")
     parser.add_argument("--think", default=",".join(f"{t:g}" for t in THINK_S),
                         help="a wire session's pause between two interactions, drawn between these seconds")
+    parser.add_argument("--class", dest="in_class", action="store_true",
+                        help="the browsing sessions join a class at the start and follow its teacher (wire driver)")
+    parser.add_argument("--show-every", type=float, default=SHOW_EVERY_S,
+                        help="with --class: seconds between two views the teacher shows")
     args = parser.parse_args()
     low, high = (float(t) for t in args.think.split(","))
-    report(run(args.sessions, args.rounds, args.minutes, args.driver, think_s=(low, high)))
+    report(run(args.sessions, args.rounds, args.minutes, args.driver, think_s=(low, high), in_class=args.in_class,
+               show_every=args.show_every))
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=4, help="rounds of every interaction (default 4)")
     args = parser.parse_args()
     costs: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    with _server() as (base, proc):
+    with _server() as (base, proc, _data):
         s = WireSession(base, timeout=120)
         s.open()
         for i in range(args.repeats + 1):

@@ -8,7 +8,10 @@ ever show on its pages. Two drivers do the same visits:
 - `BrowserStudent`: a headless Chromium context (the browser tests use it: the real front end).
 - `WireStudent`: `wire_client.WireSession`, the browser's messages without the drawing, so that
   thirty sessions load the server rather than the two cores' thirty browsers. Between two
-  interactions it "thinks" as a student does.
+  interactions it "thinks" as a student does, its tab open: the fragments that rerun by themselves
+  do. In a class (`class_code`) it joins at the start in the sidebar, following the teacher; its
+  tab then checks the class every 2 s, and a view the teacher shows takes it there (a follow). A
+  follow in the middle of a page visit ends the visit: the student is on the teacher's view now.
 """
 
 from __future__ import annotations
@@ -65,6 +68,17 @@ class Results:
     cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds by who used them (see _cpu_seen)
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average at the start and end
     seconds: float = 0.0
+    # A class the teacher leads (--class): its code; the views shown, (time.monotonic(), page title,
+    # parameters); each session's join (seconds); the class checks (seconds of each fragment run that
+    # did not switch the page); the follows, (on a "check" or in a student's "click", seconds of the
+    # run, seconds from the view shown to the page settled); the page visits a follow ended early.
+    class_code: str = ""
+    show_every: float = 0.0
+    shows: list[tuple[float, str, dict]] = field(default_factory=list)
+    joins: list[float] = field(default_factory=list)
+    polls: list[float] = field(default_factory=list)
+    follows: list[tuple[str, float, float]] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
 
 
 class _Student:
@@ -76,10 +90,18 @@ class _Student:
         self.others = [w for w in words if w != self.word]
 
     def visit(self, title: str, rnd: int) -> None:
-        """Switch to the page, change its widgets one by one, then check it shows the session's word."""
-        settled = self._step(title, "open", lambda: self._switch(title))
-        for what, action in self._actions(title, rnd):
+        """Switch to the page, change its widgets one by one, then check it shows the session's word.
+        In a class, a view the teacher showed that took the tab elsewhere (followed in a pause, or by
+        the run of an interaction) ends the visit there: the student is on the teacher's view."""
+        settled = True
+        for k, (what, action) in enumerate([("open", lambda: self._switch(title)), *self._actions(title, rnd)]):
+            if self._pause() and k > 0:
+                self.results.cut.append(f"session {self.index}: {title} before {what}")
+                return
             settled = self._step(title, what, action) and settled
+            if self._taken_away():
+                self.results.cut.append(f"session {self.index}: {title} during {what}")
+                return
         if settled and self.word not in self._seen():  # else the leak check could pass by seeing nothing
             self.results.leaks.append(f"session {self.index} does not see its own word on {title}")
 
@@ -108,6 +130,14 @@ class _Student:
 
     def _picture(self, name: str) -> None:
         """A screenshot of a failed interaction, where there is a browser."""
+
+    def _pause(self) -> bool:
+        """Between two interactions; True when a view the teacher showed took the tab meanwhile."""
+        return False
+
+    def _taken_away(self) -> bool:
+        """Whether the last interaction's run followed a view the teacher showed (then done with)."""
+        return False
 
 
 # -- in a browser ---------------------------------------------------------------------------------
@@ -204,26 +234,90 @@ class WireStudent(_Student):
     """One websocket session: the browser's messages, the pages' elements, no drawing."""
 
     def __init__(self, base: str, index: int, words: list[str], results: Results,
-                 think_s: tuple[float, float] = THINK_S):
+                 think_s: tuple[float, float] = THINK_S, class_code: str = ""):
         super().__init__(index, words, results)
-        self.base, self.think_s = base, think_s
+        self.base, self.think_s, self.class_code = base, think_s, class_code
         self.session: WireSession | None = None
         self._think = random.Random(index)
+        self._shows_seen = 0  # of results.shows: those this tab has followed or passed by
+        self._taken = False  # the last interaction's run followed the teacher's view
 
     def open(self) -> None:
         self.session = WireSession(self.base, timeout=STEP_TIMEOUT_MS / 1000)
         self.session.open()
+        if self.class_code:
+            self._join()
+
+    def _join(self) -> None:
+        """The sidebar's "Join a class": the code typed, Join; following the teacher is then on."""
+        s = self.session
+        seconds = s.set("Class code", self.class_code) + s.click("Join")
+        _, follow = s.widget("Follow the teacher")
+        if not follow.value:
+            raise WireError("joined, but not following the teacher")
+        self.results.joins.append(seconds)
+
+    def _pause(self) -> bool:
+        """Think with the tab open: its class check runs every 2 s, and follows a view shown."""
+        try:
+            runs = self.session.wait(self._think.uniform(*self.think_s))
+        except Exception as exc:  # a check that did not answer: where the tab is now is unknown
+            self.results.unsettled.append(f"session {self.index}: class check: {str(exc).splitlines()[0]}")
+            return True
+        followed = False
+        for run in runs:
+            if run.whole_page and self._followed(run.seconds, on_check=True):
+                followed = True
+            elif not run.whole_page:
+                self.results.polls.append(run.seconds)
+        return followed
+
+    def _taken_away(self) -> bool:
+        taken, self._taken = self._taken, False
+        return taken
+
+    def _followed(self, seconds: float, on_check: bool) -> bool:
+        """After a run that began again (st.switch_page): whether it followed a view the teacher showed
+        since the last one this tab saw. The banner's check runs in every run of the page, so a
+        student's own click can carry a follow too (its time is then the click's). A follow is timed
+        and its page checked as after any interaction: the view's page and settings, no exception, no
+        other session's word."""
+        now = time.monotonic()
+        new = [show for show in self.results.shows[self._shows_seen:] if show[0] <= now]
+        if not new:
+            return False  # another kind of rerun
+        self._shows_seen += len(new)
+        at, title, params = new[-1]
+        self.results.follows.append(("check" if on_check else "click", seconds, now - at))
+        if self.session.page_hash != self.session.pages.get(title) or not any(
+                kind == "heading" and e.heading.body == title for kind, e in self._elements()):
+            self.results.errors.append(f"session {self.index}: followed the teacher, but not to {title}")
+        wanted = [f"{k}={v}" for k, v in params.items()]
+        if not all(w in self.session.query.split("&") for w in wanted):
+            self.results.errors.append(f"session {self.index}: followed to {title}, but its address says "
+                                       f"{self.session.query!r}, not {', '.join(wanted)}")
+        self.results.errors += [f"session {self.index}: follow to {title}: exception: {t[:300]}"
+                                for t in self._exceptions()]
+        seen = self._seen()
+        self.results.leaks += [f"session {self.index} sees {other!r} on {title} after a follow"
+                               for other in self.others if other in seen]
+        return True
+
+    def _step(self, title: str, what: str, action) -> bool:
+        started = time.monotonic()
+        settled = super()._step(title, what, action)
+        if settled and self.session.restarted:
+            self._taken = self._followed(time.monotonic() - started, on_check=False)
+        return settled
 
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
 
-    def _step(self, title: str, what: str, action) -> bool:
-        time.sleep(self._think.uniform(*self.think_s))
-        return super()._step(title, what, action)
-
     def _switch(self, title: str) -> None:
         self.session.go(title)
+        if self.session.restarted and self.session.page_hash != self.session.pages.get(title):
+            return  # a view the teacher showed took the tab elsewhere: _step tells
         if not any(kind == "heading" and e.heading.body == title for kind, e in self._elements()):
             raise WireError(f"the page's heading {title!r} is not shown")
 

@@ -25,6 +25,17 @@ WIDGETS = ("text_area", "text_input", "number_input", "slider", "selectbox", "ra
            "button", "button_group")
 
 
+@dataclass(frozen=True)
+class FragmentRun:
+    """A fragment's rerun asked for by `wait`: the seconds to its end and whether it became a run of
+    the whole page (st.switch_page or st.rerun(scope="app") in the fragment: the page's messages
+    follow), and on another page."""
+    fragment: str
+    seconds: float
+    whole_page: bool
+    page_changed: bool
+
+
 class WireError(RuntimeError):
     """The run did not end in time, the server closed the socket, or a widget is not on the page."""
 
@@ -79,6 +90,10 @@ class WireSession:
         # runs, and when each is next due (time.monotonic()).
         self.timers: dict[str, float] = {}
         self.due: dict[str, float] = {}
+        # The last run asked for began again (st.rerun, st.switch_page: a class's view followed);
+        # and, when it was a fragment's, ended as the whole page's.
+        self.restarted = False
+        self.whole_page = False
 
     def close(self) -> None:
         self.socket.close()
@@ -122,20 +137,24 @@ class WireSession:
         _, proto = self.widget(label)
         return self._rerun(trigger=WidgetState(id=proto.id, trigger_value=True))
 
-    def wait(self, seconds: float) -> None:
+    def wait(self, seconds: float) -> list[FragmentRun]:
         """Stay on the page for `seconds`, as an open tab does: the fragments that rerun by
-        themselves are asked to, each at its interval (a live chart, a training's progress)."""
+        themselves are asked to, each at its interval (a live chart, a training's progress, a class's
+        check for the teacher's view). Returns those runs, in order."""
         until = time.monotonic() + seconds
+        runs: list[FragmentRun] = []
         while True:
             if not self.due:
                 time.sleep(max(0.0, until - time.monotonic()))
-                return
+                return runs
             fragment, at = min(self.due.items(), key=lambda kv: kv[1])
             if at > until:
                 time.sleep(max(0.0, until - time.monotonic()))
-                return
+                return runs
             time.sleep(max(0.0, at - time.monotonic()))
-            self._rerun(fragment=fragment)
+            page = self.page_hash
+            elapsed = self._rerun(fragment=fragment)
+            runs.append(FragmentRun(fragment, elapsed, self.whole_page, self.page_hash != page))
             if fragment in self.timers:
                 self.due[fragment] = time.monotonic() + self.timers[fragment]
 
@@ -174,6 +193,7 @@ class WireSession:
         if not fragment:
             self.run = Run()
             self.timers, self.due = {}, {}
+        self.restarted = self.whole_page = False
         drawn: set[tuple] = set()
         while True:
             left = deadline - time.monotonic()
@@ -191,6 +211,7 @@ class WireSession:
                 self.run.elements[path], self.run.raw[path] = fwd.delta.new_element, raw
                 self.run.fragment_of[path] = fwd.delta.fragment_id
                 drawn.add(path)
+                self._take_set_value(fwd.delta.new_element)
             elif kind == "navigation":
                 self.pages = {p.page_name: p.page_script_hash for p in fwd.navigation.app_pages}
                 self.page_hash = fwd.navigation.page_script_hash
@@ -208,7 +229,10 @@ class WireSession:
                     self.due.pop(stopped, None)
             elif kind == "script_finished":
                 if fwd.script_finished == FINISHED.FINISHED_EARLY_FOR_RERUN:
-                    self.run, self.timers, self.due = Run(), {}, {}  # st.rerun(): the next run draws afresh
+                    # st.rerun() or st.switch_page(): the next run draws the page afresh, and the
+                    # navigation message says which page (a fragment's run too: its run is then the page's).
+                    self.run, self.timers, self.due = Run(), {}, {}
+                    self.restarted, self.whole_page = True, self.whole_page or bool(fragment)
                     continue
                 if fwd.script_finished == FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
                     self.run.forget_stale(fragment, drawn)
@@ -217,3 +241,13 @@ class WireSession:
                 shown = {proto.id for _, proto in self.run.widgets()}
                 self.values = {k: v for k, v in self.values.items() if k in shown}
                 return
+
+    def _take_set_value(self, element) -> None:
+        """A widget whose value the script set (session state, as a view the teacher shows does):
+        the browser then shows that value and sends it from then on, so the one this session had
+        sent before is forgotten (the server keeps the script's)."""
+        kind = element.WhichOneof("type")
+        if kind in WIDGETS:
+            proto = getattr(element, kind)
+            if "set_value" in proto.DESCRIPTOR.fields_by_name and proto.set_value:
+                self.values.pop(proto.id, None)

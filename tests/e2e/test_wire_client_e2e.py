@@ -45,3 +45,39 @@ def test_two_wire_sessions_are_two_sessions(app_url):
     finally:
         first.close()
         second.close()
+
+
+def test_a_wire_session_follows_the_views_a_teacher_shows(tmp_path):
+    """A student's tab in a class: its check (a fragment every 2 s) switches it to each view shown,
+    a run the wire client reads as the page's; the view's settings then stay for its next click, as
+    in a browser (the session's earlier value of the widget is not sent again)."""
+    from conftest import ARTIFACTS, streamlit_server
+    from lstm_core.storage import classroom
+
+    classes = classroom.root(tmp_path)
+    code = classroom.start(classes)
+    with streamlit_server({"LSTM_LAB_DATA_DIR": str(tmp_path)}, ARTIFACTS / "wire-follow-server.log") as base:
+        session = WireSession(base, timeout=60)
+        try:
+            session.open()
+            session.set("Class code", code)
+            session.click("Join")
+            assert session.widget("Follow the teacher")[1].value
+            session.go("Gates")
+            session.set("Unit (…", 7)
+            assert [run.whole_page for run in session.wait(2.5)] == [False], "a check that found nothing new"
+
+            classroom.show(classes, code, "gates", {"unit": "42"})
+            runs = session.wait(2.5)
+            assert [(run.whole_page, run.page_changed) for run in runs] == [(True, False)]
+            assert "unit=42" in session.query.split("&") and not session.run.exceptions()
+            session.set("Text to read", "To be, qzzzx")
+            assert "unit=42" in session.query.split("&"), "the shown unit stays, not the one set before"
+
+            classroom.show(classes, code, "sample", {"t": "1.5"})
+            runs = session.wait(2.5)
+            assert [(run.whole_page, run.page_changed) for run in runs] == [(True, True)]
+            assert session.page_hash == session.pages["Sample"] and "t=1.5" in session.query.split("&")
+            assert session.widget("Temperature") and not session.run.exceptions()
+        finally:
+            session.close()
