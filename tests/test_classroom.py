@@ -53,7 +53,7 @@ def test_names_are_plain_short_text_and_codes_are_typed_loosely(tmp_path):
 
 def test_wrong_keys_in_a_row_wait_longer_and_the_right_one_resets(monkeypatch):
     waits = []
-    monkeypatch.setattr(teacher_key.time, "sleep", waits.append)
+    monkeypatch.setattr(teacher_key, "sleep", waits.append)
     monkeypatch.setattr(teacher_key, "_wrong_in_a_row", 0)
     assert not teacher_key.matches("guess", KEY) and not teacher_key.matches("guess2", KEY)
     assert not teacher_key.matches("guess3", KEY)
@@ -69,8 +69,7 @@ def test_wrong_keys_in_a_row_wait_longer_and_the_right_one_resets(monkeypatch):
 def server(lab_env, tmp_path, monkeypatch):
     lab_env("LSTM_LAB_DATA_DIR", str(tmp_path / "data"))
     lab_env("LSTM_LAB_TEACHER_KEY", KEY)
-    monkeypatch.setattr(teacher_key, "_wrong_in_a_row", 0)
-    monkeypatch.setattr(teacher_key.time, "sleep", lambda s: None)
+    monkeypatch.setattr(teacher_key, "_wrong_in_a_row", 0)  # a tab's first wrong key waits nothing
     return tmp_path / "data" / "classes"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-import time
+from time import sleep
 
 FIRST_WAIT_S = 0.5
 MAX_WAIT_S = 8.0
@@ -27,7 +27,7 @@ def matches(given: str | None, expected: str | None) -> bool:
     with _lock:
         wait = _wait_s()
     if wait:
-        time.sleep(wait)
+        sleep(wait)
     right = hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
     with _lock:
         _wrong_in_a_row = 0 if right else _wrong_in_a_row + 1
