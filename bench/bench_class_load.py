@@ -68,6 +68,7 @@ from helpers import click_button, exception_texts, prepare_training  # noqa: E40
 from class_students import (PAGES, STEP_TIMEOUT_MS, THINK_S, BrowserStudent, Results, WireStudent,  # noqa: E402
                             new_page, seen_in, word)
 from wire_client import WireSession  # noqa: E402
+import machine  # noqa: E402
 
 from lstm_core.storage import classroom  # noqa: E402
 
@@ -386,20 +387,6 @@ def _listed(title: str, items: list[str], goal: str = "", shown: int = 8) -> Non
         print(f"  … and {len(set(items)) - shown} more kinds")
 
 
-def _cpu() -> str:
-    """The CPU's model and whether it computes bfloat16 natively (AVX-512 BF16 or AMX)."""
-    model, flags = "unknown CPU", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
-            if line.startswith("model name") and model == "unknown CPU":
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return f"{model}, native bfloat16: {'yes' if flags & {'avx512_bf16', 'amx_bf16'} else 'no'}"
-
-
 def _row(title: str, secs: list[float], slowest: str = "") -> None:
     if not secs:
         print(f"{title:<10} {0:>4}")
@@ -435,7 +422,7 @@ def report(r: Results) -> None:
           f"{r.think_s[0]:g}–{r.think_s[1]:g} s between interactions (Sample's typewriter plays in the browser, "
           f"after the page has settled)"
           if r.driver == "wire" else "driven in headless Chromium")
-    print(f"machine: {_cpu()}, {os.cpu_count()} cores; 1-minute load average {r.load[0]:.1f} before the "
+    print(f"machine: {machine.cpu()}, {os.cpu_count()} cores; 1-minute load average {r.load[0]:.1f} before the "
           f"class, {r.load[1]:.1f} at its end (1, 5, 15 min: {', '.join(f'{x:.2f}' for x in os.getloadavg())})")
     print(f"{'page':<10} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}   slowest   (goal: p95 ≤ {GOAL_P95_S:g} s)")
     rows = [*r.timings.items(), ("all", [t for timed in r.timings.values() for t in timed])]

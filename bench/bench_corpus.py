@@ -26,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_inference import timed  # noqa: E402
+from machine import cpu  # noqa: E402
 
 from lstm_core.data.corpora import HELD_OUT_PLAYS, held_out_text  # noqa: E402
 from lstm_core.inference import engine  # noqa: E402
@@ -34,18 +35,7 @@ from lstm_core.storage.persistence import load_model_folder  # noqa: E402
 
 
 def machine() -> None:
-    model, flags = "unknown CPU", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
-            if line.startswith("model name") and model == "unknown CPU":
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    native = "yes" if flags & {"avx512_bf16", "amx_bf16"} else "no"
-    print(f"Machine: {model}, {os.cpu_count()} cores, native bfloat16: {native}, {platform.python_version()}, "
-          f"NumPy {np.__version__}")
+    print(f"Machine: {cpu()}, {os.cpu_count()} cores, {platform.python_version()}, NumPy {np.__version__}")
     from threadpoolctl import threadpool_info
 
     for pool in threadpool_info():
