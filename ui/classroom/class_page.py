@@ -45,10 +45,10 @@ def _ago(seconds: float) -> str:
     return _("{n} min ago").format(n=int(seconds // 60))
 
 
-def _steps() -> list[tuple[str, str]]:
-    """(step id, "lesson title · step N") for every step with a check, in the path's order."""
+def _steps(lessons: list[lessons_core.Lesson]) -> list[tuple[str, str]]:
+    """(step id, "lesson title · step N") for every step, in the path's order."""
     out = []
-    for number, lesson in enumerate(lessons_core.load(language()), 1):
+    for number, lesson in enumerate(lessons, 1):
         for k, step in enumerate(lesson.steps, 1):
             out.append((step.id, _("{lesson}. {title} · step {step}").format(lesson=number, title=lesson.title,
                                                                               step=k)))
@@ -105,14 +105,16 @@ def _progress(code: str) -> None:
         st.caption(_("Nobody has joined yet."))
     else:
         training = {"running": _("training"), "queued": _("waiting for a slot"), "": ""}
-        lessons = {lesson.id: f"{n}. {lesson.title}" for n, lesson in enumerate(lessons_core.load(language()), 1)}
+        path = lessons_core.load(language())
+        lessons = {lesson.id: f"{n}. {lesson.title}" for n, lesson in enumerate(path, 1)}
         st.dataframe([{_("Name"): where.name_of(s), _("Page"): _(TITLES.get(s.page, s.page)) if s.page else "",
                        _("Lesson"): lessons.get(s.lesson, ""), _("Steps passed"): len(s.passed), _("Last seen"): _ago(now - s.seen),
                        _("Training"): training.get(s.training, "")} for s in students],
                      hide_index=True, width="stretch")
-        counts = {sid: sum(sid in s.passed for s in students) for sid, _label in _steps()}
+        steps = _steps(path)
+        counts = {sid: sum(sid in s.passed for s in students) for sid, _label in steps}
         lines = [_("- {step}: **{done}** of {total}").format(step=label, done=counts[sid], total=len(students))
-                 for sid, label in _steps() if counts[sid]]
+                 for sid, label in steps if counts[sid]]
         st.markdown(_("**Steps passed, per step**") + "\n" + ("\n".join(lines) if lines else _("- none yet")))
     _snapshots(code, {s.id: s for s in students})
 

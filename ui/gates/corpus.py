@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,6 @@ class CorpusJob:
     progress: float = 0.0
     result: CorpusResult | None = None
     error: Said | None = None
-    started: bool = field(default=False, repr=False)
 
 
 @st.cache_resource(show_spinner=False)
@@ -92,7 +91,7 @@ def job(net, vocab, start: bool) -> CorpusJob | None:
             if cached is not None:
                 found = jobs[key] = CorpusJob(key, 1.0, cached)
         if found is None and start:
-            found = jobs[key] = CorpusJob(key, started=True)
+            found = jobs[key] = CorpusJob(key)
             threading.Thread(target=_work, args=(found, net, vocab, text), daemon=True,
                              name=f"corpus-{key[:8]}").start()
     return found
