@@ -16,6 +16,9 @@ def test_sidebar_shows_the_pretrained_model_card():
     card = " ".join(m.value for m in at.sidebar.markdown)
     for fact in ("Corpus", "Architecture", "Parameters", "Validation loss", "Training steps"):
         assert fact in card
+    # The box shows only the start of a long name; the card says the whole of the chosen one.
+    chosen = at.sidebar.selectbox[0]
+    assert f"**Name:** {chosen.format_func(chosen.value)}" in card
     from lstm_core.inference.params import total_params
     from lstm_core.storage.persistence import load_model_folder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_core.i18n import _
+from lstm_core.i18n import N_, _
 from lstm_core.storage.keras_import import is_model_file
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 from lstm_core.storage.persistence import ModelFileError
@@ -72,9 +72,10 @@ def render(page: str = "home"):
                                 "train or upload are added here."))
             if current.source == "Training now":
                 st.caption(_("Training now: every page shows its latest weights."))
-            facts = models.describe(current.model)
+            # The box shows only the start of a long name; the card says it whole, where it can wrap.
+            facts = {N_("Name"): registry[current.key].label, **models.describe(current.model)}
             # Written by whoever made the model (an uploaded model's meta.json, its file names): plain text.
-            for written in ("Corpus", "Opened from"):
+            for written in ("Name", "Corpus", "Opened from"):
                 if written in facts:
                     facts[written] = literal(facts[written])
             st.markdown("\n".join(_("- **{fact}:** {value}").format(fact=_(k), value=v) for k, v in facts.items()))
