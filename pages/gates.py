@@ -15,7 +15,6 @@ import html
 import numpy as np
 import streamlit as st
 
-from lstm_core.data.corpora import CorpusError, load_corpus
 from lstm_core.i18n import N_, _, language, ngettext
 from lstm_core.inference.engine import trace as run_trace
 from ui import shell
@@ -26,6 +25,7 @@ from ui.gates import corpus
 from ui.gates.ngram import ngram_tab
 from ui.gates.intervention import test_units_tab
 from ui.gates.match import match_view
+from ui.gates.defaults import DEFAULT_QUANTITY, passage
 from ui.gates.views import PATTERN_KINDS, about_unit, heatmap, pattern_controls, pattern_results, saturation, tooltips
 from ui.layer_names import layer_names
 from ui.widget_state import keep
@@ -33,8 +33,6 @@ from ui.widget_state import keep
 shell.require_app()
 
 MAX_CHARS = 2_000
-PASSAGE_START = "LORD POLONIUS\nI hear him coming"  # ... Hamlet's "To be, or not to be"
-PASSAGE_MIN, PASSAGE_MAX = 480, 620
 # Traces kept per session (model, step, text): a few, within a memory budget, since a classroom of
 # sessions shares one server (3 layers × 256 units × 2,000 characters is about 60 MB).
 CACHE_ENTRIES = 3
@@ -67,27 +65,10 @@ TRANSLATED_CHOICES = ("gates_quantity", "gates_layer", "gates_pattern_kind", "ga
 # The tabs, in English; st.tabs keeps the open tab's (translated) label in st.session_state.gates_tab.
 TABS = (N_("Text, one unit"), N_("All units"), N_("Gate saturation"), N_("Find units for a pattern"), N_("Test units"),
         N_("Influence"), N_("Against an n-gram"))
-DEFAULT_QUANTITY = {"lstm": "tanh_c", "gru": "h", "rnn": "h"}
 QUANTITY_ORDER = {"lstm": ("i", "f", "g", "o", "c", "tanh_c", "h"), "gru": ("z", "r", "hh", "h"), "rnn": ("h",)}
 
 
 # ---------------------------------------------------------------- data
-
-
-@st.cache_data(show_spinner=False)
-def default_passage() -> str:
-    """Hamlet's "To be, or not to be", with the lines before it, read from the built-in corpus."""
-    try:
-        text = load_corpus("shakespeare3").text
-    except CorpusError:
-        return ""
-    start = text.find(PASSAGE_START)
-    if start < 0:
-        start = max(0, text.find("To be, or not to be"))
-    end = text.find("\n", start + PASSAGE_MIN)
-    if end < 0 or end - start > PASSAGE_MAX:
-        end = start + PASSAGE_MAX
-    return text[start:end + 1]
 
 
 def _traced(entry_key: str, step, net, text: str, ids: np.ndarray) -> dict:
@@ -154,8 +135,7 @@ def _unknown_note(unknown_chars, count: int) -> str:
 
 
 def _passage() -> str:
-    """The page's own text for the active model: a held-out poem for a poetry model, else Hamlet."""
-    return model_texts.poem(models.active().model) or default_passage()
+    return passage(models.active().model)
 
 
 def _use_passage() -> None:

@@ -48,10 +48,13 @@ def tiny_model_dir(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _settings_read_afresh():
-    """Each test starts from the settings the environment gives (a test before it may have changed them)."""
+    """Each test starts from the settings the environment gives, and leaves them so: a module's shared
+    AppTest, made before the next test's own fixtures, must not keep a folder of a test before it."""
     from lstm_core import settings
 
     settings.reread()
+    yield
+    settings.reread()  # torn down last of the test's fixtures: monkeypatch has given the environment back
 
 
 @pytest.fixture

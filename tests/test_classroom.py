@@ -6,6 +6,7 @@ import pytest
 
 from helpers_apptest import app_test
 from lstm_core.storage import classroom, teacher_key
+from ui.classroom.picture import PICTURE_CHARS
 
 KEY = "owl-2026"
 
@@ -152,6 +153,10 @@ def test_a_teacher_leads_three_students(server):
     _ok(teacher.run())
     snap = classroom.snapshots(server, code)[0]
     assert snap.params.get("unit") == "7"
+    # Its picture: the start of the student's text, coloured by unit 7, as the view's link opens it.
+    pictures = [h.proto.body for h in teacher.get("html") if "data-pos" in h.proto.body]
+    assert len(pictures) == 1 and "unit 7, tanh(c)" in pictures[0]
+    assert 0 < pictures[0].count("data-pos=") <= PICTURE_CHARS
     _ok(teacher.button(key=f"class_snap_{snap.file}").click().run())
     _ok(ann.run())
     assert ann.number_input(key="gates_unit").value == 7

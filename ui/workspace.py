@@ -105,6 +105,7 @@ def remember(key: str, value) -> None:
     else:
         state[key] = value
     tmp = path.with_suffix(".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)  # made at the session's start; gone if deleted by hand since
     tmp.write_text(json.dumps(state), encoding="utf-8")
     tmp.replace(path)
 

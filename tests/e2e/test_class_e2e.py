@@ -56,12 +56,17 @@ def test_a_student_follows_the_teachers_view(browser, tmp_path):
             unit = student.locator('[data-testid="stNumberInput"]').filter(has_text="Unit (0").locator("input")
             expect(unit).to_have_value("42")
             assert_no_exception(student)
+            click_button(student, "Send this view to the teacher")
 
             go(teacher, "Class")
             expect(teacher.locator('[data-testid="stDataFrame"]')).to_be_visible()
+            # The view sent, with its picture: the text coloured by unit 42.
+            expect(teacher.get_by_text("unit 42, tanh(c):", exact=False)).to_be_visible()
             assert_no_exception(teacher)
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             teacher.screenshot(path=str(SCREENSHOTS / "class-en.png"))
+            teacher.get_by_text("unit 42, tanh(c):", exact=False).scroll_into_view_if_needed()
+            teacher.screenshot(path=str(SCREENSHOTS / "class-sent-en.png"))
             _arm(teacher)
             teacher.locator(SIDEBAR).get_by_text("简体中文", exact=True).click()
             wait_for_idle(teacher, after_action=True)

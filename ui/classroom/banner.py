@@ -10,6 +10,7 @@ from lstm_core.i18n import _
 
 from ui import view_link
 from ui.classroom import where
+from ui.classroom.view_words import describe
 
 POLL_S = 2.0
 SEEN = "class_seen_view"  # the number of the last view shown that this tab followed or was offered
@@ -33,7 +34,7 @@ def _watch() -> None:
         _open(shown)
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         st.markdown(_(":material/cast_for_education: Your teacher is showing: **{view}**").format(
-            view=where.describe(shown)))
+            view=describe(shown.page, shown.params)))
         if st.button(_("Open"), key="class_open_shown", icon=":material/open_in_new:"):
             _open(shown)
         if st.button(_("Not now"), key="class_dismiss_shown"):

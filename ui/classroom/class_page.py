@@ -14,6 +14,8 @@ from lstm_core.storage import classroom
 from lstm_core.teaching import lessons as lessons_core
 
 from ui.classroom import where
+from ui.classroom.picture import gates_picture
+from ui.classroom.view_words import describe
 from ui.classroom.teacher import start_class
 from ui.literal import literal
 from ui.page_list import TITLES
@@ -133,9 +135,11 @@ def _snapshots(code: str, students: dict[str, classroom.Student]) -> None:
         who = students.get(snap.student)
         name = where.name_of(who) if who is not None else _("a student who left")
         left, right = st.columns([4, 1], vertical_alignment="center")
-        left.markdown(_("{name}: {view}").format(name=literal(name), view=where.describe(
-            classroom.Shown(snap.page, snap.params, 0))))
+        left.markdown(_("{name}: {view}").format(name=literal(name), view=describe(snap.page, snap.params)))
         right.button(_("Show to the class"), key=f"class_snap_{snap.file}", on_click=_show_snapshot,
                      args=(code, snap), icon=":material/cast_for_education:")
         if st.session_state.get("class_snapshot_shown") == snap.file:
             left.caption(_("Shown to the class."))
+        picture = gates_picture(snap.params) if snap.page == "gates" else None
+        if picture is not None:
+            left.html(picture)

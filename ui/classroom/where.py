@@ -9,8 +9,6 @@ import streamlit as st
 from lstm_core import settings
 from lstm_core.i18n import _
 from lstm_core.storage import classroom
-from ui.literal import literal
-from ui.page_list import TITLES
 
 TEACHER_CLASS = "class_teaching"  # session key: the code of the class this teacher's tab leads
 STUDENT_CLASS = "class_joined"  # session key: (code, Student) of the class this student's tab is in
@@ -45,13 +43,6 @@ def joined() -> tuple[classroom.ClassState, classroom.Student] | None:
 def name_of(student: classroom.Student) -> str:
     """A display name in the reader's language: the one typed, or an animal and a number."""
     return student.name or _("{animal} {number}").format(animal=_(student.animal), number=student.number)
-
-
-def describe(shown: classroom.Shown) -> str:
-    """A shown view in words: its page and the settings its link carries."""
-    title = _(TITLES.get(shown.page, shown.page))
-    settings_ = ", ".join(f"{k} {literal(v)}" for k, v in shown.params.items() if k != "model")
-    return _("{page}: {settings}").format(page=title, settings=settings_) if settings_ else title
 
 
 def lessons_up_to() -> int | None:
