@@ -3,8 +3,10 @@ page shows what a test waits for."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
 from helpers_training import wait_for
@@ -18,7 +20,19 @@ RUN_TIMEOUT_S = 120
 
 def app_test(script: str = "app.py") -> AppTest:
     """A new tab of `script`, a path from the repository's root (app.py, or a page run alone)."""
-    return AppTest.from_file(str(ROOT / script), default_timeout=RUN_TIMEOUT_S)
+    at = AppTest.from_file(str(ROOT / script), default_timeout=RUN_TIMEOUT_S)
+    # AppTest's first run looks for custom components in every installed package's metadata (half a
+    # second here, once per AppTest: minutes over the suite). The installed packages do not change
+    # while the tests run, so one search serves every tab.
+    at._bidi_component_manager = _components()
+    return at
+
+
+@cache
+def _components() -> BidiComponentManager:
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
 
 
 def rerun_until(at: AppTest, condition, what: str) -> None:
