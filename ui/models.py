@@ -78,14 +78,23 @@ def pretrained_history(name: str = "default") -> History | None:
     return None if model is None else load_history(model.folder, model.net)
 
 
-def _pretrained_entry(name: str, model: LoadedModel) -> ModelEntry:
-    """A shipped model, with its snapshots as the steps Gates and Sample can go back to; the last
-    one is the model itself (the snapshots are stored in float16)."""
-    history = pretrained_history(name)
-    snapshots = [Snapshot(step, net) for step, net in history.snapshots] if history else []
-    if snapshots and snapshots[-1].step == model.meta.metrics.steps:
-        snapshots[-1] = Snapshot(snapshots[-1].step, model.net)
-    return ModelEntry(pretrained_key(name), "Pretrained", model, snapshots)
+class PretrainedEntry(ModelEntry):
+    """A shipped model. Its snapshots, the steps Gates and Sample can go back to, are read when a page
+    first asks for them, not when a new server's first page lists the models."""
+
+    def __init__(self, name: str, model: LoadedModel):  # no super().__init__: snapshots is a property
+        self.key, self.source, self.model = pretrained_key(name), "Pretrained", model
+        self._name = name
+
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        """The learning history's weights by step; the last one is the model itself (the history's
+        snapshots are stored in float16)."""
+        history = pretrained_history(self._name)
+        snapshots = [Snapshot(step, net) for step, net in history.snapshots] if history else []
+        if snapshots and snapshots[-1].step == self.model.meta.metrics.steps:
+            snapshots[-1] = Snapshot(snapshots[-1].step, self.model.net)
+        return snapshots
 
 
 def pretrained_key(name: str) -> str:
@@ -104,7 +113,7 @@ def models() -> dict[str, ModelEntry]:
         for name in PRETRAINED:
             model = pretrained(name)
             if model is not None:
-                entry = _pretrained_entry(name, model)
+                entry = PretrainedEntry(name, model)
                 registry[entry.key] = entry
         registry.update(_saved())
         st.session_state.models = registry

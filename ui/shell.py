@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import preload  # noqa: F401  (first, before any session's script thread imports them)
+from ui import preload  # first: its thread starts importing before any page needs the libraries
 from lstm_core.i18n import _
 
 from ui import i18n, lesson_return, pages_folder, sidebar, streamlit_words, view_link, workspace
@@ -38,6 +38,8 @@ def frame():
     pages = [st.Page(path, title=_(title), icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(shown)]
     page = st.navigation(pages)
     name = shown[pages.index(page)][0].removeprefix("pages/").removesuffix(".py")
+    if name != "home":
+        preload.ready()  # Home needs none of them: a new server's first page does not wait
     view_link.adopt(name)  # a link's view, before the page sets its defaults
     training_session.attach()  # a reload or a second tab of this workspace shows its trainings live
     link_slot = sidebar.render(name)

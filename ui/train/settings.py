@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from lstm_core.i18n import N_, _
@@ -70,6 +69,8 @@ def model_section(prepared: Prepared | None, disabled: bool) -> ModelSpec | None
 
 
 def _param_table(spec: ModelSpec, known_vocab: bool) -> None:
+    import pandas as pd  # here, not above: the sidebar of every page imports this module, Home included (ui.preload)
+
     rows = layer_counts(spec)
     layer = _("Layer")
     frame = pd.DataFrame({layer: [r.name for r in rows] + [_("Total")],
