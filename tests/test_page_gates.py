@@ -348,11 +348,24 @@ def test_against_an_ngram_colours_each_character_by_the_networks_lead_and_sums_i
     assert float({m.label: m.value for m in at.metric}["The 1-gram model's loss"].split()[0]) > ngram
 
 
-def test_against_an_ngram_needs_the_models_training_text():
-    at = _open({"mine": _entry("mine")})  # trained on no built-in text
+def test_against_an_ngram_counts_the_training_text_the_reader_gives():
+    from lstm_core.inference.ngram import NGramModel
+
+    entry = _entry("mine")  # trained on no built-in text
+    at = _open({"mine": entry})
     _open_tab(at, "Against an n-gram")
     assert not at.exception
-    assert any("only for its built-in texts" in i.value for i in at.info)
+    assert any("only for its built-in texts" in i.value for i in at.info) and not at.metric
+    at.file_uploader(key="gates_ngram_upload").set_value(("weights.txt", bytes(range(256)) * 8, "text/plain")).run()
+    assert not at.exception and not at.metric
+    assert any("binary file" in e.value for e in at.error)
+    at.file_uploader(key="gates_ngram_upload").set_value(("mine.txt", SMALL_TEXT.encode(), "text/plain")).run()
+    assert not at.exception and not at.error
+    # The 5-gram model of that text, counted independently, on the page's text.
+    ids = entry.model.vocab.encode(at.session_state["gates_text"]).ids
+    theirs = NGramModel.fit(SMALL_TEXT, 5, tuple(entry.model.vocab.chars)).text_log_probs(ids)
+    assert {m.label: m.value for m in at.metric}["The 5-gram model's loss"] == f"{-theirs.mean():.3f} nats/char"
+    assert any("the text you gave" in c.value for c in at.caption)
 
 
 def test_match_finds_where_the_units_of_a_marked_span_are_on_together():
