@@ -230,8 +230,9 @@ def render() -> None:
         if tab_find.open:
             pattern_results(text, values, mask, pattern_name, quantity, label, guesses, unknown,
                             cache=_memo(item, layer, quantity))
-            if corpus.offered(entry.model):
-                corpus.section(net, vocab, layer, quantity, label, pattern_name)
+            held_out = corpus.held_out(entry.model)
+            if held_out is not None:
+                corpus.section(net, vocab, held_out, layer, quantity, label, pattern_name)
             if st.session_state.get("gates_pattern_kind") == PATTERN_KINDS[1] and len(text) >= 2:
                 match_view(entry.key, entry.model, net, layer, quantity, text, values,
                            tuple(st.session_state.gates_span))

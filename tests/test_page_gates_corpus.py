@@ -8,6 +8,7 @@ from helpers_apptest import app_test, rerun_until
 from lstm_core.inference import unit_stats
 
 PATTERN = "after a newline"
+POEMS = "床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n\n白日依山尽，黄河入海流。\n欲穷千里目，更上一层楼。\n"
 
 
 @pytest.fixture
@@ -15,17 +16,19 @@ def short_plays(lab_env, tmp_path, monkeypatch):
     lab_env("LSTM_LAB_DATA_DIR", str(tmp_path / "data"))
     from ui.gates import corpus
 
-    corpus.held_out_plays.clear()
+    corpus.held_out_text.clear()
     corpus._jobs.clear()
     text = "\n\n".join(corpus.corpora.held_out_text(play)[:2_000] for play in corpus.corpora.HELD_OUT_PLAYS)
-    monkeypatch.setattr(corpus, "held_out_plays", lambda: text)
+    monkeypatch.setattr(corpus, "held_out_text", lambda name: text if name == "plays" else POEMS)
     yield text
     corpus._jobs.clear()
 
 
-def _find_tab(cell: str | None = None):
+def _find_tab(cell: str | None = None, model: str | None = None):
     at = app_test()
     at.run()
+    if model is not None:
+        at.session_state["active_model"] = model
     at.switch_page("pages/gates.py").run()
     if cell is not None:
         at.session_state["gates_cell"] = cell
@@ -70,3 +73,19 @@ def test_another_model_is_a_run_of_its_own(short_plays):
     first.run()
     assert not first.exception
     assert not _corpus_caption(first) and [b for b in first.button if b.key == "gates_corpus_start"]
+
+
+def test_the_tang_model_is_ranked_over_its_held_out_poems(short_plays):
+    from ui import models
+
+    if models.pretrained("tang") is None:
+        pytest.skip("the Tang model is not shipped in this checkout (make assets builds it)")
+    at = _find_tab(model=models.pretrained_key("tang"))
+    assert any("**Over the held-out poems.**" in m.value for m in at.markdown)
+    start = at.button(key="gates_corpus_start")
+    assert start.label == "Rank over the held-out poems"
+    start.click().run()
+    rerun_until(at, lambda: _corpus_caption(at), "the ranking over the poems")
+    inside = int(unit_stats.PREDICATES[PATTERN][1](POEMS).sum())
+    assert f"over {len(POEMS):,} characters: {inside:,} in the pattern" in _corpus_caption(at)[0]
+    assert any(m.value.startswith("Best: unit") and m.value.endswith("over the poems.") for m in at.markdown)

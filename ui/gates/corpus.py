@@ -1,6 +1,7 @@
-"""Find units over a whole text, not only the passage on screen: the three plays the pretrained
-Shakespeare models never read (about 450,000 characters), counted once per model by a corpus run
-(lstm_core.inference.corpus_run) and then shared by every tab of the server and kept on disk.
+"""Find units over a whole text, not only the passage on screen: the text a pretrained model never read
+(the three held-out Shakespeare plays, about 450,000 characters; the Tang model's held-out poems, about
+350,000), counted once per model by a corpus run (lstm_core.inference.corpus_run) and then shared by
+every tab of the server and kept on disk.
 
 A run goes on in a thread of the server at a lower priority than the pages' answers, so a tab can
 leave and pick it up later; the thread never calls Streamlit. A fragment shows its progress.
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lstm_core.data import corpora
+from lstm_core.data import corpora, poetry
 from lstm_core.i18n import N_, _
 from lstm_core.inference import corpus_run
 from lstm_core.inference.corpus_result import CorpusResult
@@ -31,6 +32,25 @@ OPTIONS = corpus_run.CorpusOptions(match_bits=False)  # the ranking needs no per
 TOP_UNITS = 10
 NICE = 10  # below the pages' threads: a class clicking keeps its answers while a run counts
 PLAYS = N_("Othello, Twelfth Night and Henry V")
+# What the page says of each held-out text: "plays" for the Shakespeare models, "poems" for a poetry model.
+WORDS = {
+    "plays": {"intro": N_("**Over the three held-out plays.** The passage above is short, so a score can be luck. "
+                          "The same ranking over every character of {plays}, which the model never read, says which "
+                          "units really follow the pattern."),
+              "start": N_("Rank over the held-out plays"),
+              "progress": N_("Counting over the held-out plays… {done:.0%} (you can leave this page: it goes on, "
+                             "and is kept for everyone)"),
+              "absent": N_("This pattern does not occur in the held-out plays."),
+              "best": N_("Best: unit {unit}, {score} ± {se} over the plays.")},
+    "poems": {"intro": N_("**Over the held-out poems.** The passage above is short, so a score can be luck. The same "
+                          "ranking over every character of the {count:,} poems the model never read says which units "
+                          "really follow the pattern."),
+              "start": N_("Rank over the held-out poems"),
+              "progress": N_("Counting over the held-out poems… {done:.0%} (you can leave this page: it goes on, "
+                             "and is kept for everyone)"),
+              "absent": N_("This pattern does not occur in the held-out poems."),
+              "best": N_("Best: unit {unit}, {score} ± {se} over the poems.")},
+}
 # The page's quantities the engine does not keep: tanh(c) rises with c, so it orders characters alike
 # (the same score and direction).
 RANKED_AS = {"tanh_c": "c"}
@@ -52,15 +72,29 @@ def _jobs() -> tuple[dict[str, CorpusJob], threading.Lock]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def held_out_plays() -> str:
-    return "\n\n".join(corpora.held_out_text(play) for play in corpora.HELD_OUT_PLAYS)
+def held_out_text(name: str) -> str:
+    """"plays": the three held-out plays; a poetry corpus's key: its held-out poems."""
+    if name == "plays":
+        return "\n\n".join(corpora.held_out_text(play) for play in corpora.HELD_OUT_PLAYS)
+    return poetry.heldout_split(name)[1]
 
 
-def offered(model) -> bool:
-    """Whether the whole-text ranking is offered: models whose held-out plays are known (the pretrained
-    Shakespeare ones), so the text is one they never read."""
+@dataclass(frozen=True)
+class HeldOut:
+    name: str  # "plays", or a poetry corpus's key (held_out_text)
+    poems: int = 0
+
+
+def held_out(model) -> HeldOut | None:
+    """The held-out text the whole-text ranking reads for a model: only for models whose held-out text is
+    known (the pretrained ones), so it is one they never read; else None."""
     held = model.meta.held_out
-    return held is not None and bool(held.plays)
+    if held is None:
+        return None
+    if held.plays:
+        return HeldOut("plays")
+    name = model.meta.corpus.name
+    return HeldOut(name, held.poems.count) if held.poems is not None and name in corpora.POETRY else None
 
 
 def _work(job: CorpusJob, net, vocab, text: str) -> None:
@@ -78,11 +112,11 @@ def _work(job: CorpusJob, net, vocab, text: str) -> None:
         job.error = Said(N_("Counting over the whole text failed: {error}"), error=str(exc))
 
 
-def job(net, vocab, start: bool) -> CorpusJob | None:
-    """The model's run over the held-out plays: finished (from memory or disk), running, or, with
-    `start`, started now; None when it is neither and not asked to start."""
+def job(net, vocab, text_name: str, start: bool) -> CorpusJob | None:
+    """The model's run over a held-out text: finished (from memory or disk), running, or, with `start`,
+    started now; None when it is neither and not asked to start."""
     jobs, lock = _jobs()
-    text = held_out_plays()
+    text = held_out_text(text_name)
     key = corpus_cache.key(net, text, options=OPTIONS)
     with lock:
         found = jobs.get(key)
@@ -97,41 +131,43 @@ def job(net, vocab, start: bool) -> CorpusJob | None:
     return found
 
 
-def section(net, vocab, layer: int, quantity: str, label: str, pattern: str) -> None:
-    """Under the passage's ranking: the same built-in pattern ranked over the held-out plays, for the
-    network shown (the model, or one of its training steps)."""
+def section(net, vocab, held: HeldOut, layer: int, quantity: str, label: str, pattern: str) -> None:
+    """Under the passage's ranking: the same built-in pattern ranked over the model's held-out text, for
+    the network shown (the model, or one of its training steps)."""
     if pattern not in PREDICATES:
         return
-    st.markdown(_("**Over the three held-out plays.** The passage above is short, so a score can be luck. "
-                  "The same ranking over every character of {plays}, which the model never read, says which "
-                  "units really follow the pattern.").format(plays=_(PLAYS)))
-    found = job(net, vocab, start=False)
+    words = WORDS["plays" if held.name == "plays" else "poems"]
+    st.markdown(_(words["intro"]).format(plays=_(PLAYS), count=held.poems))
+    try:
+        found = job(net, vocab, held.name, start=False)
+    except corpora.CorpusError as exc:  # the poems' package is missing: said as the other pages say it
+        st.info(str(exc))
+        return
     if found is None:
-        if st.button(_("Rank over the held-out plays"), key="gates_corpus_start", icon=":material/functions:"):
-            job(net, vocab, start=True)
+        if st.button(_(words["start"]), key="gates_corpus_start", icon=":material/functions:"):
+            job(net, vocab, held.name, start=True)
             st.rerun()
         return
-    _shown(found, layer, quantity, label, pattern)
+    _shown(found, words, layer, quantity, label, pattern)
 
 
 @st.fragment(run_every=1.0)
-def _progress(found: CorpusJob) -> None:
+def _progress(found: CorpusJob, words: dict[str, str]) -> None:
     if found.result is not None or found.error is not None:
         st.rerun(scope="app")
-    st.progress(found.progress, text=_("Counting over the held-out plays… {done:.0%} (you can leave this page: it "
-                                       "goes on, and is kept for everyone)").format(done=found.progress))
+    st.progress(found.progress, text=_(words["progress"]).format(done=found.progress))
 
 
-def _shown(found: CorpusJob, layer: int, quantity: str, label: str, pattern: str) -> None:
+def _shown(found: CorpusJob, words: dict[str, str], layer: int, quantity: str, label: str, pattern: str) -> None:
     if found.error is not None:
         st.error(say(found.error))
         return
     if found.result is None:
-        _progress(found)
+        _progress(found, words)
         return
     result = found.result
     if pattern not in result.patterns:
-        st.caption(_("This pattern does not occur in the held-out plays."))
+        st.caption(_(words["absent"]))
         return
     scores = result.auc(layer, RANKED_AS.get(quantity, quantity), pattern)
     ranking = result.ranking(layer, RANKED_AS.get(quantity, quantity), pattern)
@@ -149,5 +185,5 @@ def _shown(found: CorpusJob, layer: int, quantity: str, label: str, pattern: str
     st.dataframe(frame, hide_index=True, width="stretch", key="gates_corpus_table",
                  column_config={score_col: number, se_col: number})
     best = int(top[0])
-    st.markdown(_("Best: unit {unit}, {score} ± {se} over the plays.").format(
+    st.markdown(_(words["best"]).format(
         unit=best, score=f"{score[best]:.3f}", se=f"{scores.se[best]:.3f}"))
