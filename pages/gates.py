@@ -256,7 +256,10 @@ def render() -> None:
 
     with tab_sat:
         if tab_sat.open:
-            saturation(item, layer, cell)
+            held_out = corpus.held_out(entry.model)
+            over = (corpus.saturation_over(net, vocab, held_out, layer, fg.GATES_OF[cell])
+                    if held_out is not None and fg.GATES_OF[cell] else None)
+            saturation(item, layer, cell, over)
 
     with tab_test:
         if tab_test.open:

@@ -89,3 +89,24 @@ def test_the_tang_model_is_ranked_over_its_held_out_poems(short_plays):
     inside = int(unit_stats.PREDICATES[PATTERN][1](POEMS).sum())
     assert f"over {len(POEMS):,} characters: {inside:,} in the pattern" in _corpus_caption(at)[0]
     assert any(m.value.startswith("Best: unit") and m.value.endswith("over the poems.") for m in at.markdown)
+
+
+def test_gate_saturation_over_the_held_out_plays(short_plays):
+    from lstm_core.inference.engine import trace
+    from ui import models
+
+    at = _find_tab()
+    at.session_state["gates_tab"] = "Gate saturation"
+    at.run()
+    assert any("In this text" in m.value for m in at.markdown)
+    at.toggle(key="gates_saturation_over").set_value(True).run()
+
+    def said():
+        return [m.value for m in at.markdown if m.value.startswith("Over the **")]
+
+    rerun_until(at, said, "the saturation over the plays")
+    # The same count from the whole text read in one go by the engine.
+    model = models.pretrained()
+    forget = trace(model.net, model.vocab.encode(short_plays).ids).layers[0].forward["f"]
+    opened = int(((forget > 0.9).mean(axis=0) > 0.9).sum())
+    assert said()[0].startswith(f"Over the **{len(short_plays):,}** characters of the held-out text, **{opened}** of")

@@ -41,7 +41,8 @@ WORDS = {
               "progress": N_("Counting over the held-out plays… {done:.0%} (you can leave this page: it goes on, "
                              "and is kept for everyone)"),
               "absent": N_("This pattern does not occur in the held-out plays."),
-              "best": N_("Best: unit {unit}, {score} ± {se} over the plays.")},
+              "best": N_("Best: unit {unit}, {score} ± {se} over the plays."),
+              "saturation": N_("Over the held-out plays")},
     "poems": {"intro": N_("**Over the held-out poems.** The passage above is short, so a score can be luck. The same "
                           "ranking over every character of the {count:,} poems the model never read says which units "
                           "really follow the pattern."),
@@ -49,7 +50,8 @@ WORDS = {
               "progress": N_("Counting over the held-out poems… {done:.0%} (you can leave this page: it goes on, "
                              "and is kept for everyone)"),
               "absent": N_("This pattern does not occur in the held-out poems."),
-              "best": N_("Best: unit {unit}, {score} ± {se} over the poems.")},
+              "best": N_("Best: unit {unit}, {score} ± {se} over the poems."),
+              "saturation": N_("Over the held-out poems")},
 }
 # The page's quantities the engine does not keep: tanh(c) rises with c, so it orders characters alike
 # (the same score and direction).
@@ -149,6 +151,29 @@ def section(net, vocab, held: HeldOut, layer: int, quantity: str, label: str, pa
             st.rerun()
         return
     _shown(found, words, layer, quantity, label, pattern)
+
+
+def saturation_over(net, vocab, held: HeldOut, layer: int, gates: tuple[str, ...]) -> tuple[dict, int] | None:
+    """Gate saturation over the held-out text, when the reader asks for it: (per gate, the fractions below
+    0.1 and above 0.9 of each unit; the characters counted) once counted. None while the passage's own
+    are to be shown: not asked for, still counting (its progress shown), or failed (said)."""
+    words = WORDS["plays" if held.name == "plays" else "poems"]
+    if not st.toggle(_(words["saturation"]), key="gates_saturation_over", persist_state="session",
+                     help=_("The passage above is short. Over the whole held-out text, which the model never read, "
+                            "the fractions are steady; counted once for everyone.")):
+        return None
+    try:
+        found = job(net, vocab, held.name, start=True)
+    except corpora.CorpusError as exc:
+        st.info(str(exc))
+        return None
+    if found.error is not None:
+        st.error(say(found.error))
+        return None
+    if found.result is None:
+        _progress(found, words)
+        return None
+    return {g: found.result.saturation(layer, g) for g in gates}, found.result.characters
 
 
 @st.fragment(run_every=1.0)

@@ -238,14 +238,18 @@ def _scale(quantity: str, values: np.ndarray):
     return lo, hi, lo + margin, hi - margin
 
 
-def saturation(item: dict, layer: int, cell: str) -> None:
+def saturation(item: dict, layer: int, cell: str, over: tuple[dict, int] | None = None) -> None:
+    """The gates' saturation on the passage, or `over` a held-out text: (fractions per gate, characters)."""
     gates = fg.GATES_OF[cell]
     if not gates:
         st.info(_("A SimpleRNN has no gates: every unit simply mixes the new character into its state. "
                   "Switch to an LSTM or GRU model to see gate saturation."))
         return
-    forward = item["trace"].layers[layer].forward
-    fractions = {g: unit_stats.saturation(forward[g]) for g in gates}
+    if over is None:
+        forward = item["trace"].layers[layer].forward
+        fractions = {g: unit_stats.saturation(forward[g]) for g in gates}
+    else:
+        fractions = over[0]
     plot, words = st.columns([3, 2], gap="large")
     with plot:
         labels = {q: _(name) for q, name in fg.QUANTITY_LABELS[cell].items()}
@@ -265,9 +269,18 @@ def saturation(item: dict, layer: int, cell: str) -> None:
                           "bottom-left corner hardly ever."))
         left, right = fractions[gates[1] if cell == "lstm" else gates[0]]
         counts = dict(open=int((right > 0.9).sum()), n=len(right), shut=int((left > 0.9).sum()))
-        if cell == "lstm":
-            st.markdown(_("In this text, **{open}** of {n} forget gates are open at more than 90% of the characters, "
-                          "and **{shut}** are shut that often.").format(**counts))
+        if over is not None:
+            counts["chars"] = over[1]
+            if cell == "lstm":
+                said = _("Over the **{chars:,}** characters of the held-out text, **{open}** of {n} forget gates are "
+                         "open at more than 90% of them, and **{shut}** are shut that often.")
+            else:
+                said = _("Over the **{chars:,}** characters of the held-out text, **{open}** of {n} update gates are "
+                         "open at more than 90% of them, and **{shut}** are shut that often.")
+        elif cell == "lstm":
+            said = _("In this text, **{open}** of {n} forget gates are open at more than 90% of the characters, "
+                     "and **{shut}** are shut that often.")
         else:
-            st.markdown(_("In this text, **{open}** of {n} update gates are open at more than 90% of the characters, "
-                          "and **{shut}** are shut that often.").format(**counts))
+            said = _("In this text, **{open}** of {n} update gates are open at more than 90% of the characters, "
+                     "and **{shut}** are shut that often.")
+        st.markdown(said.format(**counts))
