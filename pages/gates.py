@@ -271,7 +271,7 @@ def render() -> None:
 
     with tab_ngram:
         if tab_ngram.open:
-            ngram_tab(entry.model, text, encoded.ids, item["trace"].probs, unknown)
+            ngram_tab(entry.model, net, text, encoded.ids, item["trace"].probs, unknown)
 
 
 def _choose_model(entry):

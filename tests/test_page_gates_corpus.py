@@ -2,6 +2,7 @@
 started once, goes on in the background, is shared by every tab of the server and kept on disk, and a
 different model (another cell) is a run of its own. The plays are cut short here to keep the test quick."""
 
+import numpy as np
 import pytest
 
 from helpers_apptest import app_test, rerun_until
@@ -110,3 +111,26 @@ def test_gate_saturation_over_the_held_out_plays(short_plays):
     forget = trace(model.net, model.vocab.encode(short_plays).ids).layers[0].forward["f"]
     opened = int(((forget > 0.9).mean(axis=0) > 0.9).sum())
     assert said()[0].startswith(f"Over the **{len(short_plays):,}** characters of the held-out text, **{opened}** of")
+
+
+def test_the_network_against_an_ngram_over_the_held_out_plays(short_plays):
+    from lstm_core.inference.engine import trace
+    from ui import models
+
+    at = _find_tab()
+    at.session_state["gates_tab"] = "Against an n-gram"
+    at.run()
+    at.button(key="gates_ngram_corpus_start").click().run()
+
+    def over():
+        return [c.value for c in at.caption if c.value.startswith("Over ") and "never read" in c.value]
+
+    rerun_until(at, over, "the n-gram comparison over the plays")
+    assert over()[0] == f"Over {len(short_plays):,} characters the model never read."
+    # The network's loss over the plays: what the engine gives reading them in one go, to the digit shown.
+    model = models.pretrained()
+    ids = model.vocab.encode(short_plays).ids
+    probs = trace(model.net, ids).probs
+    loss = -np.log(probs[np.arange(len(ids) - 1), ids[1:]]).mean()
+    losses = [m.value for m in at.metric if m.label == "The network's loss"]
+    assert len(losses) == 2 and abs(float(losses[1].split()[0]) - loss) <= 0.0015

@@ -42,7 +42,10 @@ WORDS = {
                              "and is kept for everyone)"),
               "absent": N_("This pattern does not occur in the held-out plays."),
               "best": N_("Best: unit {unit}, {score} ± {se} over the plays."),
-              "saturation": N_("Over the held-out plays")},
+              "saturation": N_("Over the held-out plays"),
+              "versus": N_("**Over the three held-out plays.** The passage above is short. Over every character of "
+                           "the plays the model never read, the network against the same n-gram model:"),
+              "versus_start": N_("Compare over the held-out plays")},
     "poems": {"intro": N_("**Over the held-out poems.** The passage above is short, so a score can be luck. The same "
                           "ranking over every character of the {count:,} poems the model never read says which units "
                           "really follow the pattern."),
@@ -51,7 +54,10 @@ WORDS = {
                              "and is kept for everyone)"),
               "absent": N_("This pattern does not occur in the held-out poems."),
               "best": N_("Best: unit {unit}, {score} ± {se} over the poems."),
-              "saturation": N_("Over the held-out poems")},
+              "saturation": N_("Over the held-out poems"),
+              "versus": N_("**Over the held-out poems.** The passage above is short. Over every character of the "
+                           "poems the model never read, the network against the same n-gram model:"),
+              "versus_start": N_("Compare over the held-out poems")},
 }
 # The page's quantities the engine does not keep: tanh(c) rises with c, so it orders characters alike
 # (the same score and direction).
@@ -167,11 +173,7 @@ def saturation_over(net, vocab, held: HeldOut, layer: int, gates: tuple[str, ...
     except corpora.CorpusError as exc:
         st.info(str(exc))
         return None
-    if found.error is not None:
-        st.error(say(found.error))
-        return None
-    if found.result is None:
-        _progress(found, words)
+    if pending(found, words):
         return None
     return {g: found.result.saturation(layer, g) for g in gates}, found.result.characters
 
@@ -183,12 +185,19 @@ def _progress(found: CorpusJob, words: dict[str, str]) -> None:
     st.progress(found.progress, text=_(words["progress"]).format(done=found.progress))
 
 
-def _shown(found: CorpusJob, words: dict[str, str], layer: int, quantity: str, label: str, pattern: str) -> None:
+def pending(found: CorpusJob, words: dict[str, str]) -> bool:
+    """Whether the run has no result to show yet: then its error is said, or its progress shown."""
     if found.error is not None:
         st.error(say(found.error))
-        return
+        return True
     if found.result is None:
         _progress(found, words)
+        return True
+    return False
+
+
+def _shown(found: CorpusJob, words: dict[str, str], layer: int, quantity: str, label: str, pattern: str) -> None:
+    if pending(found, words):
         return
     result = found.result
     if pattern not in result.patterns:

@@ -15,6 +15,7 @@ from lstm_core.i18n import _
 from lstm_core.inference.ngram import NGramModel
 from lstm_core.inference.versus_ngram import lead, places
 from ui.figures import gates as fg
+from ui.gates import corpus
 
 ORDERS = (1, 2, 3, 4, 5, 6, 7)
 DEFAULT_ORDER = 5  # on the three plays, order 5 beats 7 on held-out text: longer contexts are too rare
@@ -65,13 +66,13 @@ def _given_text(model) -> tuple[str, str] | None:
     return read[1]
 
 
-def ngram_tab(model, text: str, ids: np.ndarray, probs: np.ndarray, unknown: set) -> None:
+def ngram_tab(model, net, text: str, ids: np.ndarray, probs: np.ndarray, unknown: set) -> None:
     st.markdown(_("An n-gram model predicts the next character from the last n−1 only, by counting how often each "
                   "character followed them in the training text. Where the network does better, it uses more: a "
                   "bracket opened long ago, the length of a line."))
-    corpus = model.meta.corpus.name
+    corpus_name = model.meta.corpus.name
     given = None
-    if corpus not in BUILTIN:
+    if corpus_name not in BUILTIN:
         given = _given_text(model)
         if given is None:
             return
@@ -83,7 +84,7 @@ def ngram_tab(model, text: str, ids: np.ndarray, probs: np.ndarray, unknown: set
     chars = tuple(model.vocab.chars)
     try:
         with st.spinner(_("Counting the training text…")):
-            ngram, counted = _ngram(corpus, order, chars) if given is None else _ngram_of(*given, order, chars)
+            ngram, counted = _ngram(corpus_name, order, chars) if given is None else _ngram_of(*given, order, chars)
     except CorpusError as exc:
         st.info(str(exc))
         return
@@ -106,9 +107,54 @@ def ngram_tab(model, text: str, ids: np.ndarray, probs: np.ndarray, unknown: set
     st.html(fg.colored_text_html(text, np.concatenate([[0.0], leads]), -SPAN, SPAN, tooltips=tips,
                                  unknown_positions=unknown))
     st.caption(_("Red: the network saw the character coming better; blue: the n-gram model did."))
-    rows = places(text, leads)
+    _table(places(text, leads))
+    held = corpus.held_out(model)
+    if held is not None and given is None:
+        _over_held_out(net, model.vocab, held, ngram, (corpus_name, order))
+
+
+def _table(rows: list) -> None:
     if rows:
         head = (_("Predicting"), _("Characters"), _("Mean lead (nats)"), _("Network better"))
         lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|"] + [
             f"| {html.escape(_(p.name))} | {p.count:,} | {p.mean_lead:+.2f} | {p.lstm_better:.0%} |" for p in rows]
         st.markdown("\n".join(lines))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _versus(run_key: str, ngram_key: tuple[str, int], _text: str, _vocab, _log_probs: np.ndarray,
+            _ngram: NGramModel) -> tuple[float, float, float, list]:
+    """The network against the n-gram model over a whole held-out text: (network loss, n-gram loss, share
+    of characters the network found likelier, by place), once per corpus run and n-gram model for every
+    session (a few seconds over the plays)."""
+    theirs = _ngram.text_log_probs(_vocab.encode(_text).ids)
+    leads = lead(_log_probs, theirs)
+    return float(-_log_probs.mean()), float(-theirs.mean()), float((leads > 0).mean()), places(_text, leads)
+
+
+def _over_held_out(net, vocab, held: corpus.HeldOut, ngram: NGramModel, ngram_key: tuple[str, int]) -> None:
+    """The same comparison over every character of the model's held-out text, from the corpus run the
+    pattern ranking and gate saturation use."""
+    words = corpus.WORDS["plays" if held.name == "plays" else "poems"]
+    st.markdown(_(words["versus"]))
+    try:
+        found = corpus.job(net, vocab, held.name, start=False)
+    except CorpusError as exc:
+        st.info(str(exc))
+        return
+    if found is None:
+        if st.button(_(words["versus_start"]), key="gates_ngram_corpus_start", icon=":material/functions:"):
+            corpus.job(net, vocab, held.name, start=True)
+            st.rerun()
+        return
+    if corpus.pending(found, words):
+        return
+    text = corpus.held_out_text(held.name)
+    with st.spinner(_("Comparing over the held-out text…")):
+        ours, theirs, better, rows = _versus(found.key, ngram_key, text, vocab, found.result.log_probs, ngram)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(_("The network's loss"), _("{nats:.3f} nats/char").format(nats=ours))
+    m2.metric(_("The {n}-gram model's loss").format(n=ngram_key[1]), _("{nats:.3f} nats/char").format(nats=theirs))
+    m3.metric(_("Characters the network found likelier"), f"{better:.0%}")
+    st.caption(_("Over {chars:,} characters the model never read.").format(chars=len(text)))
+    _table(rows)
