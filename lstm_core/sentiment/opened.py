@@ -1,0 +1,116 @@
+"""A word-level sentiment classifier trained elsewhere, opened from its `.keras` file and its vocabulary.
+
+The textbook's IMDB models: Embedding(num_words, d) -> LSTM / GRU / SimpleRNN layers (stacked, or
+Bidirectional) -> Dense(1, sigmoid), trained on padded reviews. The weights are read without Keras
+(keras_file, which accepts only layers whose arithmetic the engine repeats); the vocabulary by
+keras_words; the padding as the model's input shape says, or as the person opening it says
+(framing). The result is scored like LSTM Lab's own classifiers (scoring: `net`, `vocab`).
+
+What does not fit raises ClassifierFileError with one sentence per problem, each naming the file and
+what to change. Nothing is written to disk: an opened classifier lives in the session that opened it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from lstm_core.data.vocab_forms import VocabFormError
+from lstm_core.i18n import _
+from lstm_core.inference.keras_file import from_keras_file
+from lstm_core.inference.netweights import Network, WeightsError, weights_list
+from lstm_core.spec import CELL_NAMES
+from .framing import DEFAULT_MAXLEN, Framing
+from .keras_words import IMDB_INDEX_FROM, KerasWords, Parsed, for_model, parse
+
+MAX_MODEL_BYTES = 512 << 20
+
+
+class ClassifierFileError(ValueError):
+    """A classifier or vocabulary file that cannot be opened; the message (in the reader's language)
+    names the file and what to change."""
+
+
+@dataclass(frozen=True, eq=False)
+class OpenedClassifier:
+    net: Network
+    vocab: KerasWords
+    file: str  # the .keras file's name
+    vocabulary_file: str
+
+    @property
+    def label(self) -> str:
+        return f"{architecture(self.net)} · {Path(self.file).stem}"
+
+    @property
+    def parameters(self) -> int:
+        return sum(int(a.size) for a in weights_list(self.net))
+
+
+def architecture(net: Network) -> str:
+    """The recurrent layers as Keras names them: "Bidirectional LSTM(64) → GRU(32)"."""
+    return " → ".join(f"{'Bidirectional ' if layer.bidirectional else ''}{CELL_NAMES[layer.cell]}({layer.units})"
+                      for layer in net.layers)
+
+
+def read_model(data: bytes, name: str) -> Network:
+    """The classifier's weights from a `.keras` file's bytes, checked to be Embedding -> recurrent -> Dense(1)."""
+    if Path(name).suffix.lower() in (".h5", ".hdf5"):
+        raise ClassifierFileError(_("{file} is in Keras' older HDF5 format; LSTM Lab opens .keras files. Load it in "
+                                    "Keras and save it again: model.save(\"model.keras\").").format(file=name))
+    if not data:
+        raise ClassifierFileError(_("{file} is empty.").format(file=name))
+    if len(data) > MAX_MODEL_BYTES:
+        raise ClassifierFileError(_("{file} is larger than {most} MB.").format(file=name, most=MAX_MODEL_BYTES >> 20))
+    try:
+        net = from_keras_file(io.BytesIO(data))
+    except WeightsError as exc:
+        raise ClassifierFileError(_("{file}: {problem}").format(file=name, problem=exc)) from None
+    problems = _shape_problems(net, name)
+    if problems:
+        raise ClassifierFileError(" ".join(problems))
+    return net
+
+
+def _shape_problems(net: Network, name: str) -> list[str]:
+    out = []
+    if net.input_form != "embedding":
+        out.append(_("{file} has no Embedding layer: it reads vectors, not word ids. A word-level classifier starts "
+                     "with Embedding(num_words, d).").format(file=name))
+    if net.head.activation != "sigmoid" or net.output_size != 1:
+        out.append(_("{file} ends in Dense({outputs}, {activation}): it picks one of {outputs} tokens, which makes it "
+                     "a character or word model. A sentiment classifier ends in Dense(1, activation=\"sigmoid\"); "
+                     "open character models on the other pages.").format(
+            file=name, outputs=net.output_size, activation=net.head.activation))
+    elif net.return_sequences:
+        out.append(_("{file}'s last recurrent layer returns every step (return_sequences=True), so it gives a verdict "
+                     "per word, not one per review. Train it with return_sequences=False on its last recurrent "
+                     "layer.").format(file=name))
+    return out
+
+
+def read_vocabulary(data: bytes, name: str) -> Parsed:
+    """What a vocabulary file says (its form decides what is asked before opening)."""
+    try:
+        return parse(data)
+    except VocabFormError as exc:
+        raise ClassifierFileError(_("{file}: {problem}").format(file=name, problem=exc)) from None
+
+
+def default_framing(net: Network) -> Framing:
+    """pad_sequences' defaults (pre, pre), to the length the model's input shape fixes if it does."""
+    return Framing(net.input_length or DEFAULT_MAXLEN)
+
+
+def open_classifier(net: Network, vocabulary: Parsed, framing: Framing, *, file: str, vocabulary_file: str,
+                    index_from: int = IMDB_INDEX_FROM) -> OpenedClassifier:
+    """The classifier, ready to score, when the vocabulary's ids fit the model's Embedding."""
+    if net.input_length is not None and framing.maxlen != net.input_length:
+        raise ClassifierFileError(_("{file} reads exactly {steps} ids (its input shape), so maxlen must be {steps}, "
+                                    "not {maxlen}.").format(file=file, steps=net.input_length, maxlen=framing.maxlen))
+    try:
+        vocab: KerasWords = for_model(vocabulary, net.vocab_size, framing, index_from)
+    except VocabFormError as exc:
+        raise ClassifierFileError(_("{file}: {problem}").format(file=vocabulary_file, problem=exc)) from None
+    return OpenedClassifier(net, vocab, file, vocabulary_file)
