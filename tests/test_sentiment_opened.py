@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from helpers_models import random_network
 from lstm_core.sentiment import scoring
 from lstm_core.sentiment.framing import Framing
 from lstm_core.sentiment.opened import (ClassifierFileError, default_framing, open_classifier, read_model,
@@ -157,3 +158,22 @@ def test_models_that_are_not_embedding_recurrent_dense1_are_refused_naming_what_
         read_model(b"\x89HDF", "old.h5")
     with pytest.raises(ClassifierFileError, match="vocab.txt: The vocabulary file is empty"):
         read_vocabulary(b"  \n", "vocab.txt")
+
+
+@pytest.mark.parametrize("data,said", [
+    (b"\xff\xfe\x00", "not UTF-8"),
+    (b" \n ", "empty"),
+    (b"\n[UNK]\n", "names no word"),
+    (b"[1, 2]", "not every entry is a string"),
+    (b'{"good": true}', "neither a list of words"),
+    (b'{"good": -1}', "neither a list of words"),
+    (b'{"class_name": "Tokenizer", "config": {"word_index": "{\\"a\\": -1}"}}', "no readable word_index"),
+    (b'{"class_name": "Tokenizer", "config": {"word_index": "not json"}}', "no readable word_index"),
+    (b'{"class_name": "Tokenizer", "config": {"char_level": true, "word_index": "{}"}}', "char_level=True"),
+    (b'{"class_name": "Tokenizer", "config": {"word_index": "{\\"a\\": 1}", "split": ""}}', "filters or split"),
+    (b'{"class_name": "Tokenizer", "config": {"word_index": "{\\"a\\": 3}", "num_words": 2}}', "None of the"),
+])
+def test_a_vocabulary_that_is_none_is_said_never_raised_otherwise(data, said):
+    net = random_network("lstm", units=3, vocab=8, embed=2, head="sigmoid", return_sequences=False)
+    with pytest.raises(ClassifierFileError, match=said):
+        open_classifier(net, read_vocabulary(data, "v"), Framing(5), file="m.keras", vocabulary_file="v")

@@ -182,7 +182,7 @@ def for_model(parsed: Parsed, rows: int, framing: Framing, index_from: int = IMD
             raise VocabFormError(_("The model's Embedding has {rows} rows, too few for the IMDB word index: ids up "
                                    "to {needed} are reserved.").format(rows=rows, needed=needed))
     else:
-        top = max(i for i in ids.values() if parsed.num_words is None or i < parsed.num_words)
+        top = max((i for i in ids.values() if parsed.num_words is None or i < parsed.num_words), default=0)
         top = max(top, unknown or 0)
         if top >= rows:
             raise VocabFormError(_(
