@@ -132,6 +132,19 @@ def test_a_stated_index_from_shifts_the_word_index(keras, tmp_path):
     net = read_model(saved(build(keras, 40, "LSTM", maxlen=8), tmp_path), "m.keras")
     opened = open_classifier(net, parsed, Framing(8), file="m.keras", vocabulary_file="index.json", index_from=5)
     assert opened.vocab.encode(["the", "movie"]).ids.tolist() == [RANK["the"] + 5, RANK["movie"] + 5]
+    assert opened.vocab.framing.start_id == 1 and opened.vocab.unknown_id == 2
+
+
+def test_index_from_0_reads_a_word_index_of_ones_own(keras, tmp_path):
+    # The textbook's word_to_int (ids from 1, 0 padding) padded "post": no start mark, unknown words left out.
+    model = build(keras, len(WORDS) + 1, "SimpleRNN", maxlen=16)
+    net = read_model(saved(model, tmp_path), "m.keras")
+    opened = open_classifier(net, read_vocabulary(json.dumps(RANK).encode(), "word_to_int.json"),
+                             Framing(16, "post"), file="m.keras", vocabulary_file="word_to_int.json", index_from=0)
+    verdict = scoring.score(opened.net, opened.vocab, TEXT)
+    assert verdict.reading.skipped == ("Zzyzx",)
+    padded = keras.utils.pad_sequences([[r for r in IMDB if r is not None]], maxlen=16, padding="post")
+    assert abs(verdict.prob - model.predict(padded, verbose=0)[0, 0]) < TOL
 
 
 def test_a_vocabulary_larger_than_the_embedding_is_refused_naming_what_to_change(keras, tmp_path):

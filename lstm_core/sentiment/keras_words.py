@@ -4,7 +4,9 @@ The vocabulary forms the textbook's IMDB chapters and Keras tutorials save:
 - "imdb": Keras' IMDB word index (`imdb.get_word_index()` as JSON), word -> rank from 1. `imdb.load_data`
   adds `index_from` (3) to every rank, keeps 0 for padding, 1 for the start of a review and 2 for a word
   left out, and puts a 1 before every review. An index that holds "<PAD>", "<START>" and "<UNK>" (as
-  tutorials make it, to read reviews back) is shifted already: its own ids are used.
+  tutorials make it, to read reviews back) is shifted already: its own ids are used. With index_from 0 it
+  is a word index of one's own (the textbook's `word_to_int`): its ids as they are, no start mark, and
+  words it does not know left out.
 - "tokenizer": a Keras `Tokenizer` as `tokenizer.to_json()` writes it: its word_index, num_words, oov_token,
   and how it splits text (filters, lower, split).
 - "lines": one token per line, as TextVectorization's `get_vocabulary()` lists them ("" the mask, "[UNK]"
@@ -32,7 +34,7 @@ from lstm_core.i18n import N_, _
 from .framing import Framing
 from .tokens import Encoded, Token, normalise
 
-FORMS = {"imdb": N_("Keras' IMDB word index"), "tokenizer": N_("a Keras Tokenizer"),
+FORMS = {"imdb": N_("a word index (word → id), such as Keras' IMDB one"), "tokenizer": N_("a Keras Tokenizer"),
          "lines": N_("a TextVectorization vocabulary (one token per line)"), "list": N_("a JSON list of words")}
 IMDB_INDEX_FROM, IMDB_START, IMDB_UNKNOWN = 3, 1, 2  # imdb.load_data's defaults
 IMDB_RESERVED = ("<PAD>", "<START>", "<UNK>")
@@ -172,10 +174,13 @@ class KerasWords:
 def for_model(parsed: Parsed, rows: int, framing: Framing, index_from: int = IMDB_INDEX_FROM) -> KerasWords:
     """The vocabulary read against an Embedding of `rows` rows; VocabFormError says what to change when
     its ids do not fit."""
+    # index_from 0: a word index of one's own (word -> id from 1, as the textbook builds word_to_int), read
+    # as it is, with no start mark and no id for unknown words.
+    own = parsed.asks_index_from and index_from == 0
     shift = index_from if parsed.asks_index_from else 0
     ids = {w: i + shift for w, i in parsed.index.items()}
-    unknown = parsed.unknown_id
-    if parsed.form == "imdb":
+    unknown = None if own else parsed.unknown_id
+    if parsed.form == "imdb" and not own:
         # load_data(num_words=rows) reads every word the Embedding has no row for as the unknown word.
         needed = max(i for i in (parsed.start_id, unknown) if i is not None)
         if needed >= rows:
@@ -194,5 +199,5 @@ def for_model(parsed: Parsed, rows: int, framing: Framing, index_from: int = IMD
     if not kept:
         raise VocabFormError(_("None of the vocabulary's words has a row in the model's Embedding ({rows} rows)")
                              .format(rows=rows))
-    start = parsed.start_id if parsed.form == "imdb" else None
+    start = parsed.start_id if parsed.form == "imdb" and not own else None
     return KerasWords(parsed, kept, unknown, Framing(framing.maxlen, framing.padding, framing.truncating, start), rows)

@@ -79,7 +79,7 @@ def section() -> None:
                 "index_from", min_value=0, max_value=100, value=IMDB_INDEX_FROM, key="sent_open_index_from",
                 help=_("imdb.load_data adds index_from (3 unless told otherwise) to every word's rank, keeping 0 for "
                        "padding, 1 for the start of a review and 2 for words left out. Give the value the model was "
-                       "trained with."))
+                       "trained with; 0 for a word index of your own, whose ids the model read as they are."))
         framing = default_framing(net)
         if net.input_length is not None:
             st.caption(_("maxlen {maxlen}: the model's input shape says so.").format(maxlen=net.input_length))
