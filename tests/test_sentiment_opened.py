@@ -167,6 +167,13 @@ def test_models_that_are_not_embedding_recurrent_dense1_are_refused_naming_what_
                           k.layers.Dense(30, activation="softmax")])
     with pytest.raises(ClassifierFileError, match=r"Dense\(30, softmax\).*Dense\(1, activation=\"sigmoid\"\)"):
         read_model(saved(chars, tmp_path), "chars.keras")
+    two = k.Sequential([k.Input((None,)), k.layers.Embedding(30, 4), k.layers.SimpleRNN(5),
+                        k.layers.Dense(2, activation="softmax")])  # the airline-tweets chapter's head
+    with pytest.raises(ClassifierFileError, match=r"Dense\(2, softmax\).*binary_crossentropy"):
+        read_model(saved(two, tmp_path), "two.keras")
+    onehot = k.Sequential([k.Input((None, 30)), k.layers.LSTM(5), k.layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(ClassifierFileError, match=r"no Embedding.*Embedding\(num_words, d\)"):
+        read_model(saved(onehot, tmp_path), "onehot.keras")
     with pytest.raises(ClassifierFileError, match="model.save"):
         read_model(b"\x89HDF", "old.h5")
     with pytest.raises(ClassifierFileError, match="vocab.txt: The vocabulary file is empty"):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lstm_core.data.vocab_forms import VocabFormError
 from lstm_core.i18n import _
-from lstm_core.inference.keras_file import from_keras_file
+from lstm_core.inference.keras_file import from_keras_file, layer_classes
 from lstm_core.inference.netweights import Network, WeightsError, weights_list
 from lstm_core.spec import CELL_NAMES
 from .framing import DEFAULT_MAXLEN, Framing
@@ -64,6 +64,11 @@ def read_model(data: bytes, name: str) -> Network:
     if len(data) > MAX_MODEL_BYTES:
         raise ClassifierFileError(_("{file} is larger than {most} MB.").format(file=name, most=MAX_MODEL_BYTES >> 20))
     try:
+        # Said before the weights are read: without an Embedding, the reader's complaint would be about
+        # how a character model reads its input.
+        if "Embedding" not in layer_classes(io.BytesIO(data)):
+            raise ClassifierFileError(_("{file} has no Embedding layer: it reads vectors, not word ids. A word-level "
+                                        "classifier starts with Embedding(num_words, d).").format(file=name))
         net = from_keras_file(io.BytesIO(data))
     except WeightsError as exc:
         raise ClassifierFileError(_("{file}: {problem}").format(file=name, problem=exc)) from None
@@ -75,10 +80,11 @@ def read_model(data: bytes, name: str) -> Network:
 
 def _shape_problems(net: Network, name: str) -> list[str]:
     out = []
-    if net.input_form != "embedding":
-        out.append(_("{file} has no Embedding layer: it reads vectors, not word ids. A word-level classifier starts "
-                     "with Embedding(num_words, d).").format(file=name))
-    if net.head.activation != "sigmoid" or net.output_size != 1:
+    if net.head.activation == "softmax" and net.output_size == 2:
+        out.append(_("{file} ends in Dense(2, softmax), one probability for each of two classes. LSTM Lab reads a "
+                     "classifier whose last layer gives the probability of positive: train it with "
+                     "Dense(1, activation=\"sigmoid\") and loss=\"binary_crossentropy\".").format(file=name))
+    elif net.head.activation != "sigmoid" or net.output_size != 1:
         out.append(_("{file} ends in Dense({outputs}, {activation}): it picks one of {outputs} tokens, which makes it "
                      "a character or word model. A sentiment classifier ends in Dense(1, activation=\"sigmoid\"); "
                      "open character models on the other pages.").format(
