@@ -197,3 +197,15 @@ def test_a_vocabulary_that_is_none_is_said_never_raised_otherwise(data, said):
     net = random_network("lstm", units=3, vocab=8, embed=2, head="sigmoid", return_sequences=False)
     with pytest.raises(ClassifierFileError, match=said):
         open_classifier(net, read_vocabulary(data, "v"), Framing(5), file="m.keras", vocabulary_file="v")
+
+
+def test_a_long_review_is_cut_where_pad_sequences_cuts_it_before_the_pages_own_limit():
+    net = random_network("lstm", units=3, vocab=len(WORDS) + 1, embed=2, head="sigmoid", return_sequences=False)
+    text = " ".join(WORDS[i % len(WORDS)] for i in range(scoring.MAX_WORDS + 50))
+    for truncating, words in (("pre", text.split()[-20:]), ("post", text.split()[:20])):
+        opened = open_classifier(net, read_vocabulary(json.dumps(["<pad>", *WORDS]).encode(), "v"),
+                                 Framing(20, truncating=truncating), file="m.keras", vocabulary_file="v")
+        reading = scoring.read(text, opened.vocab)
+        assert [t.text for t in reading.tokens] == words
+        assert reading.notes == (f"The model was trained on reviews cut to 20 ids, so it reads only the "
+                                 f"{'last' if truncating == 'pre' else 'first'} 20 words.",)

@@ -34,6 +34,7 @@ from .tokens import Token
 MAX_CHARS = 3_000  # a longer paste is cut before tokenizing (200 words rarely take 1,500)
 MAX_WORDS = 200  # the classifier reads at most this many words (the training reviews have at most 146)
 THRESHOLD = 0.5
+SKIPPED_SHOWN = 10  # words left out that a note names
 
 OK, EMPTY, UNKNOWN_ONLY = "ok", "empty", "unknown-only"
 
@@ -124,37 +125,42 @@ def read(text: str | None, vocab) -> Reading:
     original = len(raw)
     cut = raw[:MAX_CHARS]
     tokens = vocab.tokenize(cut)
-    cut_words = max(0, len(tokens) - MAX_WORDS)
-    notes = []
-    if tokens and original > MAX_CHARS and cut_words:
-        notes.append(_("Your text is long ({chars:,} characters): the classifier reads only its first {limit:,} "
-                       "characters, and of those only the first {words} words.").format(
-            chars=original, limit=MAX_CHARS, words=MAX_WORDS))
-    elif tokens and original > MAX_CHARS:
-        notes.append(_("Your text is long ({chars:,} characters): the classifier reads only its first {limit:,} "
-                       "characters.").format(chars=original, limit=MAX_CHARS))
-    elif cut_words:
-        notes.append(_("Your text has {n:,} words: the classifier reads only the first {limit}.").format(
-            n=len(tokens), limit=MAX_WORDS))
-    tokens = tokens[:MAX_WORDS]
     encoded = vocab.encode([t.key for t in tokens])
-    unknown = encoded.unknown_positions
-    ids, skipped = encoded.ids, ()
+    unknown, ids, skipped, notes = encoded.unknown_positions, encoded.ids, (), []
     if vocab.drops_unknown and unknown:
         # As Keras' Tokenizer without an oov_token: the words the model does not know are not read at all.
         skipped = tuple(tokens[t].text for t in unknown)
+        shown = ", ".join(f"“{w}”" for w in skipped[:SKIPPED_SHOWN]) + (", …" if len(skipped) > SKIPPED_SHOWN else "")
         notes.append(_("The model has no id for words it does not know, so it leaves them out, as Keras' Tokenizer "
-                       "does: {words}.").format(words=", ".join(f"“{w}”" for w in skipped)))
+                       "does: {words}.").format(words=shown))
         known = np.setdiff1d(np.arange(len(tokens)), unknown)
         tokens, ids, unknown = [tokens[t] for t in known], ids[known], ()
+    # A model trained on reviews cut to maxlen reads the words pad_sequences keeps, whatever the page's limit.
     kept = vocab.framing.kept(len(tokens))
-    if kept != slice(0, len(tokens)):
-        end = _("last") if vocab.framing.truncating == "pre" else _("first")
-        notes.append(_("The model was trained on reviews cut to {maxlen} ids, so it reads only the {end} {n} "
-                       "words.").format(maxlen=vocab.framing.maxlen, end=end, n=kept.stop - kept.start))
-        cut_words += len(tokens) - (kept.stop - kept.start)
+    framed_cut = len(tokens) - (kept.stop - kept.start)
+    if framed_cut:
+        notes.append((_("The model was trained on reviews cut to {maxlen} ids, so it reads only the last {n} words.")
+                      if vocab.framing.truncating == "pre" else
+                      _("The model was trained on reviews cut to {maxlen} ids, so it reads only the first {n} words."))
+                     .format(maxlen=vocab.framing.maxlen, n=kept.stop - kept.start))
         tokens, ids = tokens[kept], ids[kept]
         unknown = tuple(t - kept.start for t in unknown if kept.start <= t < kept.stop)
+    cut_words = max(0, len(tokens) - MAX_WORDS)
+    limits = []
+    if tokens and original > MAX_CHARS and cut_words:
+        limits.append(_("Your text is long ({chars:,} characters): the classifier reads only its first {limit:,} "
+                        "characters, and of those only the first {words} words.").format(
+            chars=original, limit=MAX_CHARS, words=MAX_WORDS))
+    elif tokens and original > MAX_CHARS:
+        limits.append(_("Your text is long ({chars:,} characters): the classifier reads only its first {limit:,} "
+                        "characters.").format(chars=original, limit=MAX_CHARS))
+    elif cut_words:
+        limits.append(_("Your text has {n:,} words: the classifier reads only the first {limit}.").format(
+            n=len(tokens), limit=MAX_WORDS))
+    notes = limits + notes
+    tokens, ids = tokens[:MAX_WORDS], ids[:MAX_WORDS]
+    unknown = tuple(t for t in unknown if t < MAX_WORDS)
+    cut_words += framed_cut
     if tokens:
         has_words = any(any(ch.isalnum() for ch in t.text) for t in tokens)
         letters, other = _letters(cut)

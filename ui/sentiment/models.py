@@ -133,7 +133,7 @@ def choose_model() -> Entry | None:
     choose = len(registry) > 1
     if choose:
         st.selectbox(_("Classifier"), list(registry), format_func=lambda k: registry[k].label, key="sent_model",
-                     help=_("The pretrained classifier, and the ones trained (or uploaded) in this session."))
+                     help=_("The pretrained classifier, and the ones trained, uploaded or opened in this session."))
         entry = active()
     if isinstance(entry.model, OpenedClassifier):
         facts = _("{arch}, opened from {file}").format(arch=architecture(entry.model.net),

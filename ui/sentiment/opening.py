@@ -98,7 +98,7 @@ def section() -> None:
                                                "default) or its last. The model does not say it."))
         settings = (tuple(u.file_id for u in uploads), index_from, maxlen, padding, truncating)
         if st.session_state.get("sent_open_done") == settings:
-            st.success(_("Opened: the page now reads with it."))
+            st.success(_("Opened: it is one of the page's classifiers now."))
             return
         if st.button(_("Open"), key="sent_open_button", type="primary"):
             try:
