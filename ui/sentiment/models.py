@@ -186,13 +186,21 @@ def _opened_quality(model: OpenedClassifier) -> None:
     st.markdown(_("**{label}**: {arch}, a {dims}-number embedding for each of {rows:,} ids; {parameters:,} "
                   "parameters.").format(label=literal(model_label(model)), arch=architecture(net), dims=net.embed_dim,
                                         rows=net.vocab_size, parameters=model.parameters))
-    padding = {"pre": _("in front"), "post": _("at the end")}
-    st.markdown(_("It reads {words:,} words from {file} ({form}). Each review is padded with 0 {padding} or cut "
-                  "{truncating} to {maxlen} ids, as pad_sequences(maxlen={maxlen}, padding=\"{pad_side}\", "
-                  "truncating=\"{cut_side}\") does.").format(
-        words=vocab.words, file=literal(model.vocabulary_file), form=_(FORMS[vocab.form]),
-        padding=padding[framing.padding], truncating=padding[framing.truncating], maxlen=framing.maxlen,
-        pad_side=framing.padding, cut_side=framing.truncating))
+    padded = {"pre": _("a shorter review gets zeros in front"), "post": _("a shorter review gets zeros at the end")}
+    cut = {"pre": _("a longer one loses its first words"), "post": _("a longer one loses its last words")}
+    lines = [_("It reads {words:,} words, from {file} ({form}).").format(
+        words=vocab.words, file=literal(model.vocabulary_file), form=_(FORMS[vocab.form])),
+        _("Reviews are laid out as pad_sequences(maxlen={maxlen}, padding=\"{pad}\", truncating=\"{cut}\") does: "
+          "{padded}, {cut_words}.").format(maxlen=framing.maxlen, pad=framing.padding, cut=framing.truncating,
+                                            padded=padded[framing.padding], cut_words=cut[framing.truncating])]
+    if framing.start_id is not None:
+        lines.append(_("Id {start} marks the start of each review, as in Keras' IMDB data.").format(
+            start=framing.start_id))
+    if vocab.drops_unknown:
+        lines.append(_("It has no id for unknown words: it leaves them out."))
+    else:
+        lines.append(_("Words it does not know are read as id {unknown}.").format(unknown=vocab.unknown_id))
+    st.markdown(" ".join(lines))
     st.info(_("It was trained elsewhere, so LSTM Lab has no test results for it."))
 
 
