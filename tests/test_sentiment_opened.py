@@ -209,3 +209,20 @@ def test_a_long_review_is_cut_where_pad_sequences_cuts_it_before_the_pages_own_l
         assert [t.text for t in reading.tokens] == words
         assert reading.notes == (f"The model was trained on reviews cut to 20 ids, so it reads only the "
                                  f"{'last' if truncating == 'pre' else 'first'} 20 words.",)
+
+
+def test_the_command_line_reads_a_review_with_an_opened_classifier(keras, tmp_path, capsys):
+    from lstm_core.cli import main
+
+    data, theirs, rows = FORMS["tokenizer-oov"]
+    model = build(keras, rows, "GRU")
+    (tmp_path / "m.keras").write_bytes(saved(model, tmp_path))
+    (tmp_path / "tokenizer.json").write_bytes(data)
+    args = ["sentiment", str(tmp_path / "m.keras"), "--vocab", str(tmp_path / "tokenizer.json"), "--maxlen", "18",
+            "--padding", "post", "--text", TEXT, "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    padded = keras.utils.pad_sequences([theirs], maxlen=18, padding="post")
+    assert abs(out["probability_positive"] - model.predict(padded, verbose=0)[0, 0]) < TOL
+    assert main(args[:2] + args[4:]) == 2
+    assert "needs its vocabulary: give it with --vocab" in capsys.readouterr().err
