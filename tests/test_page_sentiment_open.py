@@ -43,8 +43,10 @@ def textbook(keras, tmp_path_factory):
     return model, saved(model, tmp_path_factory, "imdb_bilstm.keras")
 
 
-def on_sentiment() -> AppTest:
+def on_sentiment(ws: str | None = None) -> AppTest:
     at = app_test()
+    if ws is not None:  # a tab reconnecting to its workspace, as after a server restart
+        at.query_params["ws"] = ws
     at.run()
     at.switch_page(PAGE)
     at.run()
@@ -96,6 +98,11 @@ def test_the_textbook_classifier_reads_a_review_in_every_view(keras, textbook):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("padding=\"pre\"" in m.value for m in at.markdown)
+    # After a server restart the tab has it back, still chosen.
+    opened = at.session_state["sent_model"]
+    again = on_sentiment(at.session_state["workspace_id"])
+    assert again.session_state["sent_model"] == opened
+    assert again.session_state["sent_models"][opened].label == at.session_state["sent_models"][opened].label
 
 
 def test_what_does_not_fit_is_said_and_the_classifier_in_use_stays(keras, textbook, tmp_path_factory):

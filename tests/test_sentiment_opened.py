@@ -226,3 +226,21 @@ def test_the_command_line_reads_a_review_with_an_opened_classifier(keras, tmp_pa
     assert abs(out["probability_positive"] - model.predict(padded, verbose=0)[0, 0]) < TOL
     assert main(args[:2] + args[4:]) == 2
     assert "needs its vocabulary: give it with --vocab" in capsys.readouterr().err
+
+
+def test_an_opened_classifier_kept_in_a_folder_opens_again_as_it_was(keras, tmp_path):
+    from lstm_core.sentiment.opened import SETTINGS_FILE, load_folder, save_folder
+
+    data, _theirs, rows = FORMS["imdb"]
+    model_data = saved(build(keras, rows, "LSTM"), tmp_path)
+    net = read_model(model_data, "imdb.keras")
+    first = open_classifier(net, read_vocabulary(data, "index.json"), Framing(15, "post", "post"), file="imdb.keras",
+                            vocabulary_file="index.json", index_from=4)
+    folder = save_folder(tmp_path / "opened", first, model_data, data, 4)
+    again = load_folder(folder)
+    assert (again.label, again.vocab.framing, again.vocab.ids) == (first.label, first.vocab.framing, first.vocab.ids)
+    assert scoring.score(again.net, again.vocab, TEXT).prob == scoring.score(first.net, first.vocab, TEXT).prob
+    (folder / SETTINGS_FILE).write_text('{"file": "imdb.keras"}')
+    with pytest.raises(ClassifierFileError, match="does not hold an opened classifier"):
+        load_folder(folder)
+    assert [p.name for p in (tmp_path / "opened").iterdir()] == [folder.name]  # nothing half-written left

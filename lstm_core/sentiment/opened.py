@@ -7,12 +7,17 @@ keras_words; the padding as the model's input shape says, or as the person openi
 (framing). The result is scored like LSTM Lab's own classifiers (scoring: `net`, `vocab`).
 
 What does not fit raises ClassifierFileError with one sentence per problem, each naming the file and
-what to change. Nothing is written to disk: an opened classifier lives in the session that opened it.
+what to change. A session keeps what it opened in a folder of its workspace (save_folder): the two
+files as they came and the settings they were opened with, opened again the same way (load_folder).
 """
 
 from __future__ import annotations
 
 import io
+import json
+import shutil
+import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +30,7 @@ from .framing import DEFAULT_MAXLEN, Framing
 from .keras_words import IMDB_INDEX_FROM, KerasWords, Parsed, for_model, parse
 
 MAX_MODEL_BYTES = 512 << 20
+MODEL_FILE, VOCABULARY_FILE, SETTINGS_FILE = "classifier.keras", "vocabulary", "opened.json"
 
 
 class ClassifierFileError(ValueError):
@@ -120,3 +126,40 @@ def open_classifier(net: Network, vocabulary: Parsed, framing: Framing, *, file:
     except VocabFormError as exc:
         raise ClassifierFileError(_("{file}: {problem}").format(file=vocabulary_file, problem=exc)) from None
     return OpenedClassifier(net, vocab, file, vocabulary_file)
+
+
+def save_folder(root: str | Path, opened: OpenedClassifier, model_data: bytes, vocabulary_data: bytes,
+                index_from: int) -> Path:
+    """A new folder under `root` holding the two files and how they were opened; written whole or not at all."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    framing = opened.vocab.framing
+    settings = {"file": opened.file, "vocabulary_file": opened.vocabulary_file, "maxlen": framing.maxlen,
+                "padding": framing.padding, "truncating": framing.truncating, "index_from": index_from}
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".incoming-"))
+    try:
+        (tmp / MODEL_FILE).write_bytes(model_data)
+        (tmp / VOCABULARY_FILE).write_bytes(vocabulary_data)
+        (tmp / SETTINGS_FILE).write_text(json.dumps(settings), encoding="utf-8")
+        dest = root / uuid.uuid4().hex[:12]
+        tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def load_folder(folder: str | Path) -> OpenedClassifier:
+    """A classifier save_folder kept, opened again as it was (ClassifierFileError if it cannot be)."""
+    folder = Path(folder)
+    try:
+        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+        model_data, vocabulary_data = (folder / MODEL_FILE).read_bytes(), (folder / VOCABULARY_FILE).read_bytes()
+        file, vocabulary_file = str(settings["file"]), str(settings["vocabulary_file"])
+        framing = Framing(settings["maxlen"], settings["padding"], settings["truncating"])
+        index_from = int(settings["index_from"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ClassifierFileError(_("{folder} does not hold an opened classifier ({problem}).").format(
+            folder=folder.name, problem=exc)) from None
+    return open_classifier(read_model(model_data, file), read_vocabulary(vocabulary_data, vocabulary_file), framing,
+                           file=file, vocabulary_file=vocabulary_file, index_from=index_from)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import uuid
+from pathlib import Path
 
 import streamlit as st
 
 from lstm_core.i18n import N_, _, ngettext
 from lstm_core.said import say
-from lstm_core.sentiment import data, store
+from lstm_core.sentiment import data, opened, store
 from lstm_core.sentiment.keras_words import FORMS
 from lstm_core.sentiment.model import parameter_count
 from lstm_core.sentiment.opened import OpenedClassifier, architecture
-from lstm_core.spec import CELL_NAMES
 from lstm_core.sentiment.pretrained import LABEL as PRETRAINED_LABEL
+from lstm_core.spec import CELL_NAMES
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 
 from ui.sentiment import figures as fs
@@ -30,6 +30,7 @@ from ui.literal import literal
 from ui.refusals import refused_upload
 
 PRETRAINED = "pretrained"
+OPENED_FOLDER = "sentiment-opened"  # in the workspace: the Keras classifiers this tab opened
 SOURCES = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded"),
            "opened": N_("opened")}
 
@@ -98,15 +99,22 @@ def entries() -> dict[str, Entry]:
 
 
 def _saved() -> dict[str, Entry]:
-    """The classifiers this tab saved before the server restarted (none in a new tab)."""
-    return {key: Entry(key, "trained here" if trained else "uploaded", model)
-            for key, trained, model in workspace.load_saved("sentiment/*", "sentiment-uploads/*", store.load_folder,
-                                                            store.SentimentModelError)}
+    """The classifiers this tab saved or opened before the server restarted (none in a new tab)."""
+    saved = {key: Entry(key, "trained here" if trained else "uploaded", model)
+             for key, trained, model in workspace.load_saved("sentiment/*", "sentiment-uploads/*", store.load_folder,
+                                                             store.SentimentModelError)}
+    for folder in sorted(workspace.folder().glob(f"{OPENED_FOLDER}/*")):
+        try:
+            model = opened.load_folder(folder)
+        except opened.ClassifierFileError:
+            continue  # a folder that never finished saving
+        saved[f"opened:{folder.name}"] = Entry(f"opened:{folder.name}", "opened", model)
+    return saved
 
 
-def add_opened(model: OpenedClassifier) -> None:
-    """An opened Keras classifier joins the list and becomes the one the page reads with."""
-    _add(Entry(f"opened:{uuid.uuid4().hex[:12]}", "opened", model))
+def add_opened(folder: Path, model: OpenedClassifier) -> None:
+    """An opened Keras classifier (kept in `folder`) joins the list and becomes the one the page reads with."""
+    _add(Entry(f"opened:{folder.name}", "opened", model))
 
 
 def _add(entry: Entry) -> None:

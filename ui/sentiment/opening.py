@@ -1,7 +1,8 @@
 """Open a model, in the Sentiment page's sidebar: a word-level classifier trained elsewhere in Keras (its
 .keras file and its vocabulary), then how its reviews were padded, read from the model where it says
 (its input shape fixes maxlen) and otherwise asked, with pad_sequences' defaults. What does not fit is
-said, naming what to change; the classifier the page reads with stays until one opens.
+said, naming what to change; the classifier the page reads with stays until one opens. What opens is
+kept in the tab's workspace, so it comes back after a server restart.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from lstm_core.i18n import N_, _
 from lstm_core.sentiment.framing import MAX_MAXLEN, SIDES, Framing
 from lstm_core.sentiment.keras_words import FORMS, IMDB_INDEX_FROM
 from lstm_core.sentiment.opened import (ClassifierFileError, default_framing, open_classifier, read_model,
-                                        read_vocabulary)
+                                        read_vocabulary, save_folder)
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 
+from ui import models as session_models
 from ui.literal import literal
 from ui.refusals import refused_upload
 from ui.sentiment import models
@@ -110,7 +112,9 @@ def section() -> None:
                 st.session_state.sent_open_said = (settings, str(exc))
             else:
                 st.session_state.sent_open_done = settings
-                models.add_opened(opened)
+                folder = save_folder(session_models.session_dir() / models.OPENED_FOLDER, opened,
+                                     model_file.getvalue(), vocab_file.getvalue(), int(index_from))
+                models.add_opened(folder, opened)
                 st.rerun()
         # Said for as long as the files and settings that caused it stay.
         said = st.session_state.get("sent_open_said")
