@@ -31,7 +31,6 @@ class Framing:
     padding: str = "pre"
     truncating: str = "pre"
     start_id: int | None = None  # put before every review (Keras' IMDB data: 1)
-    pad_id: int = 0
 
     def __post_init__(self):
         if self.maxlen is not None and (not isinstance(self.maxlen, int) or isinstance(self.maxlen, bool)
@@ -70,7 +69,7 @@ class Framing:
                 rows, first = rows[:, cut:], first - cut
             else:
                 rows = rows[:, :self.maxlen]
-        pad = np.full((len(rows), self.maxlen - rows.shape[1]), self.pad_id, np.intp)
+        pad = np.zeros((len(rows), self.maxlen - rows.shape[1]), np.intp)  # pad_sequences' value=0
         if self.padding == "pre":
             return np.hstack([pad, rows]), first + pad.shape[1]
         return np.hstack([rows, pad]), first

@@ -32,7 +32,7 @@ import numpy as np
 from lstm_core.data.vocab_forms import MASK_TOKENS, MAX_VOCAB_BYTES, OOV_TOKENS, VocabFormError
 from lstm_core.i18n import N_, _
 from .framing import Framing
-from .tokens import Encoded, Token, normalise
+from .tokens import MAX_WORD_CHARS, Encoded, Token, normalise
 
 FORMS = {"imdb": N_("a word index (word → id), such as Keras' IMDB one"), "tokenizer": N_("a Keras Tokenizer"),
          "lines": N_("a TextVectorization vocabulary (one token per line)"), "list": N_("a JSON list of words")}
@@ -141,7 +141,6 @@ class KerasWords:
     ids: Mapping[str, int]  # word -> the model's id; only ids its Embedding has
     unknown_id: int | None  # None: unknown words are skipped
     framing: Framing
-    size: int  # the Embedding's rows
 
     @property
     def form(self) -> str:
@@ -160,10 +159,13 @@ class KerasWords:
         p = self.parsed
         text = normalise(text)
         if p.strip:
-            pieces = ((piece, _PUNCTUATION.sub("", piece)) for piece in text.split())
-            return [Token(shown, shown.translate(_ASCII_LOWER)) for _piece, shown in pieces if shown]
-        spaced = text.translate({ord(c): p.split for c in p.filters})
-        return [Token(w, w.lower() if p.lower else w) for w in spaced.split(p.split) if w]
+            pieces = (_PUNCTUATION.sub("", piece) for piece in text.split())
+            keyed = [(w, w.translate(_ASCII_LOWER)) for w in pieces if w]
+        else:
+            spaced = text.translate({ord(c): p.split for c in p.filters})
+            keyed = [(w, w.lower() if p.lower else w) for w in spaced.split(p.split) if w]
+        # A longer "word" is a paste of something else: shown cut, as the built-in tokenizer does.
+        return [Token(w[:MAX_WORD_CHARS], key) for w, key in keyed]
 
     def encode(self, keys: Sequence[str]) -> Encoded:
         found = [self.ids.get(k) for k in keys]
@@ -200,4 +202,4 @@ def for_model(parsed: Parsed, rows: int, framing: Framing, index_from: int = IMD
         raise VocabFormError(_("None of the vocabulary's words has a row in the model's Embedding ({rows} rows)")
                              .format(rows=rows))
     start = parsed.start_id if parsed.form == "imdb" and not own else None
-    return KerasWords(parsed, kept, unknown, Framing(framing.maxlen, framing.padding, framing.truncating, start), rows)
+    return KerasWords(parsed, kept, unknown, Framing(framing.maxlen, framing.padding, framing.truncating, start))
