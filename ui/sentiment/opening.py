@@ -27,14 +27,14 @@ SIDE_NAMES = {"pre": N_("pre (in front)"), "post": N_("post (at the end)")}
 def _pair(uploads) -> tuple:
     """(the .keras upload, the vocabulary upload), or ClassifierFileError saying what to drop."""
     names = [u.name for u in uploads]
-    models_ = [u for u in uploads if u.name.lower().endswith((".keras", ".h5", ".hdf5"))]
-    others = [u for u in uploads if u not in models_]
-    if len(models_) == 1 and len(others) == 1:
-        return models_[0], others[0]
-    if len(models_) == 1 and not others:
+    model_files = [u for u in uploads if u.name.lower().endswith((".keras", ".h5", ".hdf5"))]
+    others = [u for u in uploads if u not in model_files]
+    if len(model_files) == 1 and len(others) == 1:
+        return model_files[0], others[0]
+    if len(model_files) == 1 and not others:
         raise ClassifierFileError(_("{file} needs its vocabulary: drop it into the box too.").format(file=names[0]))
-    if not models_ and len(others) == 1:
-        raise ClassifierFileError(_("{file} is no .keras file: drop the classifier's .keras file with it.").format(
+    if not model_files and len(others) == 1:
+        raise ClassifierFileError(_("{file} needs the classifier's .keras file: drop it into the box too.").format(
             file=names[0]))
     raise ClassifierFileError(_("Drop one .keras file and its vocabulary, not {count} files: {names}.").format(
         count=len(names), names=", ".join(names)))

@@ -48,9 +48,9 @@ EXPLAIN = {
     "r": N_("The **reset gate**: how much of the previous state is used to make the new candidate."),
     "hh": N_("The **candidate h̃**: the state each unit would take if it kept nothing of the old one."),
 }
-VIEWS = (N_("Word by word"), N_("Word importance"), N_("Gates"))
-# A bidirectional layer's two halves, the direction switch's values (translated where shown).
-DIRECTIONS = (N_("Left to right"), N_("Right to left"))  # the view switch's values, translated where shown
+VIEWS = (N_("Word by word"), N_("Word importance"), N_("Gates"))  # the view switch's values, translated where shown
+# A bidirectional layer's two halves: the Gates view's direction switch's values, translated where shown.
+DIRECTIONS = (N_("Left to right"), N_("Right to left"))
 
 
 def sentences(parts: list[str]) -> str:
