@@ -174,6 +174,12 @@ def test_models_that_are_not_embedding_recurrent_dense1_are_refused_naming_what_
     onehot = k.Sequential([k.Input((None, 30)), k.layers.LSTM(5), k.layers.Dense(1, activation="sigmoid")])
     with pytest.raises(ClassifierFileError, match=r"no Embedding.*Embedding\(num_words, d\)"):
         read_model(saved(onehot, tmp_path), "onehot.keras")
+    long = k.Sequential([k.Input((1500,)), k.layers.Embedding(30, 4), k.layers.LSTM(3),
+                         k.layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(ClassifierFileError, match="reads reviews of 1,500 ids; LSTM Lab reads at most 1,000"):
+        read_model(saved(long, tmp_path), "long.keras")
+    with pytest.raises(ClassifierFileError, match="not a complete zip archive"):
+        read_model(b"not a zip at all", "fake.keras")
     with pytest.raises(ClassifierFileError, match="model.save"):
         read_model(b"\x89HDF", "old.h5")
     with pytest.raises(ClassifierFileError, match="vocab.txt: The vocabulary file is empty"):

@@ -26,7 +26,7 @@ from lstm_core.i18n import _
 from lstm_core.inference.keras_file import from_keras_file, layer_classes
 from lstm_core.inference.netweights import Network, WeightsError, weights_list
 from lstm_core.spec import CELL_NAMES
-from .framing import DEFAULT_MAXLEN, Framing
+from .framing import DEFAULT_MAXLEN, MAX_MAXLEN, Framing
 from .keras_words import IMDB_INDEX_FROM, KerasWords, Parsed, for_model, parse
 
 MAX_MODEL_BYTES = 512 << 20
@@ -95,6 +95,9 @@ def _shape_problems(net: Network, name: str) -> list[str]:
                      "a character or word model. A sentiment classifier ends in Dense(1, activation=\"sigmoid\"); "
                      "open character models on the other pages.").format(
             file=name, outputs=net.output_size, activation=net.head.activation))
+    elif net.input_length is not None and net.input_length > MAX_MAXLEN:
+        out.append(_("{file} reads reviews of {steps:,} ids; LSTM Lab reads at most {most:,}. Train it on reviews "
+                     "cut shorter (pad_sequences' maxlen).").format(file=name, steps=net.input_length, most=MAX_MAXLEN))
     elif net.return_sequences:
         out.append(_("{file}'s last recurrent layer returns every step (return_sequences=True), so it gives a verdict "
                      "per word, not one per review. Train it with return_sequences=False on its last recurrent "
