@@ -133,6 +133,8 @@ def test_a_stated_index_from_shifts_the_word_index(keras, tmp_path):
     opened = open_classifier(net, parsed, Framing(8), file="m.keras", vocabulary_file="index.json", index_from=5)
     assert opened.vocab.encode(["the", "movie"]).ids.tolist() == [RANK["the"] + 5, RANK["movie"] + 5]
     assert opened.vocab.framing.start_id == 1 and opened.vocab.unknown_id == 2
+    with pytest.raises(ClassifierFileError, match="With index_from=40, no word.*give the index_from"):
+        open_classifier(net, parsed, Framing(8), file="m.keras", vocabulary_file="index.json", index_from=40)
 
 
 def test_index_from_0_reads_a_word_index_of_ones_own(keras, tmp_path):

@@ -198,6 +198,10 @@ def for_model(parsed: Parsed, rows: int, framing: Framing, index_from: int = IMD
                 "model{hint}.").format(top=top, rows=rows, hint=_(", or a Tokenizer with num_words={rows}").format(
                     rows=rows) if parsed.form == "tokenizer" else ""))
     kept = {w: i for w, i in ids.items() if i < rows and (parsed.num_words is None or i < parsed.num_words)}
+    if not kept and parsed.asks_index_from:
+        raise VocabFormError(_("With index_from={shift}, no word of the index has a row in the model's Embedding "
+                               "({rows} rows): give the index_from the model was trained with.").format(
+            shift=shift, rows=rows))
     if not kept:
         raise VocabFormError(_("None of the vocabulary's words has a row in the model's Embedding ({rows} rows)")
                              .format(rows=rows))
