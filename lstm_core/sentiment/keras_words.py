@@ -192,11 +192,11 @@ def for_model(parsed: Parsed, rows: int, framing: Framing, index_from: int = IMD
         top = max((i for i in ids.values() if parsed.num_words is None or i < parsed.num_words), default=0)
         top = max(top, unknown or 0)
         if top >= rows:
-            raise VocabFormError(_(
-                "The vocabulary gives words ids up to {top:,}, but the model's Embedding has only {rows:,} rows "
-                "(input_dim={rows}): they do not belong together. Choose the vocabulary saved with this "
-                "model{hint}.").format(top=top, rows=rows, hint=_(", or a Tokenizer with num_words={rows}").format(
-                    rows=rows) if parsed.form == "tokenizer" else ""))
+            fits = (_("Choose the vocabulary saved with this model, or a Tokenizer with num_words={rows}.")
+                    if parsed.form == "tokenizer" else _("Choose the vocabulary saved with this model."))
+            raise VocabFormError(_("The vocabulary gives words ids up to {top:,}, but the model's Embedding has only "
+                                   "{rows:,} rows (input_dim={rows}): they do not belong together.").format(
+                top=top, rows=rows) + " " + fits.format(rows=rows))
     kept = {w: i for w, i in ids.items() if i < rows and (parsed.num_words is None or i < parsed.num_words)}
     if not kept and parsed.asks_index_from:
         raise VocabFormError(_("With index_from={shift}, no word of the index has a row in the model's Embedding "

@@ -194,13 +194,13 @@ def _opened_quality(model: OpenedClassifier) -> None:
     st.markdown(_("**{label}**: {arch}, a {dims}-number embedding for each of {rows:,} ids; {parameters:,} "
                   "parameters.").format(label=literal(model_label(model)), arch=architecture(net), dims=net.embed_dim,
                                         rows=net.vocab_size, parameters=model.parameters))
-    padded = {"pre": _("a shorter review gets zeros in front"), "post": _("a shorter review gets zeros at the end")}
-    cut = {"pre": _("a longer one loses its first words"), "post": _("a longer one loses its last words")}
+    padded = {"pre": _("A shorter review gets zeros in front."), "post": _("A shorter review gets zeros at the end.")}
+    cut = {"pre": _("A longer one loses its first words."), "post": _("A longer one loses its last words.")}
     lines = [_("It reads {words:,} words, from {file} ({form}).").format(
         words=vocab.words, file=literal(model.vocabulary_file), form=_(FORMS[vocab.form])),
-        _("Reviews are laid out as pad_sequences(maxlen={maxlen}, padding=\"{pad}\", truncating=\"{cut}\") does: "
-          "{padded}, {cut_words}.").format(maxlen=framing.maxlen, pad=framing.padding, cut=framing.truncating,
-                                            padded=padded[framing.padding], cut_words=cut[framing.truncating])]
+        _("Reviews are laid out as pad_sequences(maxlen={maxlen}, padding=\"{pad}\", truncating=\"{cut}\") "
+          "does.").format(maxlen=framing.maxlen, pad=framing.padding, cut=framing.truncating),
+        padded[framing.padding], cut[framing.truncating]]
     if framing.start_id is not None:
         lines.append(_("Id {start} marks the start of each review, as in Keras' IMDB data.").format(
             start=framing.start_id))
