@@ -203,7 +203,8 @@ def for_model(parsed: Parsed, rows: int, framing: Framing, index_from: int = IMD
                                "({rows} rows): give the index_from the model was trained with.").format(
             shift=shift, rows=rows))
     if not kept:
-        raise VocabFormError(_("None of the vocabulary's words has a row in the model's Embedding ({rows} rows)")
+        raise VocabFormError(_("None of the vocabulary's words has a row in the model's Embedding ({rows} rows): choose the "
+                               "vocabulary saved with this model.")
                              .format(rows=rows))
     start = parsed.start_id if parsed.form == "imdb" and not own else None
     return KerasWords(parsed, kept, unknown, Framing(framing.maxlen, framing.padding, framing.truncating, start))
