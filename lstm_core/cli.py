@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_core.data.corpora import CorpusError, load_corpus
+from lstm_core.i18n import _
 from lstm_core.storage.keras_import import open_model
 from lstm_core.storage.persistence import LoadedModel, ModelFileError
 from lstm_core.spec import CELLS, ModelSpec, SpecError
@@ -101,7 +102,19 @@ def _parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_evaluate)
 
     sn = sub.add_parser("sentiment", help="classify reviews as positive or negative, word by word")
-    sn.add_argument("model", help="a sentiment model folder, or 'default' for the pretrained classifier")
+    sn.add_argument("model", help="a sentiment model folder, 'default' for the pretrained classifier, or a word-level "
+                                  "classifier trained elsewhere: a .keras file, with --vocab")
+    sn.add_argument("--vocab", help="with a .keras MODEL: its vocabulary (Keras' IMDB word index, a Tokenizer's "
+                                    "to_json(), one token per line, or a JSON list of words)")
+    sn.add_argument("--index-from", type=int, default=3,
+                    help="with an IMDB word index: what imdb.load_data added to each rank (default 3; 0: the "
+                         "index's own ids, no start mark)")
+    sn.add_argument("--maxlen", type=int, help="with a .keras MODEL: the length its reviews were padded or cut "
+                                               "to (default: its input shape, or 200)")
+    sn.add_argument("--padding", choices=("pre", "post"), default="pre", help="with a .keras MODEL: where "
+                                                                               "pad_sequences put the zeros")
+    sn.add_argument("--truncating", choices=("pre", "post"), default="pre",
+                    help="with a .keras MODEL: where pad_sequences cut a long review")
     source = sn.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", help="one review")
     source.add_argument("--file", help="a UTF-8 text file with one review per line (prints one JSON object per line)")
@@ -224,11 +237,30 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _opened_classifier(args):
+    from .sentiment.framing import Framing
+    from .sentiment.opened import ClassifierFileError, default_framing, open_classifier, read_model, read_vocabulary
+
+    if args.vocab is None:
+        raise ClassifierFileError(_("{file} needs its vocabulary: give it with --vocab FILE.").format(
+            file=Path(args.model).name))
+    net = read_model(Path(args.model).read_bytes(), Path(args.model).name)
+    parsed = read_vocabulary(Path(args.vocab).read_bytes(), Path(args.vocab).name)
+    framing = Framing(args.maxlen or default_framing(net).maxlen, args.padding, args.truncating)
+    return open_classifier(net, parsed, framing, file=Path(args.model).name, vocabulary_file=Path(args.vocab).name,
+                           index_from=args.index_from)
+
+
 def _sentiment(args) -> int:
     from .sentiment.scoring import score
     from .sentiment.store import load_folder
 
-    model = load_folder(args.model)
+    if args.model.lower().endswith(".keras"):
+        model = _opened_classifier(args)
+    elif args.vocab is not None:
+        raise ValueError(_("--vocab goes with a .keras file; a sentiment model folder has its vocabulary already."))
+    else:
+        model = load_folder(args.model)
 
     def result(text: str) -> dict:
         shown = text if len(text) <= 200 else text[:200] + "…"

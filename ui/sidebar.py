@@ -13,6 +13,7 @@ from ui import i18n, models, projector, publishing, running_line, view_link
 from ui.classroom import student
 from ui.classroom.teacher import KEY_OK
 from ui.sentiment import models as sentiment_models
+from ui.sentiment import opening as sentiment_opening
 from ui.literal import literal
 from ui.refusals import refused_upload
 
@@ -57,6 +58,7 @@ def render(page: str = "home"):
             student.section(page)
         if page == "sentiment":
             _classifier_card()
+            sentiment_opening.section()
             return None
         registry = models.models()
         current = models.active()

@@ -27,6 +27,7 @@ import streamlit as st
 
 from lstm_core import settings
 from lstm_core.i18n import _, ngettext
+from lstm_core.sentiment.opened import SETTINGS_FILE as OPENED_SETTINGS
 
 KEEP_DAYS = 7
 STATE_FILE = "state.json"
@@ -128,9 +129,11 @@ def load_saved(trained: str, uploaded: str, load: Callable[[Path], Model],
 
 
 def saved_models() -> list[Path]:
-    """The model folders in the workspace: trained or uploaded, character or sentiment models."""
+    """The model folders in the workspace: trained or uploaded, character or sentiment models, and the
+    sentiment classifiers opened from a .keras file (kept as they came, with no meta.json)."""
     ws = folder()
-    return sorted(p.parent for p in (*ws.glob("*/meta.json"), *ws.glob("*/*/meta.json")))
+    return sorted(p.parent for p in (*ws.glob("*/meta.json"), *ws.glob("*/*/meta.json"),
+                                     *ws.glob(f"*/*/{OPENED_SETTINGS}")))
 
 
 def restart_notice(page: str) -> None:

@@ -285,7 +285,19 @@ def build(model_class: str, config: dict, fetch: Fetch) -> Network:
         form = "embedding"
     else:
         embedding, form = input_table(plan[0].shapes[0][0], bias.shape[0], plan[1].name)
-    return Network(embedding, tuple(layers), head, name, form)
+    return Network(embedding, tuple(layers), head, name, form, _input_length(config) if form == "embedding" else None)
+
+
+def _input_length(config: dict) -> int | None:
+    """The steps an Embedding model's input shape fixes, (None, maxlen): by its InputLayer, or the shape a
+    Sequential model was built with."""
+    first = config["layers"][0]
+    shape = (first.get("config", {}).get("batch_shape") if first.get("class_name") == "InputLayer"
+             else config.get("build_input_shape"))
+    if isinstance(shape, (list, tuple)) and len(shape) == 2 and isinstance(shape[1], int) \
+            and not isinstance(shape[1], bool) and shape[1] > 0:
+        return shape[1]
+    return None
 
 
 def logits_head(kernel: np.ndarray, bias: np.ndarray) -> DenseHead:

@@ -86,16 +86,16 @@ def _h5_datasets(h5: h5py.File, path: str) -> list[h5py.Dataset]:
     return out
 
 
-def from_keras_file(source: str | os.PathLike | IO[bytes]) -> Network:
-    """Read a Keras 3 `.keras` file (a path or a binary file object such as an upload) without Keras."""
+def _archive(source: str | os.PathLike | IO[bytes]) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(source)
+        return zipfile.ZipFile(source)
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         raise WeightsError(_("This .keras file is damaged: it is not a complete zip archive, which every .keras "
                              "file is ({error}).").format(error=exc)) from None
-    with archive:
-        raw_config = _read_entry(archive, "config.json", MAX_CONFIG_BYTES)
-        raw_weights = _read_entry(archive, "model.weights.h5", MAX_WEIGHTS_BYTES)
+
+
+def _configuration(raw_config: bytes) -> tuple[object, dict, list[dict]]:
+    """(model class, model configuration, its layer entries) from config.json's bytes."""
     try:
         top = json.loads(raw_config)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -106,6 +106,23 @@ def from_keras_file(source: str | os.PathLike | IO[bytes]) -> Network:
     entries = json_object(config, _("the model configuration")).get("layers")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise WeightsError(_("This .keras file is damaged: the model configuration lists no layers"))
+    return model_class, config, entries
+
+
+def layer_classes(source: str | os.PathLike | IO[bytes]) -> list[str]:
+    """The class names of a `.keras` file's layers in order, from its configuration alone: what a page
+    checks to say what kind of model a file is before its weights are read."""
+    with _archive(source) as archive:
+        raw_config = _read_entry(archive, "config.json", MAX_CONFIG_BYTES)
+    return [str(entry.get("class_name")) for entry in _configuration(raw_config)[2]]
+
+
+def from_keras_file(source: str | os.PathLike | IO[bytes]) -> Network:
+    """Read a Keras 3 `.keras` file (a path or a binary file object such as an upload) without Keras."""
+    with _archive(source) as archive:
+        raw_config = _read_entry(archive, "config.json", MAX_CONFIG_BYTES)
+        raw_weights = _read_entry(archive, "model.weights.h5", MAX_WEIGHTS_BYTES)
+    model_class, config, entries = _configuration(raw_config)
 
     # Keras names each layer's weight group after its class in snake case, numbering repeats in
     # layer order (lstm, lstm_1, ...), whatever the layer's own name.

@@ -139,6 +139,9 @@ class Network:
     head: DenseHead
     name: str = ""
     input_form: str = "embedding"  # INPUT_FORMS; only an "embedding" table is a weight of the Keras model
+    # The number of steps the model's input shape fixes (Input(shape=(maxlen,))): the length its texts were
+    # padded to. None when it takes any length or does not say.
+    input_length: int | None = None
 
     def __post_init__(self):
         layers = tuple(self.layers)
@@ -228,7 +231,8 @@ def with_weights(net: Network, arrays: Sequence[np.ndarray]) -> Network:
         layers.append(RecurrentLayer(layer.cell, layer.units, dirs[0], dirs[1] if layer.bidirectional else None,
                                      layer.return_sequences, layer.name))
     kernel, bias = next(it), next(it)
-    return Network(embedding, tuple(layers), replace(net.head, kernel=kernel, bias=bias), net.name, net.input_form)
+    return Network(embedding, tuple(layers), replace(net.head, kernel=kernel, bias=bias), net.name, net.input_form,
+                   net.input_length)
 
 
 def as_char_model(net: Network, rows: Sequence[int | None]) -> Network:

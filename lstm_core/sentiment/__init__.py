@@ -7,6 +7,9 @@
 - `scoring`  scoring in NumPy through the engine: verdict, word-by-word trajectory, word importance
 - `baseline` VADER's lexicon score, the baseline the classifier is compared with
 - `store`    sentiment model folders (model.keras, vocab.json, meta.json) and their zip form
+- `opened`   a word-level classifier trained elsewhere in Keras, opened from its .keras file and vocabulary
+- `keras_words` that classifier's vocabulary forms, and a review split and looked up as its pipeline did
+- `framing`  padding and cutting a review's ids to maxlen, as Keras' pad_sequences does
 - `meta`     what a classifier's meta.json says, as a typed record
 
 Nothing here imports Streamlit; TensorFlow is imported only by `model` and `training`, lazily.

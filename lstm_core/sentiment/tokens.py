@@ -25,6 +25,7 @@ import numpy as np
 
 from lstm_core.i18n import N_
 from lstm_core.said import Explained
+from .framing import Framing
 
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
@@ -122,6 +123,13 @@ class Encoded:
 
 class WordVocab:
     """Words <-> ids; id 0 is padding, id 1 the unknown word, real words from id 2."""
+
+    framing = Framing()  # LSTM Lab's classifiers are trained on reviews as they are: no padding
+    drops_unknown = False  # every word it does not know is read as id 1
+
+    @staticmethod
+    def tokenize(text: str) -> list[Token]:
+        return tokenize(text)
 
     def __init__(self, entries: Sequence[str]):
         entries = list(entries)

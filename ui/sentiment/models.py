@@ -1,20 +1,26 @@
 """The Sentiment page's classifiers for one browser session: the list it keeps in
-st.session_state (the shared pretrained model, the ones this session trained or uploaded, and the ones
-it saved before a server restart), the chooser at the top of the page, a classifier's test results
-(the "How good is it?" tab) and the upload of a classifier downloaded from the page.
+st.session_state (the shared pretrained model, the ones this session trained or uploaded, the ones
+it saved before a server restart, and the Keras classifiers it opened), the chooser at the top of the
+page, a classifier's test results (the "How good is it?" tab) and the upload of a classifier
+downloaded from the page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import streamlit as st
 
 from lstm_core.i18n import N_, _, ngettext
 from lstm_core.said import say
-from lstm_core.sentiment import data, store
+from lstm_core.sentiment import data, opened, store
+from lstm_core.sentiment.keras_words import FORMS
 from lstm_core.sentiment.model import parameter_count
+from lstm_core.sentiment.opened import OpenedClassifier, architecture
 from lstm_core.sentiment.pretrained import LABEL as PRETRAINED_LABEL
+from lstm_core.spec import CELL_NAMES
 from lstm_core.storage.model_zip import MAX_ZIP_BYTES
 
 from ui.sentiment import figures as fs
@@ -24,14 +30,18 @@ from ui.literal import literal
 from ui.refusals import refused_upload
 
 PRETRAINED = "pretrained"
-SOURCES = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded")}
+OPENED_FOLDER = "sentiment-opened"  # in the workspace: the Keras classifiers this tab opened
+SOURCES = {"pretrained": N_("pretrained"), "trained here": N_("trained here"), "uploaded": N_("uploaded"),
+           "opened": N_("opened")}
 
 
-def model_label(model: store.SentimentModel) -> str:
+def model_label(model: store.SentimentModel | OpenedClassifier) -> str:
     """A classifier's name for the reader. Labels are stored in English (a model folder is read by
     anyone); the pretrained one's and the ones this page builds ("Movie reviews + Tweets · LSTM")
     are put into the reader's words, any other label is shown as it is."""
     label = model.label
+    if isinstance(model, OpenedClassifier):
+        return label
     if label == PRETRAINED_LABEL:
         return _(label)
     domains = model.meta.domains
@@ -42,11 +52,20 @@ def model_label(model: store.SentimentModel) -> str:
     return label
 
 
+def arch_name(model: store.SentimentModel | OpenedClassifier) -> str:
+    """The classifier's kind, short, in the reader's words ("LSTM", "Bidirectional LSTM")."""
+    if isinstance(model, OpenedClassifier):
+        first = model.net.layers[0]
+        return _("Bidirectional {cell}").format(cell=CELL_NAMES[first.cell]) if first.bidirectional \
+            else CELL_NAMES[first.cell]
+    return _(model.spec.arch_name)
+
+
 @dataclass
 class Entry:
     key: str
-    source: str  # "pretrained", "trained here" or "uploaded"
-    model: store.SentimentModel
+    source: str  # "pretrained", "trained here", "uploaded" or "opened"
+    model: store.SentimentModel | OpenedClassifier
 
     @property
     def label(self) -> str:
@@ -80,10 +99,22 @@ def entries() -> dict[str, Entry]:
 
 
 def _saved() -> dict[str, Entry]:
-    """The classifiers this tab saved before the server restarted (none in a new tab)."""
-    return {key: Entry(key, "trained here" if trained else "uploaded", model)
-            for key, trained, model in workspace.load_saved("sentiment/*", "sentiment-uploads/*", store.load_folder,
-                                                            store.SentimentModelError)}
+    """The classifiers this tab saved or opened before the server restarted (none in a new tab)."""
+    saved = {key: Entry(key, "trained here" if trained else "uploaded", model)
+             for key, trained, model in workspace.load_saved("sentiment/*", "sentiment-uploads/*", store.load_folder,
+                                                             store.SentimentModelError)}
+    for folder in sorted(workspace.folder().glob(f"{OPENED_FOLDER}/*")):
+        try:
+            model = opened.load_folder(folder)
+        except opened.ClassifierFileError:
+            continue  # a folder that never finished saving
+        saved[f"opened:{folder.name}"] = Entry(f"opened:{folder.name}", "opened", model)
+    return saved
+
+
+def add_opened(folder: Path, model: OpenedClassifier) -> None:
+    """An opened Keras classifier (kept in `folder`) joins the list and becomes the one the page reads with."""
+    _add(Entry(f"opened:{folder.name}", "opened", model))
 
 
 def _add(entry: Entry) -> None:
@@ -110,8 +141,14 @@ def choose_model() -> Entry | None:
     choose = len(registry) > 1
     if choose:
         st.selectbox(_("Classifier"), list(registry), format_func=lambda k: registry[k].label, key="sent_model",
-                     help=_("The pretrained classifier, and the ones trained (or uploaded) in this session."))
+                     help=_("The pretrained classifier, and the ones trained, uploaded or opened in this session."))
         entry = active()
+    if isinstance(entry.model, OpenedClassifier):
+        facts = _("{arch}, opened from {file}").format(arch=architecture(entry.model.net),
+                                                       file=literal(entry.model.file))
+        st.caption(facts if choose else _("Classifier: **{label}** · {facts}").format(
+            label=literal(model_label(entry.model)), facts=facts))
+        return entry
     test = entry.model.meta.test
     spec = entry.model.spec
     if test is not None and "all" in test.accuracy:
@@ -151,7 +188,34 @@ def upload_model() -> None:
 # ---------------------------------------------------------------- the quality tab
 
 
+def _opened_quality(model: OpenedClassifier) -> None:
+    net, vocab = model.net, model.vocab
+    framing = vocab.framing
+    st.markdown(_("**{label}**: {arch}, a {dims}-number embedding for each of {rows:,} ids; {parameters:,} "
+                  "parameters.").format(label=literal(model_label(model)), arch=architecture(net), dims=net.embed_dim,
+                                        rows=net.vocab_size, parameters=model.parameters))
+    padded = {"pre": _("A shorter review gets zeros in front."), "post": _("A shorter review gets zeros at the end.")}
+    cut = {"pre": _("A longer one loses its first words."), "post": _("A longer one loses its last words.")}
+    lines = [_("It reads {words:,} words, from {file} ({form}).").format(
+        words=vocab.words, file=literal(model.vocabulary_file), form=_(FORMS[vocab.form])),
+        _("Reviews are laid out as pad_sequences(maxlen={maxlen}, padding=\"{pad}\", truncating=\"{cut}\") "
+          "does.").format(maxlen=framing.maxlen, pad=framing.padding, cut=framing.truncating),
+        padded[framing.padding], cut[framing.truncating]]
+    if framing.start_id is not None:
+        lines.append(_("Id {start} marks the start of each review, as in Keras' IMDB data.").format(
+            start=framing.start_id))
+    if vocab.drops_unknown:
+        lines.append(_("It has no id for unknown words: it leaves them out."))
+    else:
+        lines.append(_("Words it does not know are read as id {unknown}.").format(unknown=vocab.unknown_id))
+    st.markdown(" ".join(lines))
+    st.info(_("It was trained elsewhere, so LSTM Lab has no test results for it."))
+
+
 def quality(entry: Entry) -> None:
+    if isinstance(entry.model, OpenedClassifier):
+        _opened_quality(entry.model)
+        return
     meta = entry.model.meta
     test = meta.test
     spec = entry.model.spec

@@ -10,15 +10,15 @@ import numpy as np
 import streamlit as st
 
 from lstm_core import i18n
-from lstm_core.i18n import N_, _
+from lstm_core.i18n import N_, _, ngettext
 from lstm_core.inference import unit_stats
-from lstm_core.sentiment import baseline, batch, scoring
+from lstm_core.sentiment import baseline, scoring
 
 from ui.figures import gates as fg
 from ui import lesson_facts
 from ui.sentiment import figures as fs
 from ui.literal import literal
-from ui.sentiment.models import Entry
+from ui.sentiment.models import Entry, arch_name
 
 # The names are the pills' values (English) and are translated where shown; the reviews stay English.
 EXAMPLES = {
@@ -49,6 +49,8 @@ EXPLAIN = {
     "hh": N_("The **candidate h̃**: the state each unit would take if it kept nothing of the old one."),
 }
 VIEWS = (N_("Word by word"), N_("Word importance"), N_("Gates"))  # the view switch's values, translated where shown
+# A bidirectional layer's two halves: the Gates view's direction switch's values, translated where shown.
+DIRECTIONS = (N_("Left to right"), N_("Right to left"))
 
 
 def sentences(parts: list[str]) -> str:
@@ -76,7 +78,7 @@ def _analysis(entry: Entry, text: str) -> dict:
     compound = None
     if verdict.prob is not None and unavailable is None:
         compound = baseline.vader_compound(verdict.reading.text)
-    start = float(batch.final_probs_same_length(net, np.zeros((1, 0), np.intp))[0])
+    start = scoring.start_probability(net, entry.model.vocab.framing)
     item = {"key": key, "verdict": verdict, "vader": compound, "vader_missing": unavailable, "start": start}
     cache.append(item)
     del cache[:-CACHE_ENTRIES]
@@ -86,7 +88,8 @@ def _analysis(entry: Entry, text: str) -> dict:
 def _occlusion(entry: Entry, item: dict) -> np.ndarray:
     if "occlusion" not in item:
         v = item["verdict"]
-        item["occlusion"] = scoring.occlusion(entry.model.net, v.reading.ids, full=v.prob)
+        item["occlusion"] = scoring.occlusion(entry.model.net, v.reading.ids, full=v.prob,
+                                              framing=entry.model.vocab.framing)
     return item["occlusion"]
 
 
@@ -122,7 +125,7 @@ def classify_area(entry: Entry) -> None:
 
     left, right = st.columns([1, 2.5], gap="medium")
     with left:
-        st.html(fs.lstm_card(verdict.prob, verdict.status, name=_(entry.model.spec.arch_name)))
+        st.html(fs.lstm_card(verdict.prob, verdict.status, name=arch_name(entry.model)))
         st.html(fs.vader_card(item["vader"], item["vader_missing"]))
         said = fs.comparison(verdict.label, item["vader"])
         if said:
@@ -147,10 +150,10 @@ def classify_area(entry: Entry) -> None:
         elif view == "Gates":
             _gates(entry, item)
         else:
-            _trajectory(item)
+            _trajectory(entry, item)
 
 
-def _trajectory(item: dict) -> None:
+def _trajectory(entry: Entry, item: dict) -> None:
     verdict = item["verdict"]
     words = verdict.reading.words
     p = verdict.trajectory
@@ -160,7 +163,11 @@ def _trajectory(item: dict) -> None:
     before = np.r_[item["start"], p[:-1]]
     jump = int(np.argmax(np.abs(p - before))) if len(p) else 0
     parts = []
-    if verdict.trajectory_kind == "prefix":
+    framing = entry.model.vocab.framing
+    if framing.padded:
+        parts.append(_("This model was trained on reviews padded to {maxlen} ids, so each point is the model run "
+                       "again on the review up to that word, padded the same way.").format(maxlen=framing.maxlen))
+    elif verdict.trajectory_kind == "prefix":
         parts.append(_("This model is **bidirectional**: half of it reads from the end, so each point is the model "
                        "run again on the review up to that word."))
     else:
@@ -232,15 +239,24 @@ def _gates(entry: Entry, item: dict) -> None:
                                         key="sent_quantity", required=True, wrap=True)
     with c3:
         shown = st.select_slider(_("Units shown"), options=options, key="sent_units_shown")
+    backward = False
+    if layers[layer].bidirectional:
+        if st.session_state.get("sent_direction") not in DIRECTIONS:
+            st.session_state.sent_direction = DIRECTIONS[0]
+        backward = st.segmented_control(_("Direction"), DIRECTIONS, format_func=_, key="sent_direction",
+                                        required=True) == DIRECTIONS[1]
     st.caption(_(EXPLAIN[quantity]))
 
-    forward = tr.layers[layer].forward
-    values = np.asarray(forward[quantity])
+    # The trace holds what the model read, padding and all; the picture shows the words.
+    at_words = slice(verdict.first, verdict.first + len(words))
+    run = tr.layers[layer].backward if backward else tr.layers[layer].forward
+    values = np.asarray(run[quantity])[at_words]
     last = layer == len(layers) - 1
     if last:
-        # The units the verdict listens to: each one's weight in the output times its final value.
-        weight = net.head.kernel[: layers[layer].units, 0]
-        contribution = weight * tr.layers[layer].final[: layers[layer].units]
+        # The units the verdict listens to: each one's weight in the output times its final value
+        # (a bidirectional layer's right-to-left half sits in the second half of both).
+        half = slice(n, 2 * n) if backward else slice(0, n)
+        contribution = net.head.kernel[half, 0] * tr.layers[layer].final[half]
         order = np.argsort(-np.abs(contribution))
     else:
         order = np.argsort(-values.var(axis=0)) if len(words) > 1 else np.arange(n)
@@ -259,8 +275,19 @@ def _gates(entry: Entry, item: dict) -> None:
         caption = _("Rows: {shown} of the {n} units, ordered by how much they change over the review. Columns: the "
                     "words, read left to right.")
     parts = [caption.format(shown=len(order), n=n)]
-    if layers[layer].bidirectional:
-        parts.append(_("This layer is bidirectional; the picture shows its left-to-right half."))
+    if backward:
+        parts.append(_("This layer is bidirectional; the picture shows its right-to-left half, which reads the review "
+                       "from the end: its column at a word is its state after reading from the last word back to "
+                       "that one."))
+    elif layers[layer].bidirectional:
+        parts.append(_("This layer is bidirectional; the picture shows its left-to-right half (switch to see the "
+                       "other, which reads the review from the end)."))
+    padding = tr.length - len(words)
+    if padding:
+        parts.append(ngettext("The model also reads {n} id that is not a word of the review (padding, or the start "
+                              "mark); it is left out of the picture.",
+                              "The model also reads {n} ids that are not words of the review (padding, or the start "
+                              "mark); they are left out of the picture.", padding).format(n=padding))
     st.caption(sentences(parts))
 
     unit = int(order[0])
@@ -275,7 +302,7 @@ def _gates(entry: Entry, item: dict) -> None:
     if gates and len(words) >= 2:
         with st.expander(_("Gate saturation over this review"), icon=":material/scatter_plot:",
                          key="sent_saturation_expander"):
-            fractions = {g: unit_stats.saturation(np.asarray(forward[g])) for g in gates}
+            fractions = {g: unit_stats.saturation(np.asarray(run[g])[at_words]) for g in gates}
             labels = {q: _(name) for q, name in fg.QUANTITY_LABELS[cell].items()}
             st.plotly_chart(fg.saturation_figure(fractions, cell=cell, labels=labels, height=380),
                             config={"displayModeBar": False}, key="sent_saturation")
