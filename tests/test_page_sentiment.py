@@ -208,7 +208,7 @@ def test_a_finished_job_shows_its_results_and_joins_the_classifiers(tmp_path):
     assert len(models) == 2 and at.session_state["sent_model"] != "lstm"  # the new one is active
     assert any("Finished" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) >= 3  # training curves, accuracy, confusion
-    assert at.selectbox(key="sent_model").options  # the classifier list now offers a choice
+    assert at.selectbox(key="sent_model_choice").options  # the classifier list now offers a choice
     at.session_state["sent_tab"] = "Classify"
     at.run()
     assert not at.exception and cards(at)

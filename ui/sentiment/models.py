@@ -133,6 +133,10 @@ def active() -> Entry | None:
     return registry.get(key) if key else None
 
 
+def _chosen() -> None:
+    st.session_state.sent_model = st.session_state.sent_model_choice
+
+
 def choose_model() -> Entry | None:
     registry = entries()
     entry = active()
@@ -140,7 +144,11 @@ def choose_model() -> Entry | None:
         return None
     choose = len(registry) > 1
     if choose:
-        st.selectbox(_("Classifier"), list(registry), format_func=lambda k: registry[k].label, key="sent_model",
+        # The widget has a key of its own, set on every run (as the sidebar's model box): a box keyed by the
+        # choice itself kept its options' words in the language it was first drawn in.
+        st.session_state.sent_model_choice = entry.key
+        st.selectbox(_("Classifier"), list(registry), format_func=lambda k: registry[k].label, key="sent_model_choice",
+                     on_change=_chosen,
                      help=_("The pretrained classifier, and the ones trained, uploaded or opened in this session."))
         entry = active()
     if isinstance(entry.model, OpenedClassifier):
