@@ -22,9 +22,13 @@ except settings.SettingsError as exc:
                "again (the README lists every setting).").format(problem=exc), icon=":material/settings_alert:")
     st.stop()
 
+from lstm_core.training.spare import SPARES  # noqa: E402
 from ui import shell  # noqa: E402  (after the check: importing the pages' modules reads the settings)
 from ui.classroom import banner  # noqa: E402
 
+# A training process waits from the server's first page run on, TensorFlow imported, so that Start
+# trains within a couple of seconds; once per server, whatever the page.
+SPARES.keep()
 page, after = shell.frame()
 try:
     banner.watch()  # a student in a class: the teacher's views, or the pause in place of the page

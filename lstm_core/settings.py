@@ -37,11 +37,12 @@ class Settings:
     ray_gpus: int  # LSTM_LAB_RAY_GPUS
     poetry_dir: Path  # LSTM_LAB_POETRY_DIR: the chinese-poetry package's files
     cpu_bfloat16: bool | None  # LSTM_LAB_CPU_BFLOAT16: None = as the CPU's flags say
+    spare_process: bool  # LSTM_LAB_SPARE_PROCESS: keep a training process ready (lstm_core.training.spare)
 
 
 VARIABLES = ("LSTM_LAB_DATA_DIR", "LSTM_LAB_MAX_TRAININGS", "LSTM_LAB_TRAIN_MEMORY_MB", "LSTM_LAB_TEACHER_KEY",
              "LSTM_LAB_RAY_ADDRESS", "LSTM_LAB_RAY_CPUS", "LSTM_LAB_RAY_GPUS", "LSTM_LAB_POETRY_DIR",
-             "LSTM_LAB_CPU_BFLOAT16")
+             "LSTM_LAB_CPU_BFLOAT16", "LSTM_LAB_SPARE_PROCESS")
 
 
 def read(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -87,6 +88,7 @@ def read(environ: Mapping[str, str] = os.environ) -> Settings:
         ray_gpus=whole("LSTM_LAB_RAY_GPUS", 0, N_("GPUs")) or 0,
         poetry_dir=Path(text("LSTM_LAB_POETRY_DIR") or _REPOSITORY / "data" / "chinese-poetry"),
         cpu_bfloat16=answer("LSTM_LAB_CPU_BFLOAT16"),
+        spare_process=answer("LSTM_LAB_SPARE_PROCESS") is not False,
     )
     if problems:
         raise SettingsError("; ".join(problems))

@@ -9,6 +9,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # Workspaces (the models a tab saves, ui.workspace) go to a throwaway folder, never ~/.cache.
 os.environ["LSTM_LAB_DATA_DIR"] = tempfile.mkdtemp(prefix="lstm-lab-test-data-")
+# The app that tests run in this process keeps no spare training process (lstm_core.training.spare):
+# it would outlive the test that started it, among the children of every test after. test_spare.py
+# keeps spares of its own.
+os.environ["LSTM_LAB_SPARE_PROCESS"] = "no"
 
 
 # LSTM Lab's pages are in `pages/` but defined by st.navigation only: under AppTest too, Streamlit's

@@ -17,15 +17,16 @@ def test_nothing_set_gives_the_defaults():
     s = read({"XDG_CACHE_HOME": "/cache"})
     assert s.data_dir == Path("/cache/lstm-lab")
     assert (s.max_trainings, s.train_memory_mb, s.teacher_key, s.ray_address) == (None, None, None, None)
-    assert (s.ray_cpus, s.ray_gpus, s.cpu_bfloat16) == (1, 0, None)
+    assert (s.ray_cpus, s.ray_gpus, s.cpu_bfloat16, s.spare_process) == (1, 0, None, True)
     assert s.poetry_dir == ROOT / "data" / "chinese-poetry"
 
 
 def test_every_variable_is_read():
     s = read({"LSTM_LAB_DATA_DIR": "/srv/lab", "LSTM_LAB_MAX_TRAININGS": "3", "LSTM_LAB_TRAIN_MEMORY_MB": " 2048 ",
               "LSTM_LAB_TEACHER_KEY": "owl", "LSTM_LAB_RAY_ADDRESS": "head:6379", "LSTM_LAB_RAY_CPUS": "2",
-              "LSTM_LAB_RAY_GPUS": "1", "LSTM_LAB_POETRY_DIR": "/poems", "LSTM_LAB_CPU_BFLOAT16": "No"})
-    assert s == settings.Settings(Path("/srv/lab"), 3, 2048, "owl", "head:6379", 2, 1, Path("/poems"), False)
+              "LSTM_LAB_RAY_GPUS": "1", "LSTM_LAB_POETRY_DIR": "/poems", "LSTM_LAB_CPU_BFLOAT16": "No",
+              "LSTM_LAB_SPARE_PROCESS": "no"})
+    assert s == settings.Settings(Path("/srv/lab"), 3, 2048, "owl", "head:6379", 2, 1, Path("/poems"), False, False)
 
 
 def test_every_wrong_value_is_named_in_one_message():

@@ -220,3 +220,14 @@ def test_a_run_with_a_budget_cools_the_learning_rate_down_to_zero(tiny_text):
     assert used == pytest.approx([0.01] * len(used))
     with pytest.raises(TrainError, match="cool-down"):
         TrainConfig(cool_down=1.0)
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_adams_moments_exist_before_the_first_step(tiny_text, precision):
+    """A first step that creates the optimizer's variables is traced twice by TensorFlow: a run's
+    first step would take twice as long."""
+    trainer = make_trainer(tiny_text, precision=precision)
+    optimizer = trainer.model.optimizer
+    assert optimizer.built
+    # iterations and the learning rate, then two moments for each weight
+    assert len(optimizer.variables) == 2 + 2 * len(trainer.model.trainable_variables)

@@ -34,7 +34,8 @@ from lstm_core.said import Said
 
 RUNTIME_MB = 700
 NUMBERS_PER_UNIT = {"lstm": 12, "gru": 12, "rnn": 5}
-# Trainings may use this share of the machine's memory together; the server and pages keep the rest.
+# Trainings may use this share of the machine's memory together; the server and pages keep the rest,
+# the spare training process (spare.py) included.
 TRAINING_SHARE = 0.5
 _MB = 1 << 20
 

@@ -6,7 +6,8 @@ read its reports, end it, ask why it died. Wherever it is, a run with a memory b
 its hard limit (budget.limit_this_process).
 
 - Here (`LocalRun`): the run takes a ticket from the server's training slots (slots.py) and, once it
-  holds one, is a spawned child process that reports on a multiprocessing queue. The default.
+  holds one, is a spawned child process that reports on a multiprocessing queue: the server's spare
+  process, TensorFlow already imported (spare.py), else a new one. The default.
 - On a Ray cluster (ray_launcher.RayRun) when LSTM_LAB_RAY_ADDRESS is set: the cluster's scheduler
   replaces the slots. Ray is imported only then, so a server without the setting never loads it.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.spawn
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -25,6 +27,7 @@ from lstm_core.i18n import N_
 from lstm_core.said import Said
 from lstm_core.training.budget import limit_this_process, over_budget
 from lstm_core.training.slots import TrainingSlots
+from lstm_core.training.spare import REPLACE_AFTER_S, SPARES, Spares
 
 # How a child process that was ended shows in its exit code: killed (by us or the kernel's
 # out-of-memory killer) or aborted (an allocation over its memory limit failed in TensorFlow).
@@ -70,7 +73,7 @@ def start_run(work: Work, stop, slots: TrainingSlots):
         from lstm_core.training.ray_launcher import RayRun
 
         return RayRun(work, stop, address)
-    return LocalRun(work, stop, slots)
+    return LocalRun(work, stop, slots, SPARES)
 
 
 def _without_main(get_preparation_data):
@@ -100,11 +103,12 @@ if not getattr(multiprocessing.spawn.get_preparation_data, "without_main", False
 class LocalRun:
     """A run in a child process of this server, started once it holds one of the server's slots."""
 
-    def __init__(self, work: Work, stop, slots: TrainingSlots):
-        self.work, self._stop, self._slots = work, stop, slots
+    def __init__(self, work: Work, stop, slots: TrainingSlots, spares: Spares):
+        self.work, self._stop, self._slots, self._spares = work, stop, slots, spares
         self._context = multiprocessing.get_context("spawn")
-        self._reports = self._context.Queue()
-        self._process = None
+        self._process = self._reports = None
+        self._process_stop = stop  # a spare's own event, which `get` sets once the job's is set
+        self._replace_at: float | None = None  # when the spare this run took is replaced
         self._ticket = slots.request()
 
     @property
@@ -117,10 +121,18 @@ class LocalRun:
         return 0 if self._process is not None else max(self._slots.position(self._ticket), 0)
 
     def wait_start(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds for a slot, then start the process; True once started."""
+        """Wait up to `timeout` seconds for a slot, then start the run (in the server's spare process when
+        one is ready); True once started."""
         if self._process is None:
             if not self._slots.wait(self._ticket, timeout):
                 return False
+            spare = self._spares.hand(self.work.target, self.work.folder, os.getpid())
+            if spare is not None:
+                self._process, self._reports, self._process_stop = spare.process, spare.reports, spare.stop
+                self._process.name = self.work.name  # the run's, as a fresh process's (not yet a spare's)
+                self._replace_at = time.monotonic() + REPLACE_AFTER_S
+                return True
+            self._reports = self._context.Queue()
             self._process = self._context.Process(
                 target=self.work.target, name=self.work.name, daemon=True,
                 args=(self.work.folder, self._reports, self._stop, os.getpid()))
@@ -129,7 +141,21 @@ class LocalRun:
 
     def get(self, timeout: float):
         """The next report; queue.Empty when none came within `timeout` seconds."""
+        # The job watching the run calls this every fraction of a second.
+        self._pass_stop()
+        if self._replace_at is not None and time.monotonic() >= self._replace_at:
+            self._replenish()
         return self._reports.get(timeout=timeout)
+
+    def _replenish(self) -> None:
+        """The spare this run took is replaced (once)."""
+        self._replace_at = None
+        self._spares.replenish()
+
+    def _pass_stop(self) -> None:
+        """The job's Stop, to a spare process (which has its own stop event)."""
+        if self._stop.is_set():
+            self._process_stop.set()
 
     def alive(self) -> bool:
         return self._process is not None and self._process.is_alive()
@@ -152,9 +178,12 @@ class LocalRun:
         """After the run (or instead of it): the process is gone and the slot given back."""
         try:
             if self._process is not None:
+                self._pass_stop()  # a run stopped as it started ends now, not at its time
                 self._process.join(timeout=30)
                 if self._process.is_alive():
                     self._process.kill()
                     self._process.join(timeout=5)
+            if self._replace_at is not None:  # it ended before its spare was replaced: now, then
+                self._replenish()
         finally:
             self._slots.release(self._ticket)

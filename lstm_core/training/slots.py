@@ -28,8 +28,17 @@ def default_limit() -> int:
     return max(1, (os.cpu_count() or 2) // 2) if limit is None else limit
 
 
+_yielded = False
+
+
 def yield_to_pages() -> None:
-    """Lower this (training) process's CPU priority; where the system does not allow it, carry on."""
+    """Lower this (training) process's CPU priority, once: a spare process (spare.py) lowered it before
+    its run began, and twice would put that run below every other training. Where the system does not
+    allow it, carry on."""
+    global _yielded
+    if _yielded:
+        return
+    _yielded = True
     try:
         os.nice(TRAINING_NICENESS)
     except (AttributeError, OSError):

@@ -174,6 +174,10 @@ class Trainer:
         if model is not None and self.model is not model:
             self.model.set_weights(model.get_weights())
             _copy_optimizer_state(model, self.model)
+        # Adam's moments now, not inside the first step: a traced step that creates variables is
+        # traced twice by TensorFlow, which made the first step of a run twice as slow.
+        if not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
         self.set_learning_rate(config.learning_rate)
 
     def _compiled(self, precision: str, seed: int | None = None):

@@ -176,6 +176,7 @@ def streamlit_server(extra_env: dict | None = None, log_path: Path = SERVER_LOG)
         "--server.fileWatcherType", "none",
     ]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("LSTM_LAB_SPARE_PROCESS", None)  # the real server keeps its spare, as deployed (tests/conftest.py)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("KERAS_BACKEND", "tensorflow")
     # One training at a time, as on CI's two cores, so the classroom test sees the queue anywhere.
