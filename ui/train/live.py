@@ -83,7 +83,7 @@ def _status(view: cr.CharacterView, info: ts.JobInfo) -> None:
         waiting_notice(view.queue_position, view.slots)
         return
     if view.building or view.queued:  # queued with no place in line: its slot has come, it starts now
-        st.info(_("Starting TensorFlow and building the network… The first start takes about ten seconds."),
+        st.info(_("Building the network and preparing its first step… This takes a few seconds."),
                 icon=":material/hourglass_top:")
         return
     if view.status == states.STOPPING:
