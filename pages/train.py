@@ -153,10 +153,10 @@ def main() -> None:
     with start_area:
         controls(prepared, spec, config)
     st.divider()
-    # Auto-refresh only while training; when it ends the fragment asks for one full rerun (saving),
-    # after which it is drawn without a timer. Leaving the page cancels the timer in the browser,
-    # but not the training.
-    st.fragment(live_area, run_every=1.0 if running else None)()
+    # Auto-refresh while training, and after a Stop until the run's process has saved and ended; then
+    # the fragment asks for one full rerun (saving), after which it is drawn without a timer. Leaving
+    # the page cancels the timer in the browser, but not the training.
+    st.fragment(live_area, run_every=1.0 if running or (job is not None and job.is_alive) else None)()
     learning_history()
 
 

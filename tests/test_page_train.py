@@ -40,6 +40,13 @@ def texts(elements):
     return [e.value for e in elements]
 
 
+def listed(at, run_id: str) -> bool:
+    """The run's model is in the session's list as a trained one: "Stopped" shows as soon as a run stops, the
+    model once its process has saved it."""
+    entry = at.session_state["models"].get(run_id)
+    return entry is not None and not isinstance(entry, ts.TrainingEntry)
+
+
 def param_total(at) -> int:
     table = at.table[0].value
     return int(str(table.loc["Total", "Parameters"]).replace(",", ""))
@@ -208,6 +215,7 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
 
     button(at, "Stop").click().run()
     rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the stop")
+    rerun_until(at, lambda: listed(at, run_id), "the stopped model listed")
     # Saved, loaded back, registered and active; downloadable.
     entry = at.session_state["models"][run_id]
     assert not isinstance(entry, ts.TrainingEntry) and entry.source == "Trained here"
@@ -221,12 +229,15 @@ def test_a_tiny_training_run_live_then_stopped_and_registered(at):
     # Resume continues the same network with a new learning rate.
     steps = job.view().steps
     at.select_slider(key="train_lr").set_value(0.001).run()
-    at.select_slider(key="train_duration").set_value(15).run()
+    # Until stopped: a run with a budget cools its rate down at the end, which a slow machine can reach.
+    at.select_slider(key="train_duration").set_value(0).run()
     button(at, "Resume").click().run()
     rerun_until(at, lambda: job.view().steps > steps + 3, "more steps after resuming")
     assert job.view().progress.learning_rate == pytest.approx(0.001)
     button(at, "Stop").click().run()
     rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the second stop")
+    rerun_until(at, lambda: listed(at, run_id) and at.session_state["models"][run_id].model.meta.metrics.steps
+                == job.view().steps, "the model of the second run listed")
     saved = at.session_state["models"][run_id].model
     assert saved.meta.metrics.steps == job.view().steps
     assert saved.meta.train.learning_rate == pytest.approx(0.001)
@@ -268,6 +279,8 @@ def test_what_the_page_says_of_bfloat16_follows_the_processor(at, lab_env, nativ
     assert len(said) == bf16, said  # said once, under the chart, or not at all
     button(at, "Stop").click().run()
     rerun_until(at, lambda: any(s.startswith("Stopped") for s in texts(at.info)), "the stop")
+    # "Stopped" shows as soon as the run stops; the model is listed once its process has saved it.
+    rerun_until(at, lambda: listed(at, job.run_id), "the stopped model listed")
     saved = at.session_state["models"][job.run_id].model
     assert saved.meta.train.precision == job.view().progress.precision
     assert not at.exception
