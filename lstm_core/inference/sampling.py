@@ -21,7 +21,8 @@ from lstm_core.inference import engine
 from lstm_core.inference.netweights import Network
 from lstm_core.data.vocab import UNKNOWN_ID, CharVocab
 
-# One generation at most this long: at ~50 µs a character it stays around a second.
+# One generation at most this long: at ~110 µs a character (the default 2×256 LSTM, bench_inference.py) it
+# stays around two seconds.
 MAX_LENGTH = 20_000
 # Temperatures below this are treated as 0, i.e. greedy: dividing by them would only overflow.
 GREEDY_BELOW = 1e-6
