@@ -185,17 +185,28 @@ def prepared(net: Network) -> tuple[tuple[PreparedCell, ...], ...]:
 # `pre`/`xw` arrive as x·W + b (prepared layout); results are written into the out arrays. Gates are
 # sliced on the last axis, so one call steps a single text (n,) or many side by side (B, n).
 
+def _lstm_gates(act: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    """Views of act: the three sigmoid gates together, then i, f, o, g."""
+    return act[..., :3 * n], act[..., :n], act[..., n:2 * n], act[..., 2 * n:3 * n], act[..., 3 * n:]
+
+
 def _lstm_update(pre: np.ndarray, act: np.ndarray, c_prev: np.ndarray, c_out: np.ndarray,
                  h_out: np.ndarray, n: int) -> None:
     """pre = x·W + h·U + b in order i,f,o (halved), g; act receives the gates i,f,o,g."""
+    _lstm_cell(pre, act, _lstm_gates(act, n), c_prev, c_out, h_out)
+
+
+def _lstm_cell(pre: np.ndarray, act: np.ndarray, gates: tuple[np.ndarray, ...], c_prev: np.ndarray,
+               c_out: np.ndarray, h_out: np.ndarray) -> None:
+    """_lstm_update with act's gate views already made (_lstm_gates): the Stepper makes them once, not per step."""
+    sig, i, f, o, g = gates
     np.tanh(pre, out=act)
-    sig = act[..., :3 * n]
     sig *= 0.5
     sig += 0.5
-    np.multiply(act[..., n:2 * n], c_prev, out=c_out)  # f * c_{t-1}
-    c_out += act[..., :n] * act[..., 3 * n:]  # + i * g
+    np.multiply(f, c_prev, out=c_out)  # f * c_{t-1}
+    c_out += i * g
     np.tanh(c_out, out=h_out)
-    h_out *= act[..., 2 * n:3 * n]  # h = o * tanh(c)
+    h_out *= o  # h = o * tanh(c)
 
 
 def _gru_update(xw: np.ndarray, rec: np.ndarray, act: np.ndarray, h_prev: np.ndarray,
@@ -369,80 +380,82 @@ def step(net: Network, token_id: int, state: State) -> tuple[np.ndarray, np.ndar
 
 
 class _StepLayer(NamedTuple):
-    """A layer's weights and the Stepper's buffers for it."""
+    """A layer's weights and its views of the Stepper's buffers."""
 
     p: PreparedCell
-    width: int  # the input's share of xh: xh = [x, h]
-    xh: np.ndarray
+    x: np.ndarray  # what the layer reads besides h: the layer below's h, the token's embedding, or nothing (table)
+    h: np.ndarray
+    xh: np.ndarray  # x and h side by side, for the fused product
     c: np.ndarray | None  # LSTM's cell state
     pre: np.ndarray  # pre-activations (GRU: x·W + b)
     rec: np.ndarray | None  # GRU: h·U + its recurrent bias
     stacked: np.ndarray | None  # [W; U] where one product serves both
+    gates: tuple[np.ndarray, ...] | None  # LSTM: pre's gate views (_lstm_gates)
 
 
 class Stepper:
     """Reads one id after another, going on from `state` (left as it was): step(), feed() and
     generation's hot loop all run through it.
 
-    Every buffer is made once, a layer's new h is written straight into the next layer's input, and
-    where the cell allows a layer's two products are one, [x, h]·[W; U] (GRU keeps h·U apart for its
-    reset gate). No checks per step: the caller checks ids once."""
+    Every buffer and view is made once. The layers' h lie side by side in one array, after the
+    token's embedding when the first layer has no table: a layer's input and its own h are then one
+    slice [x, h], which the layer below has already brought up to date, and where the cell allows,
+    a layer's two products are one, [x, h]·[W; U] (GRU keeps h·U apart for its reset gate). No
+    checks per step: the caller checks ids once."""
 
     def __init__(self, net: Network, state: State):
         _require_left_to_right(net)
         _check_state(net, state)
         self._net = net
+        cells = [p for (p,) in prepared(net)]
+        width = 0 if cells[0].table is not None else net.embed_dim
+        hs = np.zeros(width + sum(p.units for p in cells), np.float32)
         self._layers = []
-        width = 0  # what the first layer reads besides h: nothing when its input is a table row
-        for k, ((p,), h, c) in enumerate(zip(prepared(net), state.h, state.c)):
-            if k == 0 and p.table is None:
-                width = net.embed_dim
-            xh = np.zeros(width + p.units, np.float32)
+        start = 0
+        for p, h, c in zip(cells, state.h, state.c):
+            xh = hs[start:start + width + p.units]
             xh[width:] = h
-            fused = p.cell != "gru" and width > 0
-            gates = p.recurrent_kernel.shape[1]
-            self._layers.append(_StepLayer(p, width, xh, None if c is None else c.copy(),
-                                           np.empty(gates, np.float32),
-                                           np.empty(gates, np.float32) if p.cell == "gru" else None,
-                                           p.stacked if fused else None))
-            width = p.units
+            pre = np.empty(p.recurrent_kernel.shape[1], np.float32)
+            gru = p.cell == "gru"
+            self._layers.append(_StepLayer(p, xh[:width], xh[width:], xh, None if c is None else c.copy(), pre,
+                                           np.empty_like(pre) if gru else None,
+                                           p.stacked if width and not gru else None,
+                                           _lstm_gates(pre, p.units) if p.cell == "lstm" else None))
+            start, width = start + width, p.units
 
     def step(self, token: int) -> np.ndarray:
         """Read `token`; the logits for what comes next (a new array: a caller may keep it)."""
-        net, layers = self._net, self._layers
-        for k, (p, width, xh, c, pre, rec, stacked) in enumerate(layers):
-            n, h = p.units, xh[width:]
-            if k == 0 and width:
-                xh[:width] = net.embedding[token]
+        layers = self._layers
+        embedded = layers[0].x
+        if embedded.size:
+            embedded[:] = self._net.embedding[token]
+        for p, x, h, xh, c, pre, rec, stacked, gates in layers:
             if p.cell == "gru":
-                if width:
-                    np.matmul(xh[:width], p.kernel, out=pre)
+                if x.size:
+                    np.matmul(x, p.kernel, out=pre)
                     pre += p.bias
                 else:
                     pre[:] = p.table[token]
                 np.matmul(h, p.recurrent_kernel, out=rec)
                 rec += p.recurrent_bias
-                _gru_update(pre, rec, rec, h, h, n)
+                _gru_update(pre, rec, rec, h, h, p.units)
+                continue
+            if stacked is not None:
+                np.matmul(xh, stacked, out=pre)
+                pre += p.bias
             else:
-                if stacked is not None:
-                    np.matmul(xh, stacked, out=pre)
-                    pre += p.bias
-                else:
-                    np.matmul(h, p.recurrent_kernel, out=pre)
-                    pre += p.table[token]
-                if p.cell == "lstm":
-                    _lstm_update(pre, pre, c, c, h, n)
-                else:
-                    np.tanh(pre, out=h)
-            if k + 1 < len(layers):
-                layers[k + 1].xh[:n] = h
-        last = layers[-1]
-        return _logits(net, last.xh[last.width:])
+                np.matmul(h, p.recurrent_kernel, out=pre)
+                pre += p.table[token]
+            if gates is not None:
+                _lstm_cell(pre, pre, gates, c, c, h)
+            else:
+                np.tanh(pre, out=h)
+        return _logits(self._net, layers[-1].h)
 
     @property
     def state(self) -> State:
         """Where it has got to, as a State of its own (for step() or feed())."""
-        hs = tuple(_frozen(layer.xh[layer.width:].copy()) for layer in self._layers)
+        hs = tuple(_frozen(layer.h.copy()) for layer in self._layers)
         cs = tuple(None if layer.c is None else _frozen(layer.c.copy()) for layer in self._layers)
         return State(hs, cs)
 
