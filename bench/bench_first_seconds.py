@@ -61,6 +61,7 @@ def one_run(browser, training: bool) -> dict[str, float]:
             context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
             page = context.new_page()
             page.goto(f"{base}/?lang=en")
+            times["start → page loaded"] = time.monotonic() - started
             page.get_by_role("heading", name="LSTM Lab", level=1).wait_for(timeout=60_000)
             page.locator('[data-testid="stPageLink"]').first.wait_for(timeout=60_000)
             times["start → Home visible"] = time.monotonic() - started
