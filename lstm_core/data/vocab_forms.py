@@ -41,17 +41,22 @@ class ForeignVocab:
         return [t for i, t in enumerate(self.tokens) if t is not None and i != self.unknown_id]
 
 
-def read_vocabulary(data: bytes, size: int) -> ForeignVocab:
-    """The vocabulary in `data` for a model with `size` input and output ids."""
+def vocabulary_text(data: bytes) -> str:
+    """A vocabulary file's text: not empty, not too big, UTF-8 (VocabFormError saying which it is not)."""
     if not data.strip():
         raise VocabFormError(_("The vocabulary file is empty."))
     if len(data) > MAX_VOCAB_BYTES:
         raise VocabFormError(_("The vocabulary file is {size} MB; LSTM Lab reads at most {most} MB.").format(
             size=len(data) >> 20, most=MAX_VOCAB_BYTES >> 20))
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise VocabFormError(_("The vocabulary file is not UTF-8 text.")) from None
+
+
+def read_vocabulary(data: bytes, size: int) -> ForeignVocab:
+    """The vocabulary in `data` for a model with `size` input and output ids."""
+    text = vocabulary_text(data)
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):

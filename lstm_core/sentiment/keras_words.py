@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.data.vocab_forms import MASK_TOKENS, MAX_VOCAB_BYTES, OOV_TOKENS, VocabFormError
+from lstm_core.data.vocab_forms import MASK_TOKENS, OOV_TOKENS, VocabFormError, vocabulary_text
 from lstm_core.i18n import N_, _
 from .framing import Framing
 from .tokens import MAX_WORD_CHARS, Encoded, Token, normalise
@@ -65,15 +65,7 @@ class Parsed:
 
 def parse(data: bytes) -> Parsed:
     """Which form `data` is and what it says (VocabFormError, in plain words, when it is none)."""
-    if not data.strip():
-        raise VocabFormError(_("The vocabulary file is empty."))
-    if len(data) > MAX_VOCAB_BYTES:
-        raise VocabFormError(_("The vocabulary file is {size} MB; LSTM Lab reads at most {most} MB.").format(
-            size=len(data) >> 20, most=MAX_VOCAB_BYTES >> 20))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise VocabFormError(_("The vocabulary file is not UTF-8 text.")) from None
+    text = vocabulary_text(data)
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
