@@ -176,7 +176,6 @@ def streamlit_server(extra_env: dict | None = None, log_path: Path = SERVER_LOG)
         "--server.fileWatcherType", "none",
     ]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    env.pop("LSTM_LAB_SPARE_PROCESS", None)  # the real server keeps its spare, as deployed (tests/conftest.py)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("KERAS_BACKEND", "tensorflow")
     # One training at a time, as on CI's two cores, so the classroom test sees the queue anywhere.
@@ -211,7 +210,9 @@ def app_url():
     reason = _browser_missing_reason()
     if reason:  # do not pay for a server no browser will visit
         _skip_or_fail(reason)
-    with streamlit_server() as base:
+    # This one keeps its spare training process, as deployed; the tests' own servers do without (tests/
+    # conftest.py), each of which would import TensorFlow once more for a run it never starts.
+    with streamlit_server({"LSTM_LAB_SPARE_PROCESS": "yes"}) as base:
         yield base
 
 
