@@ -92,6 +92,11 @@ class HeldOut:
     name: str  # "plays", or a poetry corpus's key (held_out_text)
     poems: int = 0
 
+    @property
+    def words(self) -> dict[str, str]:
+        """What the page says of this text (WORDS)."""
+        return WORDS["plays" if self.name == "plays" else "poems"]
+
 
 def held_out(model) -> HeldOut | None:
     """The held-out text the whole-text ranking reads for a model: only for models whose held-out text is
@@ -139,41 +144,44 @@ def job(net, vocab, text_name: str, start: bool) -> CorpusJob | None:
     return found
 
 
+def counted(net, vocab, held: HeldOut, start: tuple[str, str] | None = None) -> CorpusJob | None:
+    """The run over the held-out text once it has counted; until then None, with what goes on said: the
+    poems' package missing, the run's error or progress, or, with `start` (its words' key in WORDS, its
+    widget key), the button that starts it. Without `start` the reader has asked already: it starts now."""
+    try:
+        found = job(net, vocab, held.name, start=start is None)
+    except corpora.CorpusError as exc:  # the poems' package is missing: said as the other pages say it
+        st.info(str(exc))
+        return None
+    if found is None:
+        if st.button(_(held.words[start[0]]), key=start[1], icon=":material/functions:"):
+            job(net, vocab, held.name, start=True)
+            st.rerun()
+        return None
+    return None if _pending(found, held.words) else found
+
+
 def section(net, vocab, held: HeldOut, layer: int, quantity: str, label: str, pattern: str) -> None:
     """Under the passage's ranking: the same built-in pattern ranked over the model's held-out text, for
     the network shown (the model, or one of its training steps)."""
     if pattern not in PREDICATES:
         return
-    words = WORDS["plays" if held.name == "plays" else "poems"]
-    st.markdown(_(words["intro"]).format(plays=_(PLAYS), count=held.poems))
-    try:
-        found = job(net, vocab, held.name, start=False)
-    except corpora.CorpusError as exc:  # the poems' package is missing: said as the other pages say it
-        st.info(str(exc))
-        return
-    if found is None:
-        if st.button(_(words["start"]), key="gates_corpus_start", icon=":material/functions:"):
-            job(net, vocab, held.name, start=True)
-            st.rerun()
-        return
-    _shown(found, words, layer, quantity, label, pattern)
+    st.markdown(_(held.words["intro"]).format(plays=_(PLAYS), count=held.poems))
+    found = counted(net, vocab, held, ("start", "gates_corpus_start"))
+    if found is not None:
+        _shown(found.result, held.words, layer, quantity, label, pattern)
 
 
 def saturation_over(net, vocab, held: HeldOut, layer: int, gates: tuple[str, ...]) -> tuple[dict, int] | None:
     """Gate saturation over the held-out text, when the reader asks for it: (per gate, the fractions below
     0.1 and above 0.9 of each unit; the characters counted) once counted. None while the passage's own
     are to be shown: not asked for, still counting (its progress shown), or failed (said)."""
-    words = WORDS["plays" if held.name == "plays" else "poems"]
-    if not st.toggle(_(words["saturation"]), key="gates_saturation_over", persist_state="session",
+    if not st.toggle(_(held.words["saturation"]), key="gates_saturation_over", persist_state="session",
                      help=_("The passage above is short. Over the whole held-out text, which the model never read, "
                             "the fractions are steady; counted once for everyone.")):
         return None
-    try:
-        found = job(net, vocab, held.name, start=True)
-    except corpora.CorpusError as exc:
-        st.info(str(exc))
-        return None
-    if pending(found, words):
+    found = counted(net, vocab, held)
+    if found is None:
         return None
     return {g: found.result.saturation(layer, g) for g in gates}, found.result.characters
 
@@ -185,7 +193,7 @@ def _progress(found: CorpusJob, words: dict[str, str]) -> None:
     st.progress(found.progress, text=_(words["progress"]).format(done=found.progress))
 
 
-def pending(found: CorpusJob, words: dict[str, str]) -> bool:
+def _pending(found: CorpusJob, words: dict[str, str]) -> bool:
     """Whether the run has no result to show yet: then its error is said, or its progress shown."""
     if found.error is not None:
         st.error(say(found.error))
@@ -196,10 +204,7 @@ def pending(found: CorpusJob, words: dict[str, str]) -> bool:
     return False
 
 
-def _shown(found: CorpusJob, words: dict[str, str], layer: int, quantity: str, label: str, pattern: str) -> None:
-    if pending(found, words):
-        return
-    result = found.result
+def _shown(result: CorpusResult, words: dict[str, str], layer: int, quantity: str, label: str, pattern: str) -> None:
     if pattern not in result.patterns:
         st.caption(_(words["absent"]))
         return

@@ -135,19 +135,9 @@ def _versus(run_key: str, ngram_key: tuple[str, int], _text: str, _vocab, _log_p
 def _over_held_out(net, vocab, held: corpus.HeldOut, ngram: NGramModel, ngram_key: tuple[str, int]) -> None:
     """The same comparison over every character of the model's held-out text, from the corpus run the
     pattern ranking and gate saturation use."""
-    words = corpus.WORDS["plays" if held.name == "plays" else "poems"]
-    st.markdown(_(words["versus"]))
-    try:
-        found = corpus.job(net, vocab, held.name, start=False)
-    except CorpusError as exc:
-        st.info(str(exc))
-        return
+    st.markdown(_(held.words["versus"]))
+    found = corpus.counted(net, vocab, held, ("versus_start", "gates_ngram_corpus_start"))
     if found is None:
-        if st.button(_(words["versus_start"]), key="gates_ngram_corpus_start", icon=":material/functions:"):
-            corpus.job(net, vocab, held.name, start=True)
-            st.rerun()
-        return
-    if corpus.pending(found, words):
         return
     text = corpus.held_out_text(held.name)
     with st.spinner(_("Comparing over the held-out text…")):
